@@ -1,0 +1,42 @@
+"""races: make concurrency bugs visible, reproducible and understandable.
+
+``races.explore(scenario)`` runs ordinary threading code one thread at a time under a
+deterministic scheduler, tries interleavings until one fails, and reports the smallest
+failing one with a schedule that ``races.replay`` reruns exactly.
+"""
+
+from __future__ import annotations
+
+from races.errors import (
+    NestedExplorationError,
+    RaceFailure,
+    RacesError,
+    ScheduleDivergedError,
+    ScheduleError,
+    UncontrolledBlockingError,
+)
+from races.explorer import explore, replay
+from races.result import Result
+from races.schedule import Schedule
+from races.scheduler.outcome import Failure, FailureKind
+from races.scheduler.trace import Step, Trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Failure",
+    "FailureKind",
+    "NestedExplorationError",
+    "RaceFailure",
+    "RacesError",
+    "Result",
+    "Schedule",
+    "ScheduleDivergedError",
+    "ScheduleError",
+    "Step",
+    "Trace",
+    "UncontrolledBlockingError",
+    "__version__",
+    "explore",
+    "replay",
+]

@@ -1,0 +1,65 @@
+"""``time.sleep`` and the clocks, on the scheduler's virtual time.
+
+Virtual time only moves when every thread is waiting (see ``execution``), so sleeping
+costs nothing real, and a ``sleep`` is a switch point like any blocking call.
+"""
+
+from __future__ import annotations
+
+import time as _time
+
+from races.scheduler import execution
+from races.scheduler.execution import SLEEP
+from races.scheduler.sites import call_site
+
+real_sleep = _time.sleep
+real_monotonic = _time.monotonic
+real_time = _time.time
+real_perf_counter = _time.perf_counter
+
+# Where virtual time 0 sits on each clock; set when a session starts.
+origin = {"monotonic": 0.0, "time": 0.0, "perf_counter": 0.0}
+
+
+def sleep(secs: float) -> None:
+    ex, rec = execution.controlled()
+    if ex is None:
+        return real_sleep(secs)
+    if isinstance(secs, (str, bytes)) or not hasattr(secs, "__float__"):
+        raise TypeError(f"'{type(secs).__name__}' object cannot be interpreted as an integer")
+    secs = float(secs)
+    if secs < 0:
+        raise ValueError("sleep length must be non-negative")
+    site = call_site(ex.under_test)
+    where = (site.filename, site.lineno) if site is not None else None
+    if secs == 0:
+        ex.yield_point(rec, SLEEP, 0.0, where)
+    else:
+        ex.block(rec, None, secs, "time.sleep", where)
+
+
+def monotonic() -> float:
+    ex = execution.active
+    if ex is None or execution.controlled()[0] is None:
+        return real_monotonic()
+    return origin["monotonic"] + ex.clock
+
+
+def perf_counter() -> float:
+    ex = execution.active
+    if ex is None or execution.controlled()[0] is None:
+        return real_perf_counter()
+    return origin["perf_counter"] + ex.clock
+
+
+def time() -> float:
+    ex = execution.active
+    if ex is None or execution.controlled()[0] is None:
+        return real_time()
+    return origin["time"] + ex.clock
+
+
+def set_origin() -> None:
+    origin["monotonic"] = real_monotonic()
+    origin["time"] = real_time()
+    origin["perf_counter"] = real_perf_counter()

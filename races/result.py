@@ -1,0 +1,81 @@
+"""The result of an exploration: what failed, the minimal interleaving, and how to replay it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from races.errors import RaceFailure
+from races.schedule import Schedule
+from races.scheduler.outcome import Failure, FailureKind
+from races.scheduler.trace import Trace
+
+
+@dataclass
+class Result:
+    """What ``races.explore`` or ``races.replay`` found.
+
+    ``failed`` and ``kind`` say whether and how the scenario went wrong; ``schedule`` is the
+    minimal failing interleaving as a string ``races.replay`` accepts; ``trace`` its steps;
+    ``render()`` the whole story as text; ``raise_if_failed()`` turns it into an exception.
+    """
+
+    scenario: str
+    strategy: str
+    granularity: str
+    schedules: int
+    summary: str
+    failure: Failure | None = None
+    schedule: Schedule | None = None
+    trace: Trace | None = None
+    preemptions: int = 0
+    found_after: int | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    @property
+    def kind(self) -> FailureKind | None:
+        return self.failure.kind if self.failure is not None else None
+
+    @property
+    def replay_line(self) -> str:
+        """The exact line to paste to see this interleaving again."""
+        return f"races.replay({self.scenario}, {str(self.schedule)!r})"
+
+    def render(self, last: int | None = None) -> str:
+        """The failure explained: message, report, interleaving, replay line."""
+        if self.failure is None:
+            return f"{self.scenario}: {self.summary}"
+        failure = self.failure
+        plural = "" if self.preemptions == 1 else "s"
+        lines = [
+            f"{failure.kind} in {self.scenario}: {failure.message}",
+            self.summary,
+        ]
+        if failure.report:
+            lines += ["", failure.report]
+        if self.trace is not None:
+            if failure.kind is FailureKind.STEP_LIMIT:
+                lines += ["", "The last steps:", self.trace.render(last=20)]
+            else:
+                lines += [
+                    "",
+                    f"Minimal interleaving ({self.preemptions} preemption{plural}, "
+                    f"{len(self.trace)} steps):",
+                    self.trace.render(last=200),
+                ]
+        lines += ["", f"To replay: {self.replay_line}"]
+        return "\n".join(lines)
+
+    def raise_if_failed(self) -> None:
+        """Raise ``RaceFailure`` (an ``AssertionError``) carrying ``render()`` if it failed."""
+        if self.failure is None:
+            return
+        error = RaceFailure(self.render(), self)
+        if self.failure.exception is not None:
+            raise error from self.failure.exception
+        raise error
+
+    def __str__(self) -> str:
+        return self.render()

@@ -1,0 +1,146 @@
+"""A session: the patches and trace hook installed once, and as many runs as the search needs.
+
+Installing the patches and scanning the user's modules costs milliseconds; a run should
+cost about one. So ``explore`` opens one session, runs every schedule, shrinks and replays
+the failure inside it, and the session takes everything out again on the way out,
+whatever the way out is (a result, an error, Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from races.errors import NestedExplorationError, UncontrolledBlockingError
+from races.scheduler import execution, patches
+from races.scheduler.outcome import Outcome
+from races.scheduler.tracing import CodeFilter, Granularity, Mechanism, make_tracer
+from races.strategies.base import Chooser
+
+_lock = threading.Lock()
+_open = False
+
+#: The seed ``random`` is reset to before each run, so scenarios that use it replay too.
+RANDOM_SEED = 0
+
+
+class Session:
+    """Runs a scenario under the scheduler, once per chooser, with everything installed."""
+
+    def __init__(
+        self,
+        scenario: Callable[[], object],
+        *,
+        granularity: Granularity = "instruction",
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        max_steps: int = 50_000,
+        watchdog: float = 10.0,
+        tracing: Mechanism = "auto",
+    ) -> None:
+        if not callable(scenario):
+            raise TypeError(
+                f"scenario must be a callable taking no arguments, not {type(scenario).__name__}"
+            )
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1, not {max_steps}")
+        self.scenario = scenario
+        self.granularity = granularity
+        self.max_steps = max_steps
+        self.watchdog = watchdog
+        self.under_test = CodeFilter(include, exclude)
+        self.tracer = make_tracer(self.under_test, granularity, tracing)
+        self.runs = 0
+        self._patches = patches.Patches()
+
+    def __enter__(self) -> Session:
+        global _open
+        with _lock:
+            if _open or execution.active is not None:
+                raise NestedExplorationError(
+                    "races.explore() was called while another exploration is running (from "
+                    "inside a scenario, or from another thread). The scheduler patches "
+                    "threading for the whole process, so explorations cannot nest or overlap: "
+                    "explore one scenario at a time."
+                )
+            _open = True
+        try:
+            self._random_state = random.getstate()
+            self._gc_was_enabled = gc.isenabled()
+            # A collection at a random moment would run finalizers at different points.
+            gc.disable()
+            self._reset_stand_ins = patches.install(self._patches, self.under_test, self.scenario)
+            self.tracer.install()
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        global _open
+        try:
+            try:
+                self.tracer.uninstall()
+            except Exception:  # noqa: BLE001 - install may have failed half-way
+                pass
+            self._patches.restore()
+        finally:
+            random.setstate(self._random_state)
+            if self._gc_was_enabled:
+                gc.enable()
+            _open = False
+
+    def run(self, chooser: Chooser, watch: Callable[[], tuple[str, ...]] | None = None) -> Outcome:
+        """One run of the scenario, every decision taken by ``chooser``."""
+        random.seed(RANDOM_SEED)
+        self._reset_stand_ins()
+        patches.futures_thread._shutdown = False  # type: ignore[attr-defined]
+        ex = execution.Execution(
+            self.scenario,
+            chooser,
+            tracer=self.tracer,
+            under_test=self.under_test,
+            max_steps=self.max_steps,
+            watchdog=self.watchdog,
+            watch=watch,
+            on_scenario_end=patches.interpreter_exit,
+        )
+        self.tracer.execution = ex
+        try:
+            outcome = ex.run()
+        finally:
+            self.tracer.execution = None
+        self.runs += 1
+        if ex.stalled is not None:
+            raise UncontrolledBlockingError(ex.stalled)
+        if watch is not None:
+            outcome.snapshots.append(watch())
+        return outcome
+
+
+def make_watch(scenario: Callable[[], object], names: Sequence[str]) -> Callable[[], tuple[str, ...]]:
+    """Read ``names`` (dotted paths from the scenario's module globals) as short reprs."""
+    target: Any = getattr(scenario, "__func__", scenario)
+    namespace: dict[str, Any] = getattr(target, "__globals__", {})
+
+    def read(path: str) -> str:
+        head, *rest = path.split(".")
+        try:
+            value = namespace[head]
+            for attr in rest:
+                value = value[attr] if isinstance(value, dict) else getattr(value, attr)
+        except (KeyError, AttributeError):
+            return "?"
+        text = repr(value)
+        return text if len(text) <= 20 else text[:17] + "..."
+
+    def snapshot() -> tuple[str, ...]:
+        return tuple(read(name) for name in names)
+
+    return snapshot

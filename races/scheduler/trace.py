@@ -1,0 +1,156 @@
+"""The steps of a run, and their rendering with one column per thread.
+
+A run records compact tuples on the hot path; they become ``Step`` objects only when a
+result is shown. The rendering is for a learner reading an interleaving: threads are
+columns, each context switch is marked (and says whether it was a preemption), the source
+line is repeated whenever a thread moves to a new line, and watched variables show their
+value after every step.
+"""
+
+from __future__ import annotations
+
+import linecache
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from races.scheduler.execution import BLOCK, FINISH, INSTRUCTION, LINE, SLEEP
+from races.scheduler.outcome import Outcome
+from races.scheduler.tracing import INSTRUCTIONS
+
+
+@dataclass(frozen=True)
+class Step:
+    """One switch point of a run: which thread was about to do what, and where."""
+
+    index: int
+    thread: int
+    thread_name: str
+    event: str  # "line", "instruction", "block", "sleep" or "finish"
+    filename: str | None
+    lineno: int | None
+    source: str
+    instruction: str | None
+    detail: str
+    values: tuple[str, ...]
+
+    @property
+    def location(self) -> str:
+        return f"{self.filename}:{self.lineno}" if self.filename else ""
+
+    def describe(self) -> str:
+        """What the step does, in one cell of the rendering."""
+        if self.event == "instruction":
+            return self.instruction or ""
+        if self.event == "line":
+            return self.source
+        return self.detail
+
+
+class Trace(Sequence[Step]):
+    """The steps of one run, in order, with the names of its threads and watched variables."""
+
+    def __init__(
+        self, steps: list[Step], thread_names: list[str], watch: Sequence[str] = ()
+    ) -> None:
+        self._steps = steps
+        self.thread_names = thread_names
+        self.watch = tuple(watch)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        return self._steps[i]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._steps)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Trace) and self._steps == other._steps
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def switches(self) -> int:
+        return sum(1 for a, b in zip(self._steps, self._steps[1:]) if a.thread != b.thread)
+
+    def render(self, last: int | None = None, width: int = 34) -> str:
+        """The interleaving as text, one column per thread; ``last`` keeps only the final steps."""
+        steps = self._steps
+        skipped = 0
+        if last is not None and len(steps) > last:
+            skipped = len(steps) - last
+            steps = steps[skipped:]
+        names = [f"{name} [{i}]" for i, name in enumerate(self.thread_names)]
+        col = max([width] + [len(n) for n in names])
+        header = ["step".rjust(5)] + [n.ljust(col) for n in names] + list(self.watch)
+        out = [" | ".join(header).rstrip(), "-" * len(" | ".join(header))]
+        if skipped:
+            out.append(f"  ... {skipped} earlier steps not shown")
+        last_line: dict[int, tuple[str | None, int | None]] = {}
+        previous: Step | None = self._steps[skipped - 1] if skipped else None
+        for step in steps:
+            if previous is not None and previous.thread != step.thread:
+                why = "preempted" if previous.event in ("line", "instruction") else previous.event
+                out.append(
+                    f"{'':5}   ~~ switch: {previous.thread_name} -> {step.thread_name} ({why}) ~~"
+                )
+            if step.event == "instruction" and last_line.get(step.thread) != (step.filename, step.lineno):
+                out.append(self._row("", step.thread, f"{step.source}  ({_short(step)})", col, ()))
+            last_line[step.thread] = (step.filename, step.lineno)
+            text = step.describe()
+            if step.event == "line":
+                text = f"{text}  ({_short(step)})"
+            elif step.event != "instruction" and step.filename:
+                text = f"{text}  ({_short(step)})"
+            out.append(self._row(str(step.index), step.thread, text, col, step.values))
+            previous = step
+        return "\n".join(out)
+
+    def _row(self, label: str, thread: int, text: str, col: int, values: tuple[str, ...]) -> str:
+        if len(text) > col:
+            text = text[: col - 3] + "..."
+        cells = [label.rjust(5)] + [
+            (text if i == thread else "").ljust(col) for i in range(len(self.thread_names))
+        ]
+        return " | ".join(cells + list(values)).rstrip()
+
+
+def _short(step: Step) -> str:
+    filename = step.filename or ""
+    return f"{filename.rsplit('/', 1)[-1]}:{step.lineno}"
+
+
+def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
+    """Turn a run's compact records into ``Step`` objects."""
+    steps = []
+    snapshots = outcome.snapshots
+    names = outcome.thread_names
+    for i, (thread, kind, a, b) in enumerate(outcome.trace):
+        values = snapshots[i + 1] if i + 1 < len(snapshots) else ()
+        filename: str | None = None
+        lineno: int | None = None
+        instruction = None
+        detail = ""
+        if kind == LINE:
+            filename, lineno, event = a.co_filename, b, "line"
+        elif kind == INSTRUCTION:
+            lineno, instruction = INSTRUCTIONS.describe(a, b)
+            filename, event = a.co_filename, "instruction"
+        elif kind == BLOCK:
+            event, detail = "block", f"blocks in {a}"
+            if b is not None:
+                filename, lineno = b
+        elif kind == SLEEP:
+            event, detail = "sleep", f"sleep({a:g})"
+            if b is not None:
+                filename, lineno = b
+        elif kind == FINISH:
+            event, detail = "finish", "(finished)"
+        else:  # pragma: no cover - every kind is listed above
+            raise ValueError(f"unknown trace entry kind {kind}")
+        source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
+        steps.append(
+            Step(i + 1, thread, names[thread], event, filename, lineno, source, instruction,
+                 detail, values)
+        )
+    return Trace(steps, names, watch)

@@ -1,0 +1,68 @@
+"""What a strategy is: something that hands out one chooser per run until it finds a failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from races.scheduler.outcome import Outcome
+
+
+class Chooser(Protocol):
+    """Picks the thread to run at one decision of one run."""
+
+    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+        """``enabled`` lists the threads that can run, in index order; ``current`` is the
+        running thread if it can go on (choosing another one is a preemption)."""
+        ...
+
+
+def default_choice(enabled: Sequence[int], current: int | None) -> int:
+    """Keep the running thread; when it cannot go on, the lowest-numbered one that can."""
+    return current if current is not None else enabled[0]
+
+
+def ordered_options(enabled: Sequence[int], current: int | None) -> list[int]:
+    """The choices at a decision, default first: the order in which searches try them."""
+    if current is None:
+        return list(enabled)
+    return [current] + [t for t in enabled if t != current]
+
+
+@dataclass
+class Search:
+    """What a strategy's search produced."""
+
+    failure: Outcome | None
+    schedules: int
+    exhausted: bool = False
+
+
+class Strategy:
+    """Hands out a fresh chooser for each run; the loop in ``search`` is shared."""
+
+    name = "?"
+
+    def next_chooser(self) -> Chooser | None:
+        """The chooser for the next run, or None when every schedule has been tried."""
+        raise NotImplementedError
+
+    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> Search:
+        schedules = 0
+        while schedules < budget:
+            chooser = self.next_chooser()
+            if chooser is None:
+                return Search(None, schedules, exhausted=True)
+            outcome = run(chooser)
+            schedules += 1
+            if outcome.failed:
+                return Search(outcome, schedules)
+            if not outcome.decisions:
+                # No thread ever had a rival: every schedule is this one.
+                return Search(None, schedules, exhausted=True)
+        return Search(None, schedules, exhausted=self.next_chooser() is None)
+
+    def describe_pass(self, search: Search) -> str:
+        """One line for a search that found nothing."""
+        return f"no failure in {search.schedules} {self.name} schedules"

@@ -1,0 +1,40 @@
+"""Replaying a schedule: its switches where it names them, the default everywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from races.errors import ScheduleDivergedError
+from races.strategies.base import default_choice
+
+
+class ReplayChooser:
+    """Follows a list of (step, thread) switches.
+
+    Strict (``races.replay``): a switch to a thread that cannot run is an error, since the
+    run is no longer the one recorded. Lenient (minimisation): such a switch is dropped,
+    so a shrunk schedule still means something.
+    """
+
+    def __init__(self, switches: Iterable[tuple[int, int]], strict: bool) -> None:
+        self.switches = dict(switches)
+        self.strict = strict
+        self.used: set[int] = set()
+
+    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+        target = self.switches.get(step)
+        if target is None:
+            return default_choice(enabled, current)
+        if target in enabled:
+            self.used.add(step)
+            return target
+        if self.strict:
+            raise ScheduleDivergedError(
+                f"the schedule switches to thread {target} at step {step}, but only threads "
+                f"{list(enabled)} can run there. The scenario or the code it calls has changed "
+                "since the schedule was recorded, or it is not deterministic"
+            )
+        return default_choice(enabled, current)
+
+    def unused(self) -> list[tuple[int, int]]:
+        return [(s, t) for s, t in sorted(self.switches.items()) if s not in self.used]
