@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from races.errors import ScheduleDivergedError
 from races.result import Result
 from races.schedule import Schedule
-from races.scheduler.minimize import Switches, minimize
+from races.scheduler.minimize import Switches, fewest_preemptions, minimize
 from races.scheduler.outcome import Outcome
 from races.scheduler.session import Session, make_watch
 from races.scheduler.trace import build_trace
@@ -34,6 +34,7 @@ def explore(
     watch: Sequence[str] = (),
     watchdog: float = 10.0,
     tracing: Mechanism = "auto",
+    database: object = "default",
 ) -> Result:
     """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
 
@@ -47,7 +48,8 @@ def explore(
     never finishes. ``watch`` names module-level variables of the scenario to show after
     every step of the reported interleaving. ``watchdog`` is how many real seconds a thread
     may go without reaching a switch point before races reports it blocked outside its
-    control.
+    control. ``database`` is the Hypothesis example database the ``"hypothesis"`` strategy
+    stores failures in (Hypothesis' default, or None for none).
 
     A failure is shrunk to the fewest preemptions, then the fewest steps, before it is
     reported. The result's ``raise_if_failed()`` raises it with the interleaving and the
@@ -66,6 +68,7 @@ def explore(
         depth=depth,
         preemption_bound=preemption_bound,
         database_key=_database_key(scenario, granularity),
+        database=database,
     )
     with Session(
         scenario,
@@ -91,17 +94,19 @@ def explore(
         def lenient(switches: Switches) -> Outcome:
             return session.run(ReplayChooser(switches, strict=False))
 
-        smallest = minimize(lenient, search.failure)
+        fewest = fewest_preemptions(session.run, search.failure)
+        smallest = minimize(lenient, fewest)
         schedule = Schedule(granularity, smallest.deviations())
         shown = session.run(
             ReplayChooser(schedule.switches, strict=True), watch=make_watch(scenario, watch)
         )
     seed_text = f", seed {seed}" if strategy in ("random", "pct", "hypothesis") else ""
+    first = search.first_failure or search.schedules
     result.summary = (
-        f"found by {strategy}{seed_text} after {search.schedules} "
-        f"schedule{'s' if search.schedules != 1 else ''}, then shrunk"
+        f"found by {strategy}{seed_text} after {first} schedule{'s' if first != 1 else ''}, "
+        "then shrunk"
     )
-    result.found_after = search.schedules
+    result.found_after = first
     result.failure = shown.failure
     result.schedule = schedule
     result.trace = build_trace(shown, watch)
@@ -119,6 +124,7 @@ def replay(
     watch: Sequence[str] = (),
     watchdog: float = 10.0,
     tracing: Mechanism = "auto",
+    database: object = "default",
 ) -> Result:
     """Run ``scenario`` once under exactly the interleaving ``schedule`` describes.
 

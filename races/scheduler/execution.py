@@ -220,7 +220,8 @@ class Execution:
             f"probably blocked in a call races does not control, in {where}. Real locks "
             "created before the exploration and kept inside objects, sockets, subprocesses "
             "and C extensions that block cannot be scheduled: create the lock inside the "
-            "scenario, or replace the blocking call with a fake."
+            "scenario, or replace the blocking call with a fake. races has stopped every other "
+            f"thread; {name} stays blocked until that call returns."
         )
 
     def _abort_all(self) -> None:
@@ -318,6 +319,7 @@ class Execution:
         root = self.threads[0]
         thread = threading.Thread(target=self._run_scenario, name="MainThread", daemon=False)
         root.thread = thread
+        _silence_abort(thread)
         self.attach_handle(root, getattr(thread, "_handle", None))
         threading._limbo[thread] = thread  # type: ignore[attr-defined]
         thread._bootstrap()  # type: ignore[attr-defined]
@@ -343,6 +345,7 @@ class Execution:
         owner = getattr(function, "__self__", None)
         rec = self._new_thread(daemon=bool(getattr(owner, "daemon", True)))
         rec.thread = owner
+        _silence_abort(owner)
         self.attach_handle(rec, handle)
         self._start_os_thread(rec, function, args)
 
@@ -560,6 +563,19 @@ def _describe(exc: BaseException | None) -> str:
         return ""
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _silence_abort(thread: Any) -> None:
+    """Keep ``_Abort`` from the thread's excepthook, whichever hook is installed by then."""
+    invoke = getattr(thread, "_invoke_excepthook", None)
+    if invoke is None:
+        return
+
+    def invoke_excepthook(thread: Any) -> None:
+        if not isinstance(sys.exc_info()[1], _Abort):
+            invoke(thread)
+
+    thread._invoke_excepthook = invoke_excepthook
 
 
 def controlled() -> tuple[Execution, ControlledThread] | tuple[None, None]:

@@ -107,7 +107,7 @@ def _install_leaves(p: Patches) -> None:
     # the same names.
     p.set(threading, "_counter", _per_run(threading._counter, "thread", 1))  # type: ignore[attr-defined]
     executor = futures_thread.ThreadPoolExecutor
-    p.set(executor, "_counter", _per_run(executor._counter, "executor", 0))  # type: ignore[attr-defined]
+    p.set(executor, "_counter", staticmethod(_per_run(executor._counter, "executor", 0)))  # type: ignore[attr-defined]
 
     saved_hook = threading.excepthook
     p.set(threading, "excepthook", _excepthook(saved_hook))
@@ -145,8 +145,6 @@ def _excepthook(saved: Callable[[Any], object]) -> Callable[[Any], object]:
         ex, rec = execution.controlled()
         if ex is None:
             return saved(args)
-        if args.exc_type is not None and issubclass(args.exc_type, execution._Abort):
-            return None
         exc = args.exc_value
         name = args.thread.name if args.thread is not None else rec.name
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -12,6 +12,7 @@ from __future__ import annotations
 import linecache
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from types import CodeType
 
 from races.scheduler.execution import BLOCK, FINISH, INSTRUCTION, LINE, SLEEP
 from races.scheduler.outcome import Outcome
@@ -32,6 +33,7 @@ class Step:
     instruction: str | None
     detail: str
     values: tuple[str, ...]
+    switch: str | None = None  # why another thread ran just before this step, if one did
 
     @property
     def location(self) -> str:
@@ -71,7 +73,7 @@ class Trace(Sequence[Step]):
     __hash__ = None  # type: ignore[assignment]
 
     def switches(self) -> int:
-        return sum(1 for a, b in zip(self._steps, self._steps[1:]) if a.thread != b.thread)
+        return sum(1 for step in self._steps if step.switch is not None)
 
     def render(self, last: int | None = None, width: int = 34) -> str:
         """The interleaving as text, one column per thread; ``last`` keeps only the final steps."""
@@ -89,10 +91,10 @@ class Trace(Sequence[Step]):
         last_line: dict[int, tuple[str | None, int | None]] = {}
         previous: Step | None = self._steps[skipped - 1] if skipped else None
         for step in steps:
-            if previous is not None and previous.thread != step.thread:
-                why = "preempted" if previous.event in ("line", "instruction") else previous.event
+            if previous is not None and step.switch is not None:
                 out.append(
-                    f"{'':5}   ~~ switch: {previous.thread_name} -> {step.thread_name} ({why}) ~~"
+                    f"{'':5}   ~~ switch: {previous.thread_name} -> {step.thread_name} "
+                    f"({step.switch}) ~~"
                 )
             if step.event == "instruction" and last_line.get(step.thread) != (step.filename, step.lineno):
                 out.append(self._row("", step.thread, f"{step.source}  ({_short(step)})", col, ()))
@@ -121,36 +123,74 @@ def _short(step: Step) -> str:
 
 
 def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
-    """Turn a run's compact records into ``Step`` objects."""
-    steps = []
+    """Turn a run's switch points into the steps it executed, in the order they ran.
+
+    A switch point comes *before* its instruction. When the scheduler keeps the thread,
+    the instruction runs at once; when it preempts the thread, the instruction runs only
+    when the thread is resumed, so that is where its row goes (still numbered with its
+    switch point, which is what schedules count). Watched values are read at the next
+    switch point, that is, after the instruction ran.
+    """
+    records = outcome.trace
     snapshots = outcome.snapshots
     names = outcome.thread_names
-    for i, (thread, kind, a, b) in enumerate(outcome.trace):
-        values = snapshots[i + 1] if i + 1 < len(snapshots) else ()
-        filename: str | None = None
-        lineno: int | None = None
-        instruction = None
-        detail = ""
-        if kind == LINE:
-            filename, lineno, event = a.co_filename, b, "line"
-        elif kind == INSTRUCTION:
-            lineno, instruction = INSTRUCTIONS.describe(a, b)
-            filename, event = a.co_filename, "instruction"
-        elif kind == BLOCK:
-            event, detail = "block", f"blocks in {a}"
-            if b is not None:
-                filename, lineno = b
-        elif kind == SLEEP:
-            event, detail = "sleep", f"sleep({a:g})"
-            if b is not None:
-                filename, lineno = b
-        elif kind == FINISH:
-            event, detail = "finish", "(finished)"
-        else:  # pragma: no cover - every kind is listed above
-            raise ValueError(f"unknown trace entry kind {kind}")
-        source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
-        steps.append(
-            Step(i + 1, thread, names[thread], event, filename, lineno, source, instruction,
-                 detail, values)
-        )
+    steps: list[Step] = []
+    pending: dict[int, int] = {}  # thread -> index of its preempted, not yet run, point
+    last_thread: int | None = None
+    reason: str | None = None
+
+    def emit(i: int, values_at: int) -> None:
+        nonlocal last_thread, reason
+        thread = records[i][0]
+        switch = None
+        if last_thread is not None and thread != last_thread:
+            switch = "preempted" if last_thread in pending else reason
+        values = snapshots[values_at] if values_at < len(snapshots) else ()
+        steps.append(_step(records[i], i + 1, names, values, switch))
+        last_thread = thread
+        reason = {BLOCK: "blocked", SLEEP: "sleeping", FINISH: "finished"}.get(records[i][1])
+
+    for i, (thread, kind, _, _) in enumerate(records):
+        if thread in pending:
+            emit(pending.pop(thread), i)
+        if kind in (LINE, INSTRUCTION) and i + 1 < len(records) and records[i + 1][0] != thread:
+            pending[thread] = i
+        else:
+            emit(i, i + 1)
     return Trace(steps, names, watch)
+
+
+def _step(
+    record: tuple[int, int, object, object],
+    index: int,
+    names: list[str],
+    values: tuple[str, ...],
+    switch: str | None,
+) -> Step:
+    thread, kind, a, b = record
+    filename: str | None = None
+    lineno: int | None = None
+    instruction = None
+    detail = ""
+    if kind == LINE:
+        assert isinstance(a, CodeType) and isinstance(b, int)
+        filename, lineno, event = a.co_filename, b, "line"
+    elif kind == INSTRUCTION:
+        assert isinstance(a, CodeType) and isinstance(b, int)
+        lineno, instruction = INSTRUCTIONS.describe(a, b)
+        filename, event = a.co_filename, "instruction"
+    elif kind == BLOCK:
+        event, detail = "block", f"blocks in {a}"
+        if b is not None:
+            filename, lineno = b  # type: ignore[misc]
+    elif kind == SLEEP:
+        event, detail = "sleep", f"sleep({a:g})"
+        if b is not None:
+            filename, lineno = b  # type: ignore[misc]
+    elif kind == FINISH:
+        event, detail = "finish", "(finished)"
+    else:  # pragma: no cover - every kind is listed above
+        raise ValueError(f"unknown trace entry kind {kind}")
+    source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
+    return Step(index, thread, names[thread], event, filename, lineno, source, instruction,
+                detail, values, switch)

@@ -33,7 +33,11 @@ def make_strategy(name: str, *, seed: int | None, **options: Any) -> Strategy:
     if name == "hypothesis":
         from races.strategies.hypothesis import HypothesisStrategy
 
-        return HypothesisStrategy(seed, database_key=options.get("database_key", b"races"))
+        return HypothesisStrategy(
+            seed,
+            database_key=options.get("database_key", b"races"),
+            database=options.get("database", "default"),
+        )
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(NAMES)}")
 
 

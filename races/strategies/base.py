@@ -35,8 +35,13 @@ class Search:
     """What a strategy's search produced."""
 
     failure: Outcome | None
-    schedules: int
+    schedules: int  # every run, including any the strategy spent shrinking
     exhausted: bool = False
+    first_failure: int | None = None  # runs until the first failure
+
+    def __post_init__(self) -> None:
+        if self.failure is not None and self.first_failure is None:
+            self.first_failure = self.schedules
 
 
 class Strategy:

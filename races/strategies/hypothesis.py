@@ -7,14 +7,16 @@ picks among the options at decision i, default first (0 keeps the running thread
 decisions past the end of the list take the default. Hypothesis shrinks integers towards
 0 and lists towards shorter, which is exactly "fewer preemptions, then shorter".
 
-Failures are stored in Hypothesis' example database under a key derived from the
-scenario, so the next search replays a known failure first.
+The shrunk failing list is stored in Hypothesis' example database under a key derived
+from the scenario (we store it ourselves: ``find`` keeps nothing once it returns), and a
+later search replays the stored lists before it draws anything new.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from races.scheduler.outcome import Outcome
 from races.strategies.base import Chooser, Search, Strategy, ordered_options
@@ -40,21 +42,36 @@ class ListChooser:
 class HypothesisStrategy(Strategy):
     name = "hypothesis"
 
-    def __init__(self, seed: int | None, database_key: bytes = b"races") -> None:
+    def __init__(
+        self, seed: int | None, database_key: bytes = b"races", database: object = "default"
+    ) -> None:
         self.seed = seed
         self.database_key = database_key
+        self.database = database
 
     def search(self, run: Callable[[Chooser], Outcome], budget: int) -> Search:
         from hypothesis import HealthCheck, Phase, find, settings
         from hypothesis import strategies as st
         from hypothesis.errors import NoSuchExample
 
+        database = self._database()
         count = 0
+        first: int | None = None
+        if database is not None:
+            for blob in sorted(database.fetch(self.database_key), key=len):
+                count += 1
+                outcome = run(ListChooser(list(blob)))
+                if outcome.failed:
+                    return Search(outcome, count, first_failure=count)
+                database.delete(self.database_key, blob)  # the bug is gone: forget it
 
         def fails(choices: list[int]) -> bool:
-            nonlocal count
+            nonlocal count, first
             count += 1
-            return run(ListChooser(choices)).failed
+            failed = run(ListChooser(choices)).failed
+            if failed and first is None:
+                first = count
+            return failed
 
         config = settings(
             max_examples=budget,
@@ -63,6 +80,7 @@ class HypothesisStrategy(Strategy):
             # later trace events; we only need generation, replay and shrinking.
             phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
             suppress_health_check=list(HealthCheck),
+            database=None,
         )
         try:
             choices = find(
@@ -74,7 +92,16 @@ class HypothesisStrategy(Strategy):
             )
         except NoSuchExample:
             return Search(None, count)
-        return Search(run(ListChooser(choices)), count)
+        if database is not None:
+            database.save(self.database_key, bytes(choices))
+        return Search(run(ListChooser(choices)), count, first_failure=first)
+
+    def _database(self) -> Any:
+        if self.database == "default":
+            from hypothesis import settings
+
+            return settings().database
+        return self.database
 
     def describe_pass(self, search: Search) -> str:
         return f"no failure in {search.schedules} Hypothesis-drawn schedules (seed {self.seed})"

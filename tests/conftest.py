@@ -1,0 +1,56 @@
+"""Every test must leave the process as it found it: no thread, hook or patch behind."""
+
+from __future__ import annotations
+
+import _thread
+import queue
+import sys
+import threading
+import time
+
+import pytest
+
+_ORIGINALS = {
+    (threading, "Lock"): threading.Lock,
+    (threading, "_allocate_lock"): threading._allocate_lock,  # type: ignore[attr-defined]
+    (threading, "_time"): threading._time,  # type: ignore[attr-defined]
+    (threading, "excepthook"): None,  # pytest swaps it per test; checked separately
+    (queue, "SimpleQueue"): queue.SimpleQueue,
+    (time, "sleep"): time.sleep,
+    (time, "monotonic"): time.monotonic,
+}
+
+
+def leftovers(threads_before: int) -> list[str]:
+    """What a run of races left behind, described for an assertion message."""
+    found = []
+    # Controlled threads are raw _thread threads; _count() sees them even when
+    # threading.enumerate() does not.
+    if _thread._count() > threads_before:
+        found.append(f"{_thread._count() - threads_before} thread(s) still alive")
+    if sys.gettrace() is not None:
+        found.append(f"a trace function is installed: {sys.gettrace()!r}")
+    if hasattr(sys, "monitoring"):
+        for tool in range(6):
+            if sys.monitoring.get_tool(tool) == "races":
+                found.append(f"sys.monitoring tool {tool} is still registered")
+    for (module, name), original in _ORIGINALS.items():
+        if original is not None and getattr(module, name) is not original:
+            found.append(f"{module.__name__}.{name} is still patched")
+    from races.scheduler import execution, session
+
+    if execution.active is not None or session._open:
+        found.append("an execution or session is still open")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def nothing_leaks():
+    before = _thread._count()
+    yield
+    # An OS thread that has released everything may need a moment to be reaped.
+    deadline = time.monotonic() + 2.0
+    while _thread._count() > before and time.monotonic() < deadline:
+        time.sleep(0.001)
+    problems = leftovers(before)
+    assert not problems, "races leaked: " + "; ".join(problems)
