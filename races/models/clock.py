@@ -17,7 +17,9 @@ real_monotonic = _time.monotonic
 real_time = _time.time
 real_perf_counter = _time.perf_counter
 
-# Where virtual time 0 sits on each clock; set when a session starts.
+# Where virtual time 0 sits on each clock. The monotonic clocks start at 0 (their
+# reference point is unspecified), which keeps differences exact; time() starts at the
+# real time when the session starts.
 origin = {"monotonic": 0.0, "time": 0.0, "perf_counter": 0.0}
 
 
@@ -60,6 +62,4 @@ def time() -> float:
 
 
 def set_origin() -> None:
-    origin["monotonic"] = real_monotonic()
     origin["time"] = real_time()
-    origin["perf_counter"] = real_perf_counter()

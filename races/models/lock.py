@@ -12,6 +12,19 @@ _real_allocate_lock = _thread.allocate_lock
 TIMEOUT_MAX = _thread.TIMEOUT_MAX
 
 
+def _message(call: Any) -> str:
+    """The running Python's own wording for an error, which changes between versions."""
+    try:
+        call()
+    except (ValueError, OverflowError) as exc:
+        return str(exc)
+    raise AssertionError("expected the real lock to refuse")  # pragma: no cover
+
+
+_NEGATIVE_TIMEOUT = _message(lambda: _real_allocate_lock().acquire(timeout=-100))
+_NONBLOCKING_TIMEOUT = _message(lambda: _real_allocate_lock().acquire(False, 1))
+
+
 class Lock:
     """A lock with CPython's semantics whose waits are decided by the scheduler.
 
@@ -32,9 +45,9 @@ class Lock:
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
-            raise ValueError("can't specify a timeout for a non-blocking call")
+            raise ValueError(_NONBLOCKING_TIMEOUT)
         if timeout < 0 and timeout != -1:
-            raise ValueError("timeout value must be positive")
+            raise ValueError(_NEGATIVE_TIMEOUT)
         if timeout > TIMEOUT_MAX:
             raise OverflowError("timeout value is too large")
         ex, rec = execution.controlled()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import _thread
 import enum
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -457,7 +458,7 @@ class Execution:
         try:
             rec.state = State.BLOCKED
             rec.waiting_for = lock
-            rec.deadline = None if timeout is None else self.clock + timeout
+            rec.deadline = None if timeout is None else self._deadline(timeout)
             rec.blocked_op, rec.blocked_site = op, site
             self.step += 1
             if self.step > self.max_steps:
@@ -483,6 +484,14 @@ class Execution:
         rec.deadline = None
         rec.timed_out = False
         return not timed_out
+
+    def _deadline(self, timeout: float) -> float:
+        """``clock + timeout``, rounded up so that ``deadline - clock >= timeout`` holds:
+        a real sleep never comes back early, so a virtual one must not either."""
+        deadline = self.clock + timeout
+        while deadline - self.clock < timeout:
+            deadline = math.nextafter(deadline, math.inf)
+        return deadline
 
     def _thread_finished(self, rec: ControlledThread) -> None:
         rec.state = State.FINISHED
