@@ -37,7 +37,9 @@ class Schedule:
 
     def __post_init__(self) -> None:
         if self.granularity not in _GRANULARITIES:
-            raise ScheduleError(f"granularity must be 'line' or 'instruction', not {self.granularity!r}")
+            raise ScheduleError(
+                f"granularity must be 'line' or 'instruction', not {self.granularity!r}"
+            )
         if self.granularity == "instruction" and self.python is None:
             object.__setattr__(self, "python", current_python())
 
@@ -51,12 +53,14 @@ class Schedule:
         return {thread for _, thread in self.switches}
 
     @classmethod
-    def parse(cls, text: str) -> Schedule:
+    def parse(cls, text: str | Schedule) -> Schedule:
         """Read a schedule printed by races; errors say what is wrong and what is expected."""
         if isinstance(text, Schedule):
             return text
         if not isinstance(text, str):
-            raise ScheduleError(f"a schedule is a string such as 'line: 4>1 9>0', not {type(text).__name__}")
+            raise ScheduleError(
+                f"a schedule is a string such as 'line: 4>1 9>0', not {type(text).__name__}"
+            )
         match = _HEADER.match(text)
         if match is None:
             raise ScheduleError(
@@ -76,7 +80,9 @@ class Schedule:
                     )
                 step, thread = int(m.group(1)), int(m.group(2))
                 if step < 1:
-                    raise ScheduleError(f"malformed schedule {text!r}: steps count from 1, not {step}")
+                    raise ScheduleError(
+                        f"malformed schedule {text!r}: steps count from 1, not {step}"
+                    )
                 if switches and step <= switches[-1][0]:
                     raise ScheduleError(
                         f"malformed schedule {text!r}: steps must increase, but {step} follows "

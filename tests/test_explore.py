@@ -17,7 +17,10 @@ from tests import scenarios
 @pytest.mark.parametrize("seed", range(10))
 def test_random_finds_the_single_line_lost_update_within_20_schedules(seed: int) -> None:
     result = races.explore(
-        scenarios.single_line_counter, strategy="random", seed=seed, budget=20,
+        scenarios.single_line_counter,
+        strategy="random",
+        seed=seed,
+        budget=20,
         granularity="instruction",
     )
     assert result.failed
@@ -126,7 +129,9 @@ def test_an_exception_in_a_thread_fails_the_run() -> None:
 def test_replay_reproduces_the_identical_trace_100_times_out_of_100() -> None:
     found = races.explore(scenarios.single_line_counter, seed=3)
     assert found.failed
-    traces = [races.replay(scenarios.single_line_counter, str(found.schedule)).trace for _ in range(100)]
+    traces = [
+        races.replay(scenarios.single_line_counter, str(found.schedule)).trace for _ in range(100)
+    ]
     assert all(trace == found.trace for trace in traces)
     assert all(races.replay(scenarios.single_line_counter, found.schedule).failed for _ in range(3))
 
@@ -142,7 +147,10 @@ def test_a_failure_message_ends_with_the_line_that_replays_it() -> None:
     with pytest.raises(races.RaceFailure) as info:
         result.raise_if_failed()
     last_line = str(info.value).splitlines()[-1]
-    assert last_line == f"To replay: races.replay(tests.scenarios.single_line_counter, {str(result.schedule)!r})"
+    assert (
+        last_line
+        == f"To replay: races.replay(tests.scenarios.single_line_counter, {str(result.schedule)!r})"
+    )
     # ... and the line does what it says.
     namespace = {"races": races, "tests": __import__("tests.scenarios")}
     replayed = eval(last_line.removeprefix("To replay: "), namespace)
@@ -151,8 +159,14 @@ def test_a_failure_message_ends_with_the_line_that_replays_it() -> None:
 
 def test_watched_variables_show_both_threads_reading_the_same_value() -> None:
     result = races.explore(scenarios.single_line_counter, strategy="dfs", watch=["counter"])
-    reads = [s for s in result.trace if s.instruction and s.instruction.startswith("LOAD_GLOBAL")
-             and "counter" in s.instruction and s.thread != 0]
+    reads = [
+        s
+        for s in result.trace
+        if s.instruction
+        and s.instruction.startswith("LOAD_GLOBAL")
+        and "counter" in s.instruction
+        and s.thread != 0
+    ]
     assert [s.values for s in reads] == [("0",), ("0",)]
     writes = [s for s in result.trace if s.instruction == "STORE_GLOBAL counter" and s.thread != 0]
     assert [s.values for s in writes] == [("1",), ("1",)]
@@ -254,14 +268,19 @@ def test_thread_pool_executor_runs_under_the_scheduler() -> None:
     assert "ThreadPoolExecutor-0_" in " ".join(result.trace.thread_names)
 
 
-@pytest.mark.parametrize("text", ["", "line 4>1", "line: 4-1", "line: 0>1", "line: 5>1 3>0", "instruction: 4>1", "fiber: 1>0"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "line 4>1", "line: 4-1", "line: 0>1", "line: 5>1 3>0", "instruction: 4>1", "fiber: 1>0"],
+)
 def test_a_malformed_schedule_is_a_clear_error(text: str) -> None:
     with pytest.raises(races.ScheduleError, match="schedule"):
         races.replay(scenarios.single_line_counter, text)
 
 
 def test_an_instruction_schedule_from_another_python_is_refused() -> None:
-    with pytest.raises(races.ScheduleError, match="recorded at instruction granularity on Python 2.7"):
+    with pytest.raises(
+        races.ScheduleError, match=r"recorded at instruction granularity on Python 2\.7"
+    ):
         races.replay(scenarios.single_line_counter, "instruction@2.7: 5>1")
 
 

@@ -7,6 +7,7 @@ costs nothing real, and a ``sleep`` is a switch point like any blocking call.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Callable
 
 from races.scheduler import execution
 from races.scheduler.execution import SLEEP
@@ -24,9 +25,10 @@ origin = {"monotonic": 0.0, "time": 0.0, "perf_counter": 0.0}
 
 
 def sleep(secs: float) -> None:
-    ex, rec = execution.controlled()
-    if ex is None:
+    here = execution.controlled()
+    if here is None:
         return real_sleep(secs)
+    ex, rec = here
     if isinstance(secs, (str, bytes)) or not hasattr(secs, "__float__"):
         raise TypeError(f"'{type(secs).__name__}' object cannot be interpreted as an integer")
     secs = float(secs)
@@ -40,25 +42,23 @@ def sleep(secs: float) -> None:
         ex.block(rec, None, secs, "time.sleep", where)
 
 
+def _now(clock: str, real: Callable[[], float]) -> float:
+    here = execution.controlled()
+    if here is None:
+        return real()
+    return origin[clock] + here[0].clock
+
+
 def monotonic() -> float:
-    ex = execution.active
-    if ex is None or execution.controlled()[0] is None:
-        return real_monotonic()
-    return origin["monotonic"] + ex.clock
+    return _now("monotonic", real_monotonic)
 
 
 def perf_counter() -> float:
-    ex = execution.active
-    if ex is None or execution.controlled()[0] is None:
-        return real_perf_counter()
-    return origin["perf_counter"] + ex.clock
+    return _now("perf_counter", real_perf_counter)
 
 
 def time() -> float:
-    ex = execution.active
-    if ex is None or execution.controlled()[0] is None:
-        return real_time()
-    return origin["time"] + ex.clock
+    return _now("time", real_time)
 
 
 def set_origin() -> None:

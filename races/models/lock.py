@@ -34,7 +34,7 @@ class Lock:
     the scheduler until the lock is released or its virtual timeout expires.
     """
 
-    __slots__ = ("_lock", "_holder", "_site", "serial", "__weakref__")
+    __slots__ = ("__weakref__", "_holder", "_lock", "_site", "serial")
 
     def __init__(self) -> None:
         self._lock = _real_allocate_lock()
@@ -50,9 +50,10 @@ class Lock:
             raise ValueError(_NEGATIVE_TIMEOUT)
         if timeout > TIMEOUT_MAX:
             raise OverflowError("timeout value is too large")
-        ex, rec = execution.controlled()
-        if ex is None:
+        here = execution.controlled()
+        if here is None:
             return self._lock.acquire(blocking, timeout)
+        ex, rec = here
         if self._lock.acquire(False):
             self._took(ex, rec)
             return True
@@ -131,6 +132,6 @@ class Lock:
 
 def allocate_lock() -> Any:
     """``threading.Lock`` / ``_allocate_lock`` while exploring: modelled on controlled threads."""
-    if execution.controlled()[0] is None:
+    if execution.controlled() is None:
         return _real_allocate_lock()
     return Lock()

@@ -27,17 +27,18 @@ def start_new_thread(
     function: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
 ) -> int:
     ex = execution.active
-    if ex is None or execution.controlled()[0] is None:
+    if ex is None or execution.controlled() is None:
         return _real_start_new_thread(function, args, kwargs or {})
     ex.spawn(partial(function, **kwargs) if kwargs else function, args)
     return 0  # Thread.start ignores it; the thread sets its own ident when it runs
 
 
 def set_sentinel() -> Any:
-    ex, rec = execution.controlled()
-    if ex is None:
+    here = execution.controlled()
+    if here is None:
         assert _real_set_sentinel is not None
         return _real_set_sentinel()
+    rec = here[1]
     lock = Lock()
     rec.sentinels.append(lock)
     return lock
@@ -84,7 +85,7 @@ def start_joinable_thread(
     function: Callable[..., object], handle: Any = None, daemon: bool = True
 ) -> Any:
     ex = execution.active
-    if ex is None or execution.controlled()[0] is None or not isinstance(handle, ThreadHandle):
+    if ex is None or execution.controlled() is None or not isinstance(handle, ThreadHandle):
         assert _real_start_joinable_thread is not None
         return _real_start_joinable_thread(function, handle=handle, daemon=daemon)
     ex.spawn(function, (), handle=handle)
@@ -92,7 +93,7 @@ def start_joinable_thread(
 
 
 def thread_handle() -> Any:
-    if execution.controlled()[0] is None:
+    if execution.controlled() is None:
         assert _real_thread_handle is not None
         return _real_thread_handle()
     return ThreadHandle()

@@ -54,10 +54,7 @@ def analyse(ex: Execution) -> tuple[FailureKind, str, str]:
         if lock is not None and lock.holder is t and t.blocked_op == "Lock.acquire":
             label = _lock_label(lock, names)
             message = f"self-deadlock: {t.name} acquires {label}, which it already holds"
-            report = (
-                f"Self-deadlock:\n{_holds_and_waits(t, names, None)}\n"
-                f"Hint: {RLOCK_HINT}"
-            )
+            report = f"Self-deadlock:\n{_holds_and_waits(t, names, None)}\nHint: {RLOCK_HINT}"
             return FailureKind.DEADLOCK, message, report
 
     lines = [_holds_and_waits(t, names, edges.get(t)) for t in blocked]
@@ -83,7 +80,7 @@ def _find_cycle(edges: dict[Any, Any]) -> list[Any]:
             seen.append(node)
             node = edges[node]
         if node in seen:
-            cycle = seen[seen.index(node):]
+            cycle = seen[seen.index(node) :]
             first = min(cycle, key=lambda t: t.index)
             i = cycle.index(first)
             return cycle[i:] + cycle[:i]
@@ -154,7 +151,9 @@ def _lock_names(ex: Execution, blocked: list[ControlledThread]) -> dict[int, str
     return names
 
 
-def _name_in(namespace: Any, wanted: dict[int, Any], names: dict[int, str], prefix: str = "") -> None:
+def _name_in(
+    namespace: Any, wanted: dict[int, Any], names: dict[int, str], prefix: str = ""
+) -> None:
     for key, value in list(namespace.items()):
         if not isinstance(key, str) or key.startswith("__"):
             continue

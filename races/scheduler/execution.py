@@ -76,24 +76,24 @@ class ControlledThread:
     """The scheduler's record of one thread of the scenario."""
 
     __slots__ = (
-        "index",
-        "gate",
-        "exited",
-        "ident",
-        "state",
-        "waiting_for",
-        "deadline",
-        "timed_out",
-        "thread",
-        "daemon",
-        "sentinels",
-        "held",
-        "handle",
-        "os_join",
         "blocked_op",
         "blocked_site",
         "busy",
+        "daemon",
+        "deadline",
+        "exited",
+        "gate",
+        "handle",
+        "held",
+        "ident",
+        "index",
+        "os_join",
+        "sentinels",
+        "state",
+        "thread",
+        "timed_out",
         "unwinding",
+        "waiting_for",
     )
 
     def __init__(self, index: int, daemon: bool) -> None:
@@ -168,6 +168,7 @@ class Execution:
         self.internal_error: BaseException | None = None
         self.lock_serial = 0
         self.counters: dict[str, int] = {}
+        self.os_joins: list[Callable[[float], bool]] = []
         self.done = _thread.allocate_lock()
         self.done.acquire()
 
@@ -241,7 +242,9 @@ class Execution:
                     continue  # blocked outside our control; reported by `stalled`
                 rec.exited.release()
             if rec.os_join is not None:
-                rec.os_join(2.0)
+                # The OS thread is past all Python code; its teardown overlaps the next
+                # run, and the session joins it before it closes.
+                self.os_joins.append(rec.os_join)
         self._forget_threads()
 
     def _forget_threads(self) -> None:
@@ -269,7 +272,7 @@ class Execution:
         self, rec: ControlledThread, body: Callable[..., object], args: tuple[Any, ...]
     ) -> None:
         if hasattr(_thread, "start_joinable_thread"):  # 3.13+
-            handle = _thread.start_joinable_thread(  # type: ignore[attr-defined]
+            handle = _thread.start_joinable_thread(
                 lambda: self._thread_main(rec, body, args), daemon=True
             )
 
@@ -413,7 +416,7 @@ class Execution:
             chosen = self.chooser.choose(self.step, indexes, current)
             if chosen not in indexes:
                 raise RuntimeError(f"races: chooser picked thread {chosen}, not one of {indexes}")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - handed to the caller of explore()
             # A diverging replay or a broken strategy: never let user code see it.
             if self.internal_error is None:
                 self.internal_error = exc
@@ -428,7 +431,9 @@ class Execution:
 
     def _advance_clock(self) -> bool:
         """Nobody can run: jump virtual time to the earliest deadline, if any."""
-        deadlines = [t.deadline for t in self.live if t.state is State.BLOCKED and t.deadline is not None]
+        deadlines = [
+            t.deadline for t in self.live if t.state is State.BLOCKED and t.deadline is not None
+        ]
         if not deadlines:
             return False
         self.clock = max(self.clock, min(deadlines))
@@ -587,14 +592,14 @@ def _silence_abort(thread: Any) -> None:
     thread._invoke_excepthook = invoke_excepthook
 
 
-def controlled() -> tuple[Execution, ControlledThread] | tuple[None, None]:
+def controlled() -> tuple[Execution, ControlledThread] | None:
     """The execution and thread record of the caller, if it is a controlled thread."""
     ex = active
     if ex is None:
-        return None, None
+        return None
     rec = ex.by_ident.get(_get_ident())
     if rec is None:
-        return None, None
+        return None
     return ex, rec
 
 

@@ -75,7 +75,7 @@ def minimize(run: Callable[[Switches], Outcome], found: Outcome, max_runs: int =
         switches = best.deviations()
         # Drop one switch.
         for i in range(len(switches)):
-            if better(switches[:i] + switches[i + 1:]):
+            if better(switches[:i] + switches[i + 1 :]):
                 progress = True
                 break
         if progress:
@@ -85,7 +85,7 @@ def minimize(run: Callable[[Switches], Outcome], found: Outcome, max_runs: int =
             low = switches[i - 1][0] + 1 if i else 1
             target = low
             while target < step:
-                moved = switches[:i] + ((target, thread),) + switches[i + 1:]
+                moved = (*switches[:i], (target, thread), *switches[i + 1 :])
                 if better(moved):
                     progress = True
                     break

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class FailureKind(str, enum.Enum):
+class FailureKind(enum.StrEnum):
     """How a run went wrong. The values are what reports and the CLI print."""
 
     ASSERTION = "assertion"

@@ -130,9 +130,10 @@ def _reset_lock(lock: Any) -> None:
 
 def _per_run(real: Callable[[], int], key: str, start: int) -> Callable[[], int]:
     def counter() -> int:
-        ex = execution.controlled()[0]
-        if ex is None:
+        here = execution.controlled()
+        if here is None:
             return real()
+        ex = here[0]
         value = ex.counters.get(key, start)
         ex.counters[key] = value + 1
         return value
@@ -142,9 +143,10 @@ def _per_run(real: Callable[[], int], key: str, start: int) -> Callable[[], int]
 
 def _excepthook(saved: Callable[[Any], object]) -> Callable[[Any], object]:
     def excepthook(args: Any) -> object:
-        ex, rec = execution.controlled()
-        if ex is None:
+        here = execution.controlled()
+        if here is None:
             return saved(args)
+        ex, rec = here
         exc = args.exc_value
         name = args.thread.name if args.thread is not None else rec.name
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -168,10 +170,10 @@ def interpreter_exit() -> None:
     joins non-daemon threads; without this, a scenario that never shuts its executor down
     would look stuck.
     """
-    items = [(t, q) for t, q in list(futures_thread._threads_queues.items()) if t.is_alive()]  # type: ignore[attr-defined]
+    items = [(t, q) for t, q in list(futures_thread._threads_queues.items()) if t.is_alive()]
     if not items:
         return
-    futures_thread._shutdown = True  # type: ignore[attr-defined]
+    futures_thread._shutdown = True
     for _, q in items:
         q.put(None)
     for t, _ in items:
@@ -206,8 +208,8 @@ class _Swapper:
         if kind is _REAL_LOCK_TYPE or kind is _REAL_RLOCK_TYPE:
             return self._lock(value)
         if kind is threading.Condition and type(value._lock) in (_REAL_LOCK_TYPE, _REAL_RLOCK_TYPE):
-            if not value._waiters:  # type: ignore[attr-defined]
-                inner = self._lock(value._lock)  # type: ignore[attr-defined]
+            if not value._waiters:
+                inner = self._lock(value._lock)
                 if inner is not None:
                     return self._remember(value, threading.Condition(inner))
         return None

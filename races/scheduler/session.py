@@ -55,6 +55,7 @@ class Session:
         self.tracer = make_tracer(self.under_test, granularity, tracing)
         self.runs = 0
         self._patches = patches.Patches()
+        self._os_joins: list[Callable[[float], bool]] = []
 
     def __enter__(self) -> Session:
         global _open
@@ -84,6 +85,9 @@ class Session:
 
     def _close(self) -> None:
         global _open
+        for join in self._os_joins:
+            join(2.0)
+        self._os_joins.clear()
         try:
             try:
                 self.tracer.uninstall()
@@ -116,6 +120,7 @@ class Session:
             outcome = ex.run()
         finally:
             self.tracer.execution = None
+            self._os_joins.extend(ex.os_joins)
         self.runs += 1
         if ex.stalled is not None:
             raise UncontrolledBlockingError(ex.stalled)
@@ -124,7 +129,9 @@ class Session:
         return outcome
 
 
-def make_watch(scenario: Callable[[], object], names: Sequence[str]) -> Callable[[], tuple[str, ...]]:
+def make_watch(
+    scenario: Callable[[], object], names: Sequence[str]
+) -> Callable[[], tuple[str, ...]]:
     """Read ``names`` (dotted paths from the scenario's module globals) as short reprs."""
     target: Any = getattr(scenario, "__func__", scenario)
     namespace: dict[str, Any] = getattr(target, "__globals__", {})

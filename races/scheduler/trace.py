@@ -13,6 +13,7 @@ import linecache
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import CodeType
+from typing import overload
 
 from races.scheduler.execution import BLOCK, FINISH, INSTRUCTION, LINE, SLEEP
 from races.scheduler.outcome import Outcome
@@ -58,7 +59,11 @@ class Trace(Sequence[Step]):
         self.thread_names = thread_names
         self.watch = tuple(watch)
 
-    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+    @overload
+    def __getitem__(self, i: int) -> Step: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Step]: ...
+    def __getitem__(self, i: int | slice) -> Step | list[Step]:
         return self._steps[i]
 
     def __len__(self) -> int:
@@ -96,7 +101,10 @@ class Trace(Sequence[Step]):
                     f"{'':5}   ~~ switch: {previous.thread_name} -> {step.thread_name} "
                     f"({step.switch}) ~~"
                 )
-            if step.event == "instruction" and last_line.get(step.thread) != (step.filename, step.lineno):
+            if step.event == "instruction" and last_line.get(step.thread) != (
+                step.filename,
+                step.lineno,
+            ):
                 out.append(self._row("", step.thread, f"{step.source}  ({_short(step)})", col, ()))
             last_line[step.thread] = (step.filename, step.lineno)
             text = step.describe()
@@ -153,10 +161,12 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
     for i, (thread, kind, _, _) in enumerate(records):
         if thread in pending:
             emit(pending.pop(thread), i)
-        if kind in (LINE, INSTRUCTION) and i + 1 < len(records) and records[i + 1][0] != thread:
+        hands_over = i + 1 < len(records) and records[i + 1][0] != thread
+        if kind in (LINE, INSTRUCTION) and hands_over:
             pending[thread] = i
         else:
-            emit(i, i + 1)
+            # A thread that blocks or ends hands over at once: show the state it left.
+            emit(i, i if hands_over else i + 1)
     return Trace(steps, names, watch)
 
 
@@ -192,5 +202,16 @@ def _step(
     else:  # pragma: no cover - every kind is listed above
         raise ValueError(f"unknown trace entry kind {kind}")
     source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
-    return Step(index, thread, names[thread], event, filename, lineno, source, instruction,
-                detail, values, switch)
+    return Step(
+        index,
+        thread,
+        names[thread],
+        event,
+        filename,
+        lineno,
+        source,
+        instruction,
+        detail,
+        values,
+        switch,
+    )

@@ -32,19 +32,60 @@ Granularity = Literal["line", "instruction"]
 Mechanism = Literal["auto", "settrace", "monitoring"]
 
 # Test and tooling infrastructure a scenario never means to test.
-_INFRASTRUCTURE = ("_pytest", "pytest", "pluggy", "hypothesis", "coverage", "xdist", "execnet",
-                   "pytest_timeout", "_hypothesis_pytestplugin", "nox", "_distutils_hack",
-                   "setuptools", "pkg_resources", "pip")
+_INFRASTRUCTURE = (
+    "_pytest",
+    "pytest",
+    "pluggy",
+    "hypothesis",
+    "coverage",
+    "xdist",
+    "execnet",
+    "pytest_timeout",
+    "_hypothesis_pytestplugin",
+    "nox",
+    "_distutils_hack",
+    "setuptools",
+    "pkg_resources",
+    "pip",
+)
 
 _FRAME_LOCAL_OPS = frozenset(
     {
-        "NOP", "RESUME", "CACHE", "EXTENDED_ARG", "PRECALL", "KW_NAMES", "PUSH_NULL",
-        "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST",
-        "STORE_FAST", "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST", "DELETE_FAST",
-        "LOAD_CONST", "LOAD_SMALL_INT", "RETURN_CONST", "POP_TOP", "COPY", "SWAP",
-        "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP", "JUMP_NO_INTERRUPT",
-        "MAKE_CELL", "COPY_FREE_VARS", "NOT_TAKEN", "END_FOR", "POP_ITER", "END_SEND",
-        "INTERPRETER_EXIT", "RESERVED", "GEN_START",
+        "NOP",
+        "RESUME",
+        "CACHE",
+        "EXTENDED_ARG",
+        "PRECALL",
+        "KW_NAMES",
+        "PUSH_NULL",
+        "LOAD_FAST",
+        "LOAD_FAST_CHECK",
+        "LOAD_FAST_AND_CLEAR",
+        "LOAD_FAST_LOAD_FAST",
+        "STORE_FAST",
+        "STORE_FAST_LOAD_FAST",
+        "STORE_FAST_STORE_FAST",
+        "DELETE_FAST",
+        "LOAD_CONST",
+        "LOAD_SMALL_INT",
+        "RETURN_CONST",
+        "POP_TOP",
+        "COPY",
+        "SWAP",
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+        "JUMP",
+        "JUMP_NO_INTERRUPT",
+        "MAKE_CELL",
+        "COPY_FREE_VARS",
+        "NOT_TAKEN",
+        "END_FOR",
+        "POP_ITER",
+        "END_SEND",
+        "INTERPRETER_EXIT",
+        "RESERVED",
+        "GEN_START",
     }
 )
 
@@ -60,10 +101,22 @@ class CodeFilter:
 
     def __init__(self, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
         paths = sysconfig.get_paths()
-        self._stdlib = tuple({os.path.realpath(paths["stdlib"]), os.path.realpath(paths["platstdlib"]),
-                              paths["stdlib"], paths["platstdlib"]})
-        self._site = tuple({os.path.realpath(paths["purelib"]), os.path.realpath(paths["platlib"]),
-                            paths["purelib"], paths["platlib"]})
+        self._stdlib = tuple(
+            {
+                os.path.realpath(paths["stdlib"]),
+                os.path.realpath(paths["platstdlib"]),
+                paths["stdlib"],
+                paths["platstdlib"],
+            }
+        )
+        self._site = tuple(
+            {
+                os.path.realpath(paths["purelib"]),
+                os.path.realpath(paths["platlib"]),
+                paths["purelib"],
+                paths["platlib"],
+            }
+        )
         self._infrastructure = tuple(_package_dirs(_INFRASTRUCTURE))
         self._include = [_pattern(p) for p in include]
         self._exclude = [_pattern(p) for p in exclude]
@@ -92,7 +145,7 @@ class CodeFilter:
 
 def _package_dirs(names: Sequence[str]) -> list[str]:
     """Where these top-level packages live, whether or not they are imported yet."""
-    dirs = []
+    dirs: list[str] = []
     for name in names:
         try:
             spec = importlib.util.find_spec(name)

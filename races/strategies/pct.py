@@ -29,7 +29,9 @@ class PCTChooser:
             if thread not in self._priority:
                 self._priority[thread] = len(self._change) + 1 + self._random.random() * 1000
         if step in self._change:
-            running = current if current is not None else max(enabled, key=self._priority.__getitem__)
+            running = (
+                current if current is not None else max(enabled, key=self._priority.__getitem__)
+            )
             self._priority[running] = self._change[step]
         return max(enabled, key=self._priority.__getitem__)
 
@@ -57,4 +59,6 @@ class PCTStrategy(Strategy):
         return super().search(measured, budget)
 
     def describe_pass(self, search: Search) -> str:
-        return f"no failure in {search.schedules} PCT schedules (depth {self.depth}, seed {self.seed})"
+        return (
+            f"no failure in {search.schedules} PCT schedules (depth {self.depth}, seed {self.seed})"
+        )

@@ -102,7 +102,9 @@ class BaseLockTests:
             lock = self.locktype()
             with pytest.raises(ValueError, match="can't specify a timeout for a non-blocking call"):
                 lock.acquire(False, 1)
-            with pytest.raises(ValueError, match="timeout value must be (positive|a non-negative number)"):
+            with pytest.raises(
+                ValueError, match=r"timeout value must be (positive|a non-negative number)"
+            ):
                 lock.acquire(timeout=-100)
 
         self.check(scenario)

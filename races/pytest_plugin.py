@@ -1,0 +1,70 @@
+"""The pytest plugin: cheap to import, it only registers what races adds to pytest.
+
+``@pytest.mark.races(strategy=..., budget=..., seed=..., granularity=...)`` runs the test
+body as a scenario under the scheduler, once per schedule; a failure is reported with its
+minimal interleaving and the line that replays it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+MARKER_HELP = (
+    "races(strategy='random', budget=None, seed=None, granularity='instruction', **options): "
+    "run the test body under the races scheduler, across many interleavings"
+)
+SEED_HELP = "seed for races' schedule search (default: 0)"
+BUDGET_HELP = "schedules per test run under the races scheduler (default: the strategy's)"
+STRATEGY_HELP = "races search strategy: random, pct, dfs or hypothesis (default: random)"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("races", "race detection under a deterministic scheduler")
+    group.addoption("--races-seed", type=int, default=None, help=SEED_HELP)
+    group.addoption("--races-budget", type=int, default=None, help=BUDGET_HELP)
+    group.addoption("--races-strategy", default=None, help=STRATEGY_HELP)
+    parser.addini("races_seed", SEED_HELP, default="0")
+    parser.addini("races_budget", BUDGET_HELP, default="")
+    parser.addini("races_strategy", STRATEGY_HELP, default="random")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+
+
+def _setting(config: pytest.Config, name: str) -> Any:
+    value = config.getoption(f"--races-{name}")
+    if value is None:
+        value = config.getini(f"races_{name}") or None
+    if value is not None and name in ("seed", "budget"):
+        value = int(value)
+    return value
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    marker = pyfuncitem.get_closest_marker("races")
+    if marker is None:
+        return None
+    import races
+
+    options = dict(marker.kwargs)
+    config = pyfuncitem.config
+    for name in ("strategy", "budget", "seed"):
+        command_line = config.getoption(f"--races-{name}")
+        if command_line is not None or name not in options:
+            options[name] = command_line if command_line is not None else _setting(config, name)
+    test = pyfuncitem.obj
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+
+    def scenario() -> None:
+        test(**kwargs)
+
+    scenario.__module__ = test.__module__
+    scenario.__qualname__ = test.__qualname__
+    result = races.explore(scenario, **options)
+    result.raise_if_failed()
+    return True

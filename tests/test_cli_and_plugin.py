@@ -1,0 +1,103 @@
+"""The command line and the pytest plugin, end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from races import cli
+
+pytest_plugins = ["pytester"]
+
+
+def test_explore_reports_a_failure_with_exit_code_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["explore", "tests.scenarios:single_line_counter", "--strategy", "dfs"])
+    out = capsys.readouterr().out
+    assert code == cli.EXIT_FAILURE_FOUND
+    assert "lost update: counter is 1" in out
+    assert (
+        out.strip()
+        .splitlines()[-1]
+        .startswith("To replay: races.replay(tests.scenarios.single_line_counter, ")
+    )
+
+
+def test_explore_of_a_correct_scenario_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["explore", "tests.scenarios:locked_counter", "--strategy", "dfs"])
+    assert code == cli.EXIT_OK
+    assert "no failure in all" in capsys.readouterr().out
+
+
+def test_replay_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["explore", "tests.scenarios:two_line_counter", "--granularity", "line"])
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    schedule = line.rsplit(", ", 1)[1].rstrip(")").strip("'")
+    code = cli.main(["replay", "tests.scenarios:two_line_counter", schedule, "--watch", "counter"])
+    assert code == cli.EXIT_FAILURE_FOUND
+    assert "| counter" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["explore", "tests.scenarios"], "name it as module:function"),
+        (["explore", "no_such_module_xyz:f"], "cannot import 'no_such_module_xyz'"),
+        (["explore", "tests.scenarios:nope"], "has no attribute 'nope'"),
+        (
+            ["replay", "tests.scenarios:single_line_counter", "garbage"],
+            "malformed schedule 'garbage'",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_clear_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("races: error: ") and message in err
+
+
+def test_the_marker_runs_a_test_under_the_scheduler(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import threading
+        import pytest
+
+        total = 0
+
+        def add():
+            global total
+            value = total
+            total = value + 1
+
+        @pytest.mark.races(strategy="dfs")
+        def test_lost_update():
+            global total
+            total = 0
+            threads = [threading.Thread(target=add) for _ in range(2)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            assert total == 2
+
+        @pytest.mark.races(strategy="dfs")
+        def test_locked():
+            lock = threading.Lock()
+            box = [0]
+            def add_locked():
+                with lock:
+                    box[0] += 1
+            threads = [threading.Thread(target=add_locked) for _ in range(2)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            assert box[0] == 2
+        """
+    )
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*RaceFailure: assertion in *test_lost_update*", "*To replay: races.replay(*"]
+    )
+
+
+def test_the_marker_is_documented(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.races(strategy='random'*"])
