@@ -34,7 +34,7 @@ def tests(session: nox.Session) -> None:
 def races(session: nox.Session) -> None:
     """Watch every race happen under the scheduler, and every fix hold."""
     install(session)
-    session.run("races", "tour", *session.posargs)
+    session.run("races", "run", *session.posargs)
 
 
 @nox.session(python=LATEST)

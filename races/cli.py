@@ -1,16 +1,27 @@
-"""The ``races`` command: explore and replay scenarios from the shell.
+"""The ``races`` command: the catalogue of cases, and exploring your own scenarios.
 
-Exit codes: 0 when no failure was found (or a replay did not fail), 1 when a failure was
-found, 2 for a usage error (an unknown option, a target that cannot be imported, a
-malformed schedule).
+Exit codes:
+  0  everything as expected: no failure found, or every broken case showed its bug and
+     every fix held
+  1  a failure was found (explore, replay), or a case did not behave as declared (run)
+  2  usage error: an unknown option or case, a target that cannot be imported, a
+     malformed schedule
+  3  a plugin or case could not be loaded; every other case still ran
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import inspect
+import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
 
 import races
 from races.errors import RacesError
@@ -19,6 +30,7 @@ from races.strategies import NAMES as STRATEGIES
 EXIT_OK = 0
 EXIT_FAILURE_FOUND = 1
 EXIT_USAGE = 2
+EXIT_PLUGIN_ERROR = 3
 
 
 class UsageError(Exception):
@@ -44,41 +56,190 @@ def load_scenario(target: str) -> Callable[[], object]:
         obj = getattr(obj, part)
     if not callable(obj):
         raise UsageError(f"{target} is not callable")
-    return obj
+    return obj  # type: ignore[return-value]
 
 
-def _add_search_options(parser: argparse.ArgumentParser) -> None:
+def _catalogue() -> Any:
+    from races.catalogue import load_catalogue
+
+    return load_catalogue()
+
+
+def _report_plugin_errors(catalogue: Any) -> int:
+    for error in catalogue.errors:
+        print(f"races: error: {error}", file=sys.stderr)
+    return EXIT_PLUGIN_ERROR if catalogue.errors else EXIT_OK
+
+
+def _case(catalogue: Any, name: str) -> Any:
+    try:
+        return catalogue.get(name)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _variant(case: Any, variant: str | None) -> str:
+    if variant is None:
+        return str(case.broken[0])
+    if variant not in case.variants:
+        close = difflib.get_close_matches(variant, case.variants, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(
+            f"case {case.name!r} has no variant {variant!r}{hint} "
+            f"(its variants: {', '.join(case.variants)})"
+        )
+    return variant
+
+
+def _search_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "strategy": args.strategy,
+        "budget": args.budget,
+        "seed": args.seed,
+        "granularity": args.granularity,
+    }
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    catalogue = _catalogue()
+    rows = [("case", "bug class", "plugin", "title")]
+    rows += [(c.name, c.bug_class, c.origin, c.title) for c in catalogue.ordered()]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True))
+            + "  "
+            + row[3]
+        )
+    return _report_plugin_errors(catalogue)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    catalogue = _catalogue()
+    case = _case(catalogue, args.case)
+    print(f"{case.title}\n{'=' * len(case.title)}")
+    print(
+        f"bug class: {case.bug_class}; primitives: {', '.join(case.primitives)}; "
+        f"granularity: {case.granularity}; plugin: {case.origin}"
+    )
+    if case.related:
+        print(f"see also: {', '.join(case.related)}")
+    print("\nOutcomes:")
+    for outcome, (verdict, meaning) in case.outcomes.items():
+        print(f"  {outcome:<16} {verdict:<11} {meaning}")
+    broken = case.module(case.broken[0])
+    print("\n" + inspect.cleandoc(broken.__doc__ or ""))
+    before = inspect.getsource(broken).splitlines(keepends=True)
+    for fix in case.fixes:
+        after = inspect.getsource(case.module(fix)).splitlines(keepends=True)
+        print(f"\n--- {case.broken[0]}.py against {fix}.py ---")
+        sys.stdout.writelines(
+            difflib.unified_diff(before, after, f"{case.broken[0]}.py", f"{fix}.py")
+        )
+    return EXIT_OK
+
+
+def _run_one(name: str, variant: str, options: dict[str, Any]) -> Any:
+    """Run one variant (in a worker process) and return its plain summary row."""
+    from races.catalogue.runner import Row, run_variant
+
+    catalogue = _catalogue()
+    return Row.of(run_variant(catalogue.get(name), variant, **options))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from races.catalogue.runner import summary_table
+
+    catalogue = _catalogue()
+    cases = [_case(catalogue, n) for n in args.cases] if args.cases else catalogue.ordered()
+    jobs = [
+        (c.name, v)
+        for c in cases
+        for v in ([_variant(c, args.variant)] if args.variant else c.variants)
+    ]
+    options = _search_options(args)
+    workers = args.jobs or os.cpu_count() or 1
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            rows = list(pool.map(_run_one, *zip(*jobs, strict=True), [options] * len(jobs)))
+    else:
+        rows = [_run_one(name, variant, options) for name, variant in jobs]
+    for row in rows:
+        print(
+            row.story
+            if not args.quiet or not row.passed
+            else f"{row.case}.{row.variant}: {row.verdict}"
+        )
+        print()
+    print(summary_table(rows))
+    failed = [r for r in rows if not r.passed]
+    shown = sum(r.role == "broken" and r.passed for r in rows)
+    held = sum(r.role == "fix" and r.passed for r in rows)
+    print(f"\n{shown} bug(s) shown, {held} fix(es) held, {len(failed)} not as declared.")
+    plugin_status = _report_plugin_errors(catalogue)
+    if failed:
+        return EXIT_FAILURE_FOUND
+    return plugin_status
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.target)
+    options = _search_options(args)
+    result = races.explore(scenario, max_steps=args.max_steps, watch=args.watch, **options)
+    print(result.render())
+    return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    if ":" in args.target:
+        scenario = load_scenario(args.target)
+        watch = args.watch
+    else:
+        case = _case(_catalogue(), args.target)
+        scenario = case.module(_variant(case, args.variant)).scenario
+        watch = args.watch or list(case.watch)
+    result = races.replay(scenario, args.schedule, watch=watch)
+    print(result.render())
+    return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from races.catalogue.scaffold import scaffold
+
+    path = scaffold(args.name, Path(args.directory))
+    print(f"Created {path}: an installable plugin with one working case and its test.")
+    print(f"Next: pip install -e {path} && races list && pytest {path}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _add_search_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    none_or = (lambda value: value) if defaults else (lambda value: None)
     parser.add_argument(
         "--strategy",
         choices=STRATEGIES,
-        default="random",
-        help="how to search the interleavings (default: random)",
+        default=none_or("random"),
+        help="how to search the interleavings (default: random; for cases, the case's)",
     )
     parser.add_argument(
         "--budget",
         type=int,
         default=None,
-        help="most schedules to run (default: 1000; 100000 for dfs)",
+        help="most schedules to run (default: 1000, 100000 for dfs; for cases, the case's)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the search (default: 0)")
+    parser.add_argument(
+        "--seed", type=int, default=none_or(0), help="seed of the search (default: 0)"
+    )
     parser.add_argument(
         "--granularity",
         choices=("instruction", "line"),
-        default="instruction",
+        default=none_or("instruction"),
         help="switch before each instruction or each line (default: instruction)",
-    )
-    parser.add_argument(
-        "--max-steps",
-        type=int,
-        default=50_000,
-        help="steps after which a run counts as never ending (default: 50000)",
-    )
-    parser.add_argument(
-        "--watch",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a module-level variable to show after each step (repeatable)",
     )
 
 
@@ -86,18 +247,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="races",
         description="Make concurrency bugs visible, reproducible and understandable.",
-        epilog="Exit codes: 0 no failure found, 1 failure found, 2 usage error.",
+        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"races {races.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    explore = commands.add_parser("explore", help="search the interleavings of a scenario")
-    explore.add_argument("target", help="the scenario, as module:function")
-    _add_search_options(explore)
+    listing = commands.add_parser("list", help="list every case: name, bug class, plugin, title")
+    listing.set_defaults(func=cmd_list)
 
-    replay = commands.add_parser("replay", help="rerun a scenario under one schedule")
-    replay.add_argument("target", help="the scenario, as module:function")
+    show = commands.add_parser("show", help="show a case's lesson and how each fix differs")
+    show.add_argument("case")
+    show.set_defaults(func=cmd_show)
+
+    run = commands.add_parser("run", help="show each broken case failing and each fix holding")
+    run.add_argument("cases", nargs="*", metavar="CASE", help="cases to run (default: all)")
+    run.add_argument("--variant", help="run only this variant (e.g. broken, fixed)")
+    _add_search_options(run, defaults=False)
+    run.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: one per core)"
+    )
+    run.add_argument(
+        "--quiet", action="store_true", help="print only the summary for variants that pass"
+    )
+    run.set_defaults(func=cmd_run)
+
+    replay = commands.add_parser("replay", help="rerun a case or scenario under one schedule")
+    replay.add_argument("target", help="a case name, or a scenario as module:function")
     replay.add_argument("schedule", help="the schedule a failure printed, e.g. 'line: 4>1'")
+    replay.add_argument("--variant", help="the case's variant (default: its broken one)")
     replay.add_argument(
         "--watch",
         action="append",
@@ -105,6 +283,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="a module-level variable to show after each step (repeatable)",
     )
+    replay.set_defaults(func=cmd_replay)
+
+    explore = commands.add_parser("explore", help="search the interleavings of your own scenario")
+    explore.add_argument("target", help="the scenario, as module:function")
+    _add_search_options(explore, defaults=True)
+    explore.add_argument(
+        "--max-steps",
+        type=int,
+        default=50_000,
+        help="steps after which a run counts as never ending (default: 50000)",
+    )
+    explore.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a module-level variable to show after each step (repeatable)",
+    )
+    explore.set_defaults(func=cmd_explore)
+
+    new = commands.add_parser("new", help="create a plugin package with one working case")
+    new.add_argument("name", help="the plugin's name, a Python identifier such as my_races")
+    new.add_argument("--directory", default=".", help="where to create it (default: here)")
+    new.set_defaults(func=cmd_new)
     return parser
 
 
@@ -115,21 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        scenario = load_scenario(args.target)
-        if args.command == "explore":
-            result = races.explore(
-                scenario,
-                strategy=args.strategy,
-                budget=args.budget,
-                seed=args.seed,
-                granularity=args.granularity,
-                max_steps=args.max_steps,
-                watch=args.watch,
-            )
-        else:
-            result = races.replay(scenario, args.schedule, watch=args.watch)
-    except (UsageError, RacesError, ValueError, TypeError) as exc:
+        return int(args.func(args))
+    except (UsageError, RacesError, ValueError, TypeError, FileExistsError) as exc:
         print(f"races: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(result.render())
-    return EXIT_FAILURE_FOUND if result.failed else EXIT_OK

@@ -1,0 +1,67 @@
+"""Two transfers between the same two accounts, each locking its source first: a deadlock.
+
+What goes wrong
+---------------
+`transfer(a, b)` locks `a` then `b`; `transfer(b, a)`, running at the same time, locks
+`b` then `a`. If each takes its first lock before the other takes its second, each holds
+what the other needs, and neither will ever let go.
+
+The losing interleaving:
+
+    Thread-1  transfer(a, b): with source.lock   holds a
+              -- preempted --
+    Thread-2  transfer(b, a): with source.lock   holds b
+    Thread-2                  with target.lock   waits for a (held by Thread-1)
+    Thread-1                  with target.lock   waits for b (held by Thread-2)
+
+Nobody can run: a cycle in the wait-for graph, which races reports as such. On real
+threads the program just hangs, and only sometimes.
+
+The fix
+-------
+`fixed.py` imposes one global order on the locks: every transfer locks the account with
+the smaller id first, whatever the direction of the money. A cycle would need some thread
+to hold a later lock while waiting for an earlier one, which the order rules out.
+"""
+
+import threading
+
+
+class Account:
+    def __init__(self, ident: int, balance: int) -> None:
+        self.ident = ident
+        self.balance = balance
+        self.lock = threading.Lock()
+
+
+def transfer(source: Account, target: Account, amount: int) -> None:
+    with source.lock:
+        with target.lock:
+            source.balance -= amount
+            target.balance += amount
+
+
+def scenario() -> None:
+    a, b = Account(1, 100), Account(2, 100)
+    t1 = threading.Thread(target=transfer, args=(a, b, 10))
+    t2 = threading.Thread(target=transfer, args=(b, a, 20))
+    t1.start()
+    t2.start()
+    t1.join()
+    t2.join()
+    assert a.balance + b.balance == 200
+
+
+def main() -> None:
+    for attempt in range(1000):
+        t = threading.Thread(target=scenario, daemon=True)
+        t.start()
+        t.join(timeout=1)
+        if t.is_alive():
+            print(f"Deadlocked on attempt {attempt + 1}.")
+            return
+    print("No deadlock in 1000 attempts; `races run lock_order_deadlock` finds the one that does.")
+
+
+if __name__ == "__main__":
+    main()

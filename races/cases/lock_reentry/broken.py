@@ -1,0 +1,68 @@
+"""An account whose `transfer` holds the account's Lock and calls `deposit`, which takes it again.
+
+What goes wrong
+---------------
+`threading.Lock` is not re-entrant: it does not know who holds it, so when the thread
+that holds it calls `acquire` again, it waits for itself, forever. Here `transfer` takes
+`self.lock` and calls `self.deposit`, whose first line takes `self.lock` again.
+
+The losing interleaving needs no other thread at all:
+
+    MainThread  transfer(): with self.lock   acquires the lock
+    MainThread  deposit():  with self.lock   waits for the lock... which it holds
+
+This is a deadlock of one thread. No schedule avoids it, which is why it is found in the
+first run. (A real program simply hangs; races reports "self-deadlock" with both sites.)
+
+The fixes
+---------
+`fixed_rlock.py` uses `threading.RLock`, which counts how often its owner acquired it
+and is released when the count returns to zero: the nested `with` just increments it.
+`fixed_unlocked_helpers.py` keeps the plain Lock and splits each public method into a
+locking wrapper and an `_unlocked` helper that expects the lock to be held; public
+methods lock once, and helpers never lock. Both are enough because no code path takes
+the lock while holding it.
+"""
+
+import threading
+
+
+class Account:
+    def __init__(self, balance: int) -> None:
+        self.balance = balance
+        self.lock = threading.Lock()
+
+    def deposit(self, amount: int) -> None:
+        with self.lock:
+            self.balance += amount
+
+    def withdraw(self, amount: int) -> None:
+        with self.lock:
+            self.balance -= amount
+
+    def transfer(self, other: "Account", amount: int) -> None:
+        with self.lock:
+            self.withdraw_fee()
+            other.deposit(amount)
+            self.balance -= amount
+
+    def withdraw_fee(self) -> None:
+        self.withdraw(1)  # takes self.lock, which transfer() already holds
+
+
+def scenario() -> None:
+    a, b = Account(100), Account(0)
+    a.transfer(b, 10)
+    assert (a.balance, b.balance) == (89, 10)
+
+
+def main() -> None:
+    print("Transferring under a Lock that the helper takes again...")
+    worker = threading.Thread(target=scenario, daemon=True)
+    worker.start()
+    worker.join(timeout=1)
+    print("Hung: the thread waits for a lock it holds itself." if worker.is_alive() else "Done.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The catalogue: cases (a broken program and its fixes), how they are found, and how run.
+
+``case``       what a case declares: its lesson, its variants, and its outcomes
+``registry``   finding cases through the ``races.cases`` entry-point group
+``runner``     exploring each variant and judging it against the declared outcomes
+``scaffold``   ``races new``: a plugin package with one working case, ready to edit
+"""
+
+from races.catalogue.case import ACCEPTABLE, FORBIDDEN, Case, Search
+from races.catalogue.registry import Catalogue, PluginError, load_catalogue
+from races.catalogue.runner import VariantReport, run_case
+
+__all__ = [
+    "ACCEPTABLE",
+    "FORBIDDEN",
+    "Case",
+    "Catalogue",
+    "PluginError",
+    "Search",
+    "VariantReport",
+    "load_catalogue",
+    "run_case",
+]
