@@ -56,7 +56,7 @@ def load_scenario(target: str) -> Callable[[], object]:
         obj = getattr(obj, part)
     if not callable(obj):
         raise UsageError(f"{target} is not callable")
-    return obj  # type: ignore[return-value]
+    return obj
 
 
 def _catalogue() -> Any:

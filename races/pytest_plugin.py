@@ -3,6 +3,9 @@
 ``@pytest.mark.races(strategy=..., budget=..., seed=..., granularity=...)`` runs the test
 body as a scenario under the scheduler, once per schedule; a failure is reported with its
 minimal interleaving and the line that replays it.
+
+``--races-cases`` adds every registered case of the catalogue as tests: a broken
+variant's test passes when the scheduler shows its bug, a fix's when none is found.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ MARKER_HELP = (
 SEED_HELP = "seed for races' schedule search (default: 0)"
 BUDGET_HELP = "schedules per test run under the races scheduler (default: the strategy's)"
 STRATEGY_HELP = "races search strategy: random, pct, dfs or hypothesis (default: random)"
+CASES_HELP = "collect every case of the races catalogue as tests (broken variants must fail)"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,6 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--races-seed", type=int, default=None, help=SEED_HELP)
     group.addoption("--races-budget", type=int, default=None, help=BUDGET_HELP)
     group.addoption("--races-strategy", default=None, help=STRATEGY_HELP)
+    group.addoption("--races-cases", action="store_true", default=False, help=CASES_HELP)
     parser.addini("races_seed", SEED_HELP, default="0")
     parser.addini("races_budget", BUDGET_HELP, default="")
     parser.addini("races_strategy", STRATEGY_HELP, default="random")
@@ -68,3 +73,71 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     result = races.explore(scenario, **options)
     result.raise_if_failed()
     return True
+
+
+class CaseFailure(Exception):
+    """A case variant that did not behave as its case declares."""
+
+
+class CaseItem(pytest.Item):
+    """One variant of one catalogue case, run under the scheduler."""
+
+    def __init__(self, *, case: Any, variant: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.variant = variant
+
+    def runtest(self) -> None:
+        from races.catalogue.runner import run_variant
+
+        report = run_variant(self.case, self.variant)
+        if not report.passed:
+            raise CaseFailure(report.render())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, CaseFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[str, int, str]:
+        return self.case.package, 0, f"races case {self.case.name}.{self.variant}"
+
+
+class PluginErrorItem(pytest.Item):
+    """A plugin or case that could not be loaded: one failing test that says why."""
+
+    def __init__(self, *, error: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise CaseFailure(str(self.error))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[str, int, str]:
+        return self.error.plugin, 0, f"races plugin {self.error.plugin}"
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.getoption("--races-cases"):
+        return
+    from races.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    for case in catalogue.ordered():
+        for variant in case.variants:
+            items.append(
+                CaseItem.from_parent(
+                    session, name=f"races::{case.name}::{variant}", case=case, variant=variant
+                )
+            )
+    for error in catalogue.errors:
+        items.append(
+            PluginErrorItem.from_parent(
+                session, name=f"races::{error.plugin}::{error.case or 'plugin'}", error=error
+            )
+        )

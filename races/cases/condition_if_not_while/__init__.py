@@ -1,0 +1,20 @@
+"""`if not items: cond.wait()` with two consumers: one wakes to an empty list and pops from it."""
+
+from races.catalogue import ACCEPTABLE, FORBIDDEN, Case, Search
+
+CASE = Case(
+    title="Condition.wait under `if` instead of `while`",
+    bug_class="order violation (stale wake-up)",
+    primitives=("threading.Condition",),
+    granularity="line",
+    order=10,
+    related=("lost_wakeup", "empty_then_get"),
+    outcomes={
+        "ok": (ACCEPTABLE, "each consumer gets one item"),
+        "thread exception": (
+            FORBIDDEN,
+            "a consumer woke up, skipped the re-check, and popped from an empty list",
+        ),
+    },
+    prove=Search("pct", budget=400),
+)

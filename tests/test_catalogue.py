@@ -1,0 +1,167 @@
+"""The catalogue: every built-in case behaves as declared; plugins load, or fail clearly."""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+from pathlib import Path
+
+import pytest
+
+from races import cli
+from races.catalogue import load_catalogue, run_case
+from races.catalogue.registry import GROUP
+from races.catalogue.runner import run_variant
+from races.catalogue.scaffold import scaffold
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "plugins"
+BUILTIN = load_catalogue([EntryPoint("builtin", "races.cases", GROUP)])
+
+
+def install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, source: Path
+) -> None:
+    """Install a plugin as pip would, as far as entry points go: a .dist-info on sys.path."""
+    dist = tmp_path / f"{name}-0.1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    (dist / "entry_points.txt").write_text(f"[{GROUP}]\n{name} = {value}\n")
+    monkeypatch.syspath_prepend(str(source))
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_the_builtin_catalogue_loads_without_errors() -> None:
+    assert [str(e) for e in BUILTIN.errors] == []
+    assert len(BUILTIN.cases) >= 10
+    assert BUILTIN.ordered()[0].name == "unlocked_counter"
+
+
+@pytest.mark.parametrize("case", BUILTIN.ordered(), ids=lambda c: c.name)
+def test_every_broken_variant_shows_its_bug_and_every_fix_holds(case) -> None:  # type: ignore[no-untyped-def]
+    for report in run_case(case):
+        assert report.passed, report.render()
+        if report.role == "broken":
+            assert report.result is not None and report.result.failed
+            assert report.observed in case.forbidden()
+
+
+@pytest.mark.parametrize("case", BUILTIN.ordered(), ids=lambda c: c.name)
+def test_every_broken_module_teaches_and_runs_standalone(case) -> None:  # type: ignore[no-untyped-def]
+    broken = case.module(case.broken[0])
+    doc = broken.__doc__ or ""
+    assert len(doc.splitlines()) >= 3, "the broken module's docstring teaches the bug"
+    for variant in case.variants:
+        source = Path(case.module(variant).__file__).read_text()
+        assert "import races" not in source and "from races" not in source
+        assert 'if __name__ == "__main__":' in source
+
+
+def test_a_third_party_plugin_is_listed_and_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install(tmp_path, monkeypatch, "sample_races", "sample_races", FIXTURES / "sample_races")
+    assert cli.main(["list"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("shared_total"))
+    assert "sample_races" in line and "atomicity violation" in line
+    assert cli.main(["run", "shared_total", "--jobs", "1"]) == cli.EXIT_OK
+    assert "1 bug(s) shown, 1 fix(es) held, 0 not as declared." in capsys.readouterr().out
+
+
+def test_a_plugin_that_fails_to_import_is_one_clear_error_and_the_rest_still_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install(
+        tmp_path, monkeypatch, "broken_import", "broken_import_plugin", FIXTURES / "broken_import"
+    )
+    catalogue = load_catalogue()
+    assert "unlocked_counter" in catalogue.cases
+    (error,) = [e for e in catalogue.errors if e.plugin == "broken_import"]
+    text = str(error)
+    assert text.startswith("plugin 'broken_import': cannot import 'broken_import_plugin'")
+    assert "races_this_module_does_not_exist" in text and "remove the entry point" in text
+
+
+@pytest.mark.parametrize(
+    ("case", "fix"),
+    [
+        ("no_broken", "add broken.py to the case's package"),
+        ("no_scenario", "has no scenario() function: add a zero-argument scenario()"),
+        ("no_case", "defines no CASE: add `CASE = races.catalogue.Case(...)`"),
+    ],
+)
+def test_a_malformed_case_names_the_plugin_the_case_and_the_fix(
+    case: str, fix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install(tmp_path, monkeypatch, "malformed", "malformed_cases", FIXTURES / "malformed")
+    catalogue = load_catalogue()
+    errors = {e.case: str(e) for e in catalogue.errors if e.plugin == "malformed"}
+    assert errors[case].startswith(f"plugin 'malformed', case '{case}': ")
+    assert fix in errors[case]
+    assert "undeclared" in catalogue.cases  # well-formed on paper: it loads
+    assert "unlocked_counter" in catalogue.cases
+
+
+def test_an_undeclared_outcome_is_an_error_of_the_case(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install(tmp_path, monkeypatch, "malformed", "malformed_cases", FIXTURES / "malformed")
+    case = load_catalogue().get("undeclared")
+    report = run_variant(case, "broken")
+    assert not report.passed and report.verdict == "undeclared"
+    assert "does not declare the outcome 'deadlock'" in report.meaning
+
+
+def test_races_new_scaffolds_a_plugin_whose_case_behaves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = scaffold("my_races", tmp_path)
+    assert (root / "tests" / "test_cases.py").exists()
+    assert 'my_races = "my_races"' in (root / "pyproject.toml").read_text()
+    site = tmp_path / "site"
+    site.mkdir()
+    install(site, monkeypatch, "my_races", "my_races", root)
+    catalogue = load_catalogue()
+    case = catalogue.get("shared_counter")
+    assert case.origin == "my_races"
+    assert all(report.passed for report in run_case(case))
+
+
+def test_races_new_refuses_a_bad_name_or_an_existing_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["new", "My-Races", "--directory", str(tmp_path)]) == cli.EXIT_USAGE
+    assert "must be a lowercase Python identifier" in capsys.readouterr().err
+    scaffold("taken", tmp_path)
+    assert cli.main(["new", "taken", "--directory", str(tmp_path)]) == cli.EXIT_USAGE
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_an_unknown_case_gets_a_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "unlocked_countr"]) == cli.EXIT_USAGE
+    assert (
+        "no case named 'unlocked_countr'; did you mean 'unlocked_counter'?"
+        in capsys.readouterr().err
+    )
+    assert (
+        cli.main(["replay", "lock_reentry", "line: -", "--variant", "fixd_rlock"]) == cli.EXIT_USAGE
+    )
+    assert "did you mean 'fixed_rlock'?" in capsys.readouterr().err
+
+
+def test_show_prints_the_lesson_and_a_diff_of_each_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["show", "lock_reentry"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "threading.Lock` is not re-entrant" in out
+    assert "--- broken.py against fixed_rlock.py ---" in out
+    assert "+        self.lock = threading.RLock()" in out
+
+
+def test_a_case_schedule_replays_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    schedule = (
+        (Path(__file__).parent.parent / "fixtures" / "schedules" / "check_then_act_balance.txt")
+        .read_text()
+        .strip()
+    )
+    assert cli.main(["replay", "check_then_act_balance", schedule]) == cli.EXIT_FAILURE_FOUND
+    out = capsys.readouterr().out
+    assert "overdrawn: balance is -60" in out and "| balance" in out
