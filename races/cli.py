@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     replay = commands.add_parser("replay", help="rerun a case or scenario under one schedule")
     replay.add_argument("target", help="a case name, or a scenario as module:function")
-    replay.add_argument("schedule", help="the schedule a failure printed, e.g. 'line: 4>1'")
+    replay.add_argument("schedule", help="the schedule a failure printed, e.g. 'line@3.12: 4>1'")
     replay.add_argument("--variant", help="the case's variant (default: its broken one)")
     replay.add_argument(
         "--watch",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import sys
 import threading
 import time
 
@@ -53,7 +54,7 @@ def test_line_granularity_cannot_split_a_single_line_increment() -> None:
 def test_line_granularity_finds_the_two_line_increment() -> None:
     result = races.explore(scenarios.two_line_counter, strategy="dfs", granularity="line")
     assert result.kind is FailureKind.ASSERTION
-    assert str(result.schedule).startswith("line: ")
+    assert str(result.schedule).startswith(f"line@{sys.version_info[0]}.{sys.version_info[1]}: ")
 
 
 def test_pct_finds_the_lost_update() -> None:
@@ -270,18 +271,19 @@ def test_thread_pool_executor_runs_under_the_scheduler() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "line 4>1", "line: 4-1", "line: 0>1", "line: 5>1 3>0", "instruction: 4>1", "fiber: 1>0"],
+    ["", "line 4>1", "line: 4-1", "line: 0>1", "line: 5>1 3>0", "line@3: 4>1", "fiber: 1>0"],
 )
 def test_a_malformed_schedule_is_a_clear_error(text: str) -> None:
     with pytest.raises(races.ScheduleError, match="schedule"):
         races.replay(scenarios.single_line_counter, text)
 
 
-def test_an_instruction_schedule_from_another_python_is_refused() -> None:
+@pytest.mark.parametrize("granularity", ["line", "instruction"])
+def test_a_schedule_from_another_python_is_refused(granularity: str) -> None:
     with pytest.raises(
-        races.ScheduleError, match=r"recorded at instruction granularity on Python 2\.7"
+        races.ScheduleError, match=r"recorded on Python 2\.7, and this is Python 3\."
     ):
-        races.replay(scenarios.single_line_counter, "instruction@2.7: 5>1")
+        races.replay(scenarios.single_line_counter, f"{granularity}@2.7: 5>1")
 
 
 def test_a_schedule_that_does_not_fit_the_scenario_diverges_clearly() -> None:

@@ -26,7 +26,7 @@ def _size(outcome: Outcome) -> tuple[int, int, int]:
 
 
 def fewest_preemptions(
-    run: Callable[[Chooser], Outcome], found: Outcome, max_runs: int = 2000
+    run: Callable[[Chooser], Outcome], found: Outcome, max_runs: int = 500
 ) -> Outcome:
     """A run failing like ``found`` with as few preemptions as a bounded search can find."""
     assert found.failure is not None

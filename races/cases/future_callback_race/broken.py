@@ -1,0 +1,46 @@
+"""Each future's done-callback adds its result to a shared total; two callbacks collide.
+
+What goes wrong
+---------------
+A callback added with `add_done_callback` runs in the worker thread that completed the
+future (or in the caller, if the future is already done). Callbacks of different futures
+therefore run concurrently, and `total = total + result` is a read-modify-write: two
+callbacks can read the same total, and one addition is lost.
+
+The losing interleaving:
+
+    Worker-0  callback: value = total        reads 0
+              -- preempted --
+    Worker-1  callback: value = total        reads 0; total = 0 + 2
+    Worker-0  total = 0 + 1                  the 2 is lost
+
+The fixes
+---------
+`fixed_lock.py` holds a lock in the callback around the read and the write.
+`fixed_as_completed.py` does not share the total at all: the caller collects results
+with `as_completed` and adds them up in one thread.
+"""
+
+from concurrent.futures import Future, ThreadPoolExecutor
+
+total = 0
+
+
+def add_result(future: "Future[int]") -> None:
+    global total
+    value = total
+    total = value + future.result()
+
+
+def scenario() -> None:
+    global total
+    total = 0
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for n in (1, 2):
+            pool.submit(lambda n=n: n).add_done_callback(add_result)
+    assert total == 3, f"lost update: total is {total}"
+
+
+if __name__ == "__main__":
+    scenario()
+    print(f"Total: {total}")

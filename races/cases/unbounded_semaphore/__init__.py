@@ -1,0 +1,17 @@
+"""Unbounded semaphore: an error path releases twice, and more threads get in than there are slots."""
+
+from races.catalogue import ACCEPTABLE, FORBIDDEN, Case, Search
+
+CASE = Case(
+    title="Unbounded semaphore: one release too many",
+    bug_class="resource leak (over-release)",
+    primitives=("threading.Semaphore", "threading.BoundedSemaphore"),
+    granularity="line",
+    order=3,
+    related=("home_made_pool_lost_slot",),
+    outcomes={
+        "ok": (ACCEPTABLE, "never more than 2 workers inside at once"),
+        "assertion": (FORBIDDEN, "3 workers were inside a 2-slot section: the limit silently grew"),
+    },
+    prove=Search("dfs", budget=3000, options={"preemption_bound": 1}),
+)

@@ -1,0 +1,70 @@
+"""A Semaphore guards 2 slots; a failing job releases twice, and later 3 workers get in at once.
+
+What goes wrong
+---------------
+A `Semaphore` is only a counter: `release()` adds one, whoever calls it, however often.
+Here a job that fails releases its slot in the `except` block, and then again in the
+normal path. The counter now allows 3 workers where the code meant 2, and nothing
+complains: the symptom (too many workers inside) shows up later, far from the cause.
+
+The losing run (2 slots, jobs "bad", "ok", "ok", "ok" on four threads):
+
+    Worker-1  acquire          slots 1
+    Worker-1  job "bad" fails  release in except: slots 2; release again: slots 3
+    Worker-2..4  acquire x3    all three inside at once: peak occupancy 3 > 2
+
+The fix
+-------
+`fixed.py` pairs every acquire with exactly one release (`with slots:`), and uses a
+`BoundedSemaphore`, which raises `ValueError` on a release beyond its initial value: had
+the double release survived, it would fail right where it happens instead of later.
+"""
+
+import threading
+
+SLOTS = 2
+slots = threading.Semaphore(SLOTS)
+inside = 0
+peak = 0
+counter_lock = threading.Lock()
+
+
+def work(job: str) -> None:
+    global inside, peak
+    slots.acquire()
+    try:
+        with counter_lock:
+            inside += 1
+            peak = max(peak, inside)
+        if job == "bad":
+            raise ValueError("bad job")
+        with counter_lock:
+            inside -= 1
+    except ValueError:
+        with counter_lock:
+            inside -= 1
+        slots.release()  # the error path gives the slot back...
+    slots.release()  # ...and so does the normal path: twice for a bad job
+
+
+def run(jobs: list[str]) -> int:
+    global slots, inside, peak
+    slots, inside, peak = threading.Semaphore(SLOTS), 0, 0
+    bad = threading.Thread(target=work, args=(jobs[0],))
+    bad.start()
+    bad.join()
+    workers = [threading.Thread(target=work, args=(job,)) for job in jobs[1:]]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return peak
+
+
+def scenario() -> None:
+    top = run(["bad", "ok", "ok", "ok"])
+    assert top <= SLOTS, f"{top} workers inside a {SLOTS}-slot section"
+
+
+if __name__ == "__main__":
+    print(f"Peak occupancy: {run(['bad', 'ok', 'ok', 'ok'])} (limit {SLOTS})")
