@@ -160,12 +160,13 @@ def test_show_prints_the_lesson_and_a_diff_of_each_fix(capsys: pytest.CaptureFix
     assert "+        self.lock = threading.RLock()" in out
 
 
-def test_a_case_schedule_replays_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    schedule = (
-        (Path(__file__).parent.parent / "fixtures" / "schedules" / "check_then_act_balance.txt")
-        .read_text()
-        .strip()
-    )
+def test_a_recorded_case_schedule_replays_from_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    recorded = FIXTURES.parent / "schedules" / f"check_then_act_balance@{version}.txt"
+    schedule = recorded.read_text().strip()
+    assert schedule.startswith(f"line@{version}: ")
     assert cli.main(["replay", "check_then_act_balance", schedule]) == cli.EXIT_FAILURE_FOUND
     out = capsys.readouterr().out
     assert "overdrawn: balance is -60" in out and "| balance" in out

@@ -101,3 +101,13 @@ def test_the_marker_runs_a_test_under_the_scheduler(pytester: pytest.Pytester) -
 def test_the_marker_is_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.races(strategy='random'*"])
+
+
+def test_races_cases_collects_every_variant_as_a_test(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_inprocess(
+        "--races-cases", "-k", "lock_reentry or lost_wakeup", "-v"
+    )
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(
+        ["*races::lock_reentry::broken PASSED*", "*races::lost_wakeup::fixed PASSED*"]
+    )

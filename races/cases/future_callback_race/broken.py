@@ -21,9 +21,15 @@ The fixes
 with `as_completed` and adds them up in one thread.
 """
 
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 total = 0
+
+
+def task(n: int, both_running: threading.Barrier) -> int:
+    both_running.wait()  # two workers busy at once, as under real load
+    return n
 
 
 def add_result(future: "Future[int]") -> None:
@@ -35,9 +41,10 @@ def add_result(future: "Future[int]") -> None:
 def scenario() -> None:
     global total
     total = 0
+    both_running = threading.Barrier(2)
     with ThreadPoolExecutor(max_workers=2) as pool:
         for n in (1, 2):
-            pool.submit(lambda n=n: n).add_done_callback(add_result)
+            pool.submit(task, n, both_running).add_done_callback(add_result)
     assert total == 3, f"lost update: total is {total}"
 
 
