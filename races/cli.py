@@ -243,6 +243,16 @@ def _add_search_options(parser: argparse.ArgumentParser, defaults: bool) -> None
     )
 
 
+def _add_watch_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--watch",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a module-level variable to show after each step (repeatable)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="races",
@@ -276,13 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("target", help="a case name, or a scenario as module:function")
     replay.add_argument("schedule", help="the schedule a failure printed, e.g. 'line@3.12: 4>1'")
     replay.add_argument("--variant", help="the case's variant (default: its broken one)")
-    replay.add_argument(
-        "--watch",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a module-level variable to show after each step (repeatable)",
-    )
+    _add_watch_option(replay)
     replay.set_defaults(func=cmd_replay)
 
     explore = commands.add_parser("explore", help="search the interleavings of your own scenario")
@@ -294,13 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=50_000,
         help="steps after which a run counts as never ending (default: 50000)",
     )
-    explore.add_argument(
-        "--watch",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="a module-level variable to show after each step (repeatable)",
-    )
+    _add_watch_option(explore)
     explore.set_defaults(func=cmd_explore)
 
     new = commands.add_parser("new", help="create a plugin package with one working case")

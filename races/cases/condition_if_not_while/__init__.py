@@ -16,5 +16,6 @@ CASE = Case(
             "a consumer woke up, skipped the re-check, and popped from an empty list",
         ),
     },
-    prove=Search("pct", budget=400),
+    # Three threads: exhaustive to 2 preemptions needs over 20,000 schedules.
+    prove=Search("pct", budget=1000),
 )

@@ -15,5 +15,6 @@ CASE = Case(
         "deadlock": (FORBIDDEN, "every philosopher holds a left fork and waits for the right one"),
     },
     find=Search("pct", budget=2000, options={"depth": 3}),
-    prove=Search("pct", budget=500),
+    # Exhaustive to 2 preemptions takes 8-17 s per fix here: a large PCT budget instead.
+    prove=Search("pct", budget=1000),
 )
