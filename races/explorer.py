@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from races.errors import ScheduleDivergedError
+from races.errors import ScheduleDivergedError, ScheduleError
 from races.result import Result
 from races.schedule import Schedule
+from races.scheduler.async_session import AsyncSession
 from races.scheduler.minimize import Switches, fewest_preemptions, minimize
 from races.scheduler.outcome import Outcome
 from races.scheduler.session import Session, make_watch
@@ -39,7 +42,9 @@ def explore(
     """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
 
     ``scenario`` is any zero-argument callable: ordinary threading code that signals
-    failure by raising, by an exception in one of its threads, or by deadlocking.
+    failure by raising, by an exception in one of its threads, or by deadlocking. A
+    coroutine function is run as the main task of a controlled event loop instead, and
+    its schedules choose which ready task runs at each ``await``.
     ``strategy`` is ``"random"``, ``"pct"`` (priority change points, ``depth``), ``"dfs"``
     (every schedule with at most ``preemption_bound`` preemptions) or ``"hypothesis"``.
     ``budget`` caps the schedules run (1000; 100,000 for dfs). ``granularity`` places switch
@@ -70,21 +75,18 @@ def explore(
         database_key=_database_key(scenario, granularity),
         database=database,
     )
-    with Session(
-        scenario,
-        granularity=granularity,
-        include=include,
-        exclude=exclude,
-        max_steps=max_steps,
-        watchdog=watchdog,
-        tracing=tracing,
-    ) as session:
+    # Coroutines switch only at awaits, whatever granularity was asked for.
+    points: str = "await" if is_coroutine_scenario(scenario) else granularity
+    with open_session(scenario, points, include, exclude, max_steps, watchdog, tracing) as session:
         search = search_strategy.search(session.run, budget)
         summary = search_strategy.describe_pass(search)
+        if points == "await" and strategy == "dfs" and search.exhausted:
+            # Tasks never preempt each other: the bound never applied, every order was run.
+            summary = f"no failure in all {search.schedules} orders of the ready tasks"
         result = Result(
             scenario=scenario_name(scenario),
             strategy=strategy,
-            granularity=granularity,
+            granularity=points,
             schedules=search.schedules,
             summary=summary,
         )
@@ -96,7 +98,7 @@ def explore(
 
         fewest = fewest_preemptions(session.run, search.failure)
         smallest = minimize(lenient, fewest)
-        schedule = Schedule(granularity, smallest.deviations())
+        schedule = Schedule(points, smallest.deviations())
         shown = session.run(
             ReplayChooser(schedule.switches, strict=True), watch=make_watch(scenario, watch)
         )
@@ -135,16 +137,16 @@ def replay(
     parsed = Schedule.parse(schedule)
     parsed.check_python()
     _check_watch(scenario, watch)
-    granularity: Granularity = "line" if parsed.granularity == "line" else "instruction"
+    granularity = parsed.granularity
+    if (granularity == "await") != is_coroutine_scenario(scenario):
+        kind = "a coroutine function" if granularity == "await" else "a plain function"
+        raise ScheduleError(
+            f"this is a {granularity} schedule, which replays {kind}; "
+            f"{scenario_name(scenario)} is not one"
+        )
     chooser = ReplayChooser(parsed.switches, strict=True)
-    with Session(
-        scenario,
-        granularity=granularity,
-        include=include,
-        exclude=exclude,
-        max_steps=max_steps,
-        watchdog=watchdog,
-        tracing=tracing,
+    with open_session(
+        scenario, granularity, include, exclude, max_steps, watchdog, tracing
     ) as session:
         outcome = session.run(chooser, watch=make_watch(scenario, watch))
     unused = chooser.unused()
@@ -166,6 +168,33 @@ def replay(
         schedule=parsed,
         trace=build_trace(outcome, watch),
         preemptions=outcome.preemptions,
+    )
+
+
+def is_coroutine_scenario(scenario: Callable[[], object]) -> bool:
+    return inspect.iscoroutinefunction(getattr(scenario, "__func__", scenario))
+
+
+def open_session(
+    scenario: Callable[[], Any],
+    granularity: str,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    max_steps: int,
+    watchdog: float,
+    tracing: Mechanism,
+) -> Session | AsyncSession:
+    """The session for this kind of scenario: threads, or a coroutine on a controlled loop."""
+    if is_coroutine_scenario(scenario):
+        return AsyncSession(scenario, max_steps=max_steps)
+    return Session(
+        scenario,
+        granularity=granularity,  # type: ignore[arg-type]
+        include=include,
+        exclude=exclude,
+        max_steps=max_steps,
+        watchdog=watchdog,
+        tracing=tracing,
     )
 
 

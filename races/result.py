@@ -59,10 +59,14 @@ class Result:
             if failure.kind is FailureKind.STEP_LIMIT:
                 lines += ["", "The last steps:", self.trace.render(last=20)]
             else:
+                if self.granularity == "await":
+                    changes = self.schedule.switches if self.schedule else ()
+                    how = f"{len(changes)} departure{'' if len(changes) == 1 else 's'} from FIFO order"
+                else:
+                    how = f"{self.preemptions} preemption{plural}"
                 lines += [
                     "",
-                    f"Minimal interleaving ({self.preemptions} preemption{plural}, "
-                    f"{len(self.trace)} steps):",
+                    f"Minimal interleaving ({how}, {len(self.trace)} steps):",
                     self.trace.render(last=200),
                 ]
         lines += ["", f"To replay: {self.replay_line}"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import asyncio
 import queue
 import sys
 import threading
@@ -18,6 +19,9 @@ _ORIGINALS = {
     (queue, "SimpleQueue"): queue.SimpleQueue,
     (time, "sleep"): time.sleep,
     (time, "monotonic"): time.monotonic,
+    (asyncio.Lock, "acquire"): asyncio.Lock.acquire,
+    (asyncio.Lock, "release"): asyncio.Lock.release,
+    (asyncio.tasks, "_task_name_counter"): asyncio.tasks._task_name_counter,  # type: ignore[attr-defined]
 }
 
 
@@ -36,10 +40,10 @@ def leftovers(threads_before: int) -> list[str]:
                 found.append(f"sys.monitoring tool {tool} is still registered")
     for (module, name), original in _ORIGINALS.items():
         if original is not None and getattr(module, name) is not original:
-            found.append(f"{module.__name__}.{name} is still patched")
-    from races.scheduler import execution, session
+            found.append(f"{getattr(module, '__name__', module)}.{name} is still patched")
+    from races.scheduler import async_session, execution, session
 
-    if execution.active is not None or session._open:
+    if execution.active is not None or session._open or async_session._open:
         found.append("an execution or session is still open")
     return found
 

@@ -107,8 +107,10 @@ class Case:
             found.append("name the broken variant in broken=(...): a case teaches a bug")
         if not self.fixes:
             found.append("name at least one fix in fixes=(...)")
-        if self.granularity not in ("line", "instruction"):
-            found.append(f"granularity must be 'line' or 'instruction', not {self.granularity!r}")
+        if self.granularity not in ("line", "instruction", "await"):
+            found.append(
+                f"granularity must be 'line', 'instruction' or 'await', not {self.granularity!r}"
+            )
         for variant in self.variants:
             try:
                 module = self.module(variant)

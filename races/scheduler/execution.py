@@ -53,6 +53,8 @@ INSTRUCTION = 1  # a: code object, b: instruction offset
 BLOCK = 2  # a: operation name, b: (filename, lineno) of the call in code under test
 FINISH = 3  # the thread ended
 SLEEP = 4  # a: seconds, b: (filename, lineno)
+EVENT = 5  # a: what happened, b: (filename, lineno) or None
+AWAIT = 6  # a task step of a coroutine scenario, run at once: a: code object, b: line resumed at
 
 _get_ident = _thread.get_ident
 _real_monotonic = time.monotonic

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import overload
 
-from races.scheduler.execution import BLOCK, FINISH, INSTRUCTION, LINE, SLEEP
+from races.scheduler.execution import AWAIT, BLOCK, EVENT, FINISH, INSTRUCTION, LINE, SLEEP
 from races.scheduler.outcome import Outcome
 from races.scheduler.tracing import INSTRUCTIONS
 
@@ -44,7 +44,7 @@ class Step:
         """What the step does, in one cell of the rendering."""
         if self.event == "instruction":
             return self.instruction or ""
-        if self.event == "line":
+        if self.event in ("line", "await"):
             return self.source
         return self.detail
 
@@ -108,7 +108,7 @@ class Trace(Sequence[Step]):
                 out.append(self._row("", step.thread, f"{step.source}  ({_short(step)})", col, ()))
             last_line[step.thread] = (step.filename, step.lineno)
             text = step.describe()
-            if step.event == "line":
+            if step.event in ("line", "await"):
                 text = f"{text}  ({_short(step)})"
             elif step.event != "instruction" and step.filename:
                 text = f"{text}  ({_short(step)})"
@@ -156,7 +156,9 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         values = snapshots[values_at] if values_at < len(snapshots) else ()
         steps.append(_step(records[i], i + 1, names, values, switch))
         last_thread = thread
-        reason = {BLOCK: "blocked", SLEEP: "sleeping", FINISH: "finished"}.get(records[i][1])
+        reason = {BLOCK: "blocked", SLEEP: "sleeping", FINISH: "finished", AWAIT: "await"}.get(
+            records[i][1]
+        )
 
     for i, (thread, kind, _, _) in enumerate(records):
         if thread in pending:
@@ -164,6 +166,8 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         hands_over = i + 1 < len(records) and records[i + 1][0] != thread
         if kind in (LINE, INSTRUCTION) and hands_over:
             pending[thread] = i
+        elif kind == AWAIT:
+            emit(i, i + 1)  # a task step runs to its next await before anyone else runs
         else:
             # A thread that blocks or ends hands over at once: show the state it left.
             emit(i, i if hands_over else i + 1)
@@ -199,6 +203,13 @@ def _step(
             filename, lineno = b  # type: ignore[misc]
     elif kind == FINISH:
         event, detail = "finish", "(finished)"
+    elif kind == AWAIT:
+        assert isinstance(a, CodeType) and isinstance(b, int)
+        filename, lineno, event = a.co_filename, b, "await"
+    elif kind == EVENT:
+        event, detail = "event", str(a)
+        if b is not None:
+            filename, lineno = b  # type: ignore[misc]
     else:  # pragma: no cover - every kind is listed above
         raise ValueError(f"unknown trace entry kind {kind}")
     source = linecache.getline(filename, lineno).strip() if filename and lineno else ""

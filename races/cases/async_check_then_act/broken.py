@@ -1,0 +1,53 @@
+"""Two tasks withdraw 80 from 100: each checks the balance, awaits the bank, then withdraws.
+
+What goes wrong
+---------------
+Coroutines never preempt each other, so code between two `await`s is atomic: this is
+why "asyncio is single-threaded" feels race-free. But every `await` is a point where
+any other ready task may run. Here the check and the withdrawal are separated by an
+`await`, so both tasks can check before either withdraws: the same check-then-act as
+`check_then_act_balance`, with `await` in the role of a thread switch.
+
+The losing interleaving (it is even asyncio's default, FIFO order):
+
+    Task-2  if balance >= 80          100: yes; await confirm()
+    Task-3  if balance >= 80          100: yes; await confirm()
+    Task-2  balance -= 80             20
+    Task-3  balance -= 80             -60
+
+The fix
+-------
+`fixed.py` holds an `asyncio.Lock` across the check, the await and the withdrawal, so
+no other withdrawal can run in between. (A lock held across an await is fine in asyncio:
+other tasks still run; only those that need the lock wait.)
+"""
+
+import asyncio
+
+balance = 100
+
+
+async def confirm() -> None:
+    await asyncio.sleep(0.01)  # the bank's confirmation
+
+
+async def withdraw(amount: int) -> None:
+    global balance
+    if balance >= amount:
+        await confirm()
+        balance -= amount
+
+
+async def scenario() -> None:
+    global balance
+    balance = 100
+    await asyncio.gather(withdraw(80), withdraw(80))
+    assert balance >= 0, f"overdrawn: balance is {balance}"
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(scenario())
+        print(f"Balance: {balance}")
+    except AssertionError as exc:
+        print(exc)

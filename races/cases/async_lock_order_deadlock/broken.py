@@ -1,0 +1,59 @@
+"""Two transfers lock two accounts in opposite orders, with an await in between.
+
+What goes wrong
+---------------
+The same cycle as `lock_order_deadlock`, with tasks instead of threads: a task that
+holds a lock across an `await` lets the other task take the second lock, and then each
+waits for the other's. asyncio has no deadlock detection; the program just stops making
+progress.
+
+The losing interleaving:
+
+    Task-2  async with a: ... await audit()      holds a
+    Task-3  async with b: ... await audit()      holds b
+    Task-2  async with b                         waits for Task-3
+    Task-3  async with a                         waits for Task-2
+
+The fix
+-------
+`fixed.py` takes the locks in one global order (by account id), whatever the direction.
+"""
+
+import asyncio
+
+
+class Account:
+    def __init__(self, ident: int, balance: int) -> None:
+        self.ident = ident
+        self.balance = balance
+        self.lock = asyncio.Lock()
+
+
+async def audit() -> None:
+    await asyncio.sleep(0)
+
+
+async def transfer(source: Account, target: Account, amount: int) -> None:
+    async with source.lock:
+        await audit()
+        async with target.lock:
+            source.balance -= amount
+            target.balance += amount
+
+
+async def scenario() -> None:
+    a, b = Account(1, 100), Account(2, 100)
+    await asyncio.gather(transfer(a, b, 10), transfer(b, a, 20))
+    assert a.balance + b.balance == 200
+
+
+if __name__ == "__main__":
+
+    async def main() -> None:
+        try:
+            await asyncio.wait_for(scenario(), timeout=1)
+            print("Both transfers done.")
+        except TimeoutError:
+            print("Deadlocked: each transfer waits for the other's lock.")
+
+    asyncio.run(main())

@@ -1,0 +1,52 @@
+"""Three tasks count a hit each: read the counter, await a log write, store the counter + 1.
+
+What goes wrong
+---------------
+The read and the write are separated by an `await`. While one task is suspended there,
+the others read the same old value; when they resume, each writes old + 1, and all but
+one increment are lost. The unlocked counter of the threads lesson needs an unlucky
+preemption; here a single `await` is enough, in every run.
+
+The losing interleaving (asyncio's default FIFO order):
+
+    Task-2  value = hits (0); await log()
+    Task-3  value = hits (0); await log()
+    Task-4  value = hits (0); await log()
+    Task-2  hits = 1;  Task-3  hits = 1;  Task-4  hits = 1     two hits lost
+
+The fixes
+---------
+`fixed_no_await.py` moves the await out of the read-modify-write: between two awaits,
+code is atomic, so `hits += 1` with no await inside cannot be interleaved.
+`fixed_lock.py` keeps the await inside and holds an `asyncio.Lock` across it.
+"""
+
+import asyncio
+
+hits = 0
+
+
+async def log(message: str) -> None:
+    await asyncio.sleep(0)
+
+
+async def count_hit() -> None:
+    global hits
+    value = hits
+    await log("hit")
+    hits = value + 1
+
+
+async def scenario() -> None:
+    global hits
+    hits = 0
+    await asyncio.gather(*(count_hit() for _ in range(3)))
+    assert hits == 3, f"lost update: {hits} of 3 hits counted"
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(scenario())
+        print(f"Hits: {hits}")
+    except AssertionError as exc:
+        print(exc)

@@ -1,0 +1,55 @@
+"""The asyncio twin of `queue_join_missing_task_done`: a failing job is never marked done.
+
+What goes wrong
+---------------
+`await jobs.join()` waits until every `put` has a matching `task_done()`. The worker
+skips `task_done()` when a job raises, so `join()` waits forever, and so does the worker,
+for the next job. In a real program `asyncio.run` just hangs; races reports every task
+waiting and none able to wake another, with their await sites.
+
+The fix
+-------
+`fixed.py` calls `task_done()` in `finally:`.
+"""
+
+import asyncio
+
+done: list[str] = []
+
+
+def process(job: str) -> str:
+    if job == "bad":
+        raise ValueError("cannot process a bad job")
+    return job.upper()
+
+
+async def worker(jobs: "asyncio.Queue[str]") -> None:
+    while True:
+        job = await jobs.get()
+        try:
+            done.append(process(job))
+        except ValueError:
+            continue  # the error path forgets task_done()
+        jobs.task_done()
+
+
+async def scenario() -> None:
+    done.clear()
+    jobs: asyncio.Queue[str] = asyncio.Queue()
+    consumer = asyncio.create_task(worker(jobs))
+    for job in ("ok", "bad", "ok"):
+        jobs.put_nowait(job)
+    await jobs.join()
+    consumer.cancel()
+
+
+if __name__ == "__main__":
+
+    async def main() -> None:
+        try:
+            await asyncio.wait_for(scenario(), timeout=1)
+            print("All jobs done.")
+        except TimeoutError:
+            print("Hung in jobs.join(): a job was never marked done.")
+
+    asyncio.run(main())

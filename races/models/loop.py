@@ -1,0 +1,141 @@
+"""An asyncio event loop whose choice of the next ready task is made by the scheduler.
+
+Coroutines never preempt each other: a task runs from one ``await`` to the next without
+interruption. What varies in a real program is *which* ready task runs next, since that
+depends on how long each awaited operation took. So the model is: whenever more than one
+task is ready, the chooser picks which one runs its next step, and FIFO, what asyncio
+does without I/O, is the default. Plain callbacks (future callbacks, ``call_soon``) are
+plumbing that wakes tasks; they run first, in order.
+
+Time is virtual: ``loop.time()`` only moves when nothing is ready, jumping to the next
+timer, so ``asyncio.sleep`` and timeouts cost nothing and are deterministic. When nothing
+is ready and no timer is pending while the main task is unfinished, every task waits for
+another: ``NothingToRun`` ends the run, and ``races.scheduler.async_session`` says why.
+
+Tasks are CPython's pure-Python ``_PyTask``, whose scheduled steps name their task, so we
+know which task each ready callback belongs to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from races.scheduler.execution import AWAIT, EVENT
+from races.scheduler.outcome import Decision
+
+if TYPE_CHECKING:
+    from races.strategies.base import Chooser
+
+_PyTask: Any = asyncio.tasks._PyTask  # type: ignore[attr-defined]
+
+
+class NothingToRun(Exception):
+    """No callback is ready and no timer is pending: every task waits for another."""
+
+
+class StepLimit(Exception):
+    """The run took more steps than allowed."""
+
+
+class ControlledLoop(asyncio.SelectorEventLoop):
+    """Runs one ready callback per iteration, choosing among ready tasks with ``chooser``."""
+
+    def __init__(
+        self, chooser: Chooser, max_steps: int, watch: Callable[[], tuple[str, ...]] | None
+    ) -> None:
+        super().__init__()
+        self.chooser = chooser
+        self.max_steps = max_steps
+        self.watch = watch
+        self.clock = 0.0
+        self.step = 0
+        self.tasks: list[Any] = []
+        self.index: dict[int, int] = {}  # id(task) -> its number, in creation order
+        self.trace: list[tuple[Any, ...]] = []
+        self.decisions: list[Decision] = []
+        self.snapshots: list[tuple[str, ...]] = []
+        self.set_task_factory(self._new_task)  # type: ignore[arg-type]
+
+    def time(self) -> float:
+        return self.clock
+
+    def _new_task(
+        self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], **kwargs: Any
+    ) -> Any:
+        task = _PyTask(coro, loop=loop, **kwargs)
+        self.index[id(task)] = len(self.tasks)
+        self.tasks.append(task)
+        return task
+
+    def _owner(self, handle: asyncio.Handle) -> Any:
+        owner = getattr(handle._callback, "__self__", None)  # type: ignore[attr-defined]
+        return (
+            owner
+            if id(owner) in self.index and owner is self.tasks[self.index[id(owner)]]
+            else None
+        )
+
+    def _run_once(self) -> None:
+        self._collect_timers()
+        if not self._ready and not self._stopping:  # type: ignore[attr-defined]
+            live = [h for h in self._scheduled if not h._cancelled]  # type: ignore[attr-defined]
+            if not live:
+                raise NothingToRun
+            self.clock = max(self.clock, min(h._when for h in live))
+            self._collect_timers()
+        ready = self._ready  # type: ignore[attr-defined]
+        if not ready:
+            return
+        plain = next((h for h in ready if self._owner(h) is None), None)
+        if plain is not None:
+            ready.remove(plain)
+            if not plain._cancelled:
+                plain._run()
+            return
+        handles = [h for h in ready if not h._cancelled]
+        for h in list(ready):
+            if h._cancelled:
+                ready.remove(h)
+        if not handles:
+            return
+        owners = [self.index[id(self._owner(h))] for h in handles]
+        self.step += 1
+        if self.step > self.max_steps:
+            raise StepLimit
+        if len(handles) > 1:
+            chosen = self.chooser.choose(self.step, owners, None)
+            if chosen not in owners:
+                raise RuntimeError(f"races: chooser picked task {chosen}, not one of {owners}")
+            self.decisions.append(Decision(self.step, chosen, owners[0], False))
+        else:
+            chosen = owners[0]
+        handle = handles[owners.index(chosen)]
+        task = self.tasks[chosen]
+        frame = _resume_frame(task)
+        if frame is not None:
+            self.trace.append((chosen, AWAIT, frame.f_code, frame.f_lineno))
+        else:
+            self.trace.append((chosen, EVENT, f"step of {task.get_name()}", None))
+        if self.watch is not None:
+            self.snapshots.append(self.watch())
+        ready.remove(handle)
+        handle._run()
+
+    def _collect_timers(self) -> None:
+        scheduled = self._scheduled  # type: ignore[attr-defined]
+        while scheduled and scheduled[0]._cancelled:
+            heapq.heappop(scheduled)._scheduled = False
+        end_time = self.clock + self._clock_resolution  # type: ignore[attr-defined]
+        while scheduled and scheduled[0]._when < end_time:
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            self._ready.append(handle)  # type: ignore[attr-defined]
+
+
+def _resume_frame(task: Any) -> Any:
+    """The frame of the task's own coroutine, where it will resume (or start)."""
+    coro = task.get_coro()
+    return getattr(coro, "cr_frame", None)

@@ -1,0 +1,103 @@
+"""Exploring coroutine scenarios: task orders chosen by the strategies, on virtual time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+import races
+from races import FailureKind
+from tests import async_scenarios as s
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs", "hypothesis"])
+def test_every_strategy_finds_a_lost_update_that_needs_another_task_order(strategy: str) -> None:
+    result = races.explore(
+        s.lost_update_needs_reordering, strategy=strategy, budget=300, database=None
+    )
+    assert result.kind is FailureKind.ASSERTION
+    assert str(result.schedule).startswith("await@")
+    assert result.schedule is not None and len(result.schedule.switches) >= 1
+
+
+def test_fifo_order_alone_shows_an_await_inside_a_read_modify_write() -> None:
+    result = races.explore(s.lost_update, strategy="dfs")
+    assert result.kind is FailureKind.ASSERTION
+    assert result.found_after == 1  # asyncio's own order loses the update
+    assert "0 departures from FIFO order" in result.render()
+
+
+def test_replay_of_an_async_schedule_is_identical() -> None:
+    found = races.explore(s.lost_update_needs_reordering, seed=1, watch=["hits"])
+    replays = [
+        races.replay(s.lost_update_needs_reordering, str(found.schedule), watch=["hits"])
+        for _ in range(20)
+    ]
+    assert all(r.trace == found.trace for r in replays)
+    assert any(step.values == ("1",) for step in found.trace)
+
+
+def test_the_async_scheduler_is_deterministic_if_seeded() -> None:
+    runs = [races.explore(s.lost_update_needs_reordering, seed=5) for _ in range(3)]
+    assert len({str(r.schedule) for r in runs}) == 1
+
+
+def test_an_asyncio_lock_order_deadlock_names_the_cycle() -> None:
+    result = races.explore(s.lock_order_deadlock)
+    assert result.kind is FailureKind.DEADLOCK
+    assert result.failure.message.startswith("deadlock: Task-2 -> Task-3 -> Task-2")
+    report = result.failure.report
+    assert "Task-2 waits in Lock.acquire (held by Task-3)" in report
+    assert "async_scenarios.py" in report and "async with b:" in report
+
+
+def test_queue_join_with_a_forgotten_task_done_is_stuck_at_its_await_site() -> None:
+    result = races.explore(s.queue_join_forgotten)
+    assert result.kind is FailureKind.STUCK
+    assert result.failure.message.startswith("stuck: main waits in Queue.join at ")
+    assert "Task-2 waits in Queue.get" in result.failure.report
+
+
+def test_an_exception_nobody_retrieved_fails_the_run() -> None:
+    result = races.explore(s.unretrieved_exception)
+    assert result.kind is FailureKind.THREAD_EXCEPTION
+    assert result.failure.message == (
+        "ValueError: nobody saw this (in Task-2; never retrieved: nobody awaited the task)"
+    )
+
+
+def test_a_task_pending_when_main_returns_has_lost_its_work() -> None:
+    result = races.explore(s.pending_at_exit)
+    assert result.kind is FailureKind.STUCK
+    assert "Task-2 still pending when the main task returned" in result.failure.message
+
+
+def test_virtual_time_makes_sleeps_and_timeouts_instant() -> None:
+    before = time.perf_counter()
+    result = races.explore(s.virtual_time, budget=20)
+    assert not result.failed, result.render()
+    assert time.perf_counter() - before < 10
+
+
+def test_dfs_over_tasks_says_it_tried_every_order() -> None:
+    async def two_independent_tasks() -> None:
+        await asyncio.gather(asyncio.sleep(0), asyncio.sleep(0))
+
+    result = races.explore(two_independent_tasks, strategy="dfs")
+    assert not result.failed
+    assert result.summary == f"no failure in all {result.schedules} orders of the ready tasks"
+
+
+def test_exploring_from_inside_a_running_loop_is_a_clear_error() -> None:
+    async def outer() -> None:
+        races.explore(s.lost_update)
+
+    with pytest.raises(races.NestedExplorationError, match="not from inside a running event loop"):
+        asyncio.run(outer())
+
+
+def test_a_thread_schedule_cannot_replay_a_coroutine() -> None:
+    with pytest.raises(races.ScheduleError, match="is not one"):
+        races.replay(s.lost_update, "line: 3>1")
