@@ -57,15 +57,16 @@ class ControlledLoop(asyncio.SelectorEventLoop):
         self.trace: list[tuple[Any, ...]] = []
         self.decisions: list[Decision] = []
         self.snapshots: list[tuple[str, ...]] = []
-        self.set_task_factory(self._new_task)  # type: ignore[arg-type]
 
     def time(self) -> float:
         return self.clock
 
-    def _new_task(
-        self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], **kwargs: Any
+    def create_task(  # type: ignore[override]
+        self, coro: Coroutine[Any, Any, Any], *, name: str | None = None, context: Any = None
     ) -> Any:
-        task = _PyTask(coro, loop=loop, **kwargs)
+        # Not a task factory: with one, 3.13.0 renames every unnamed task "None".
+        self._check_closed()  # type: ignore[attr-defined]
+        task = _PyTask(coro, loop=self, name=name, context=context)
         self.index[id(task)] = len(self.tasks)
         self.tasks.append(task)
         return task
