@@ -206,6 +206,36 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
 
+def cmd_stress(args: argparse.Namespace) -> int:
+    from races import stress as stress_mode
+
+    catalogue = _catalogue()
+    case = _case(catalogue, args.case)
+    variants = [_variant(case, args.variant)] if args.variant else list(case.variants)
+    settings = [stress_mode.Setting(interval=i) for i in args.interval] or list(
+        stress_mode.DEFAULT_SETTINGS
+    )
+    if args.noise:
+        settings = [stress_mode.Setting(s.interval, n) for s in settings for n in args.noise]
+    for variant in variants:
+        module = case.module(variant)
+        entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
+        histograms = stress_mode.stress(
+            f"{module.__name__}:{entry}", runs=args.runs, settings=settings, timeout=args.timeout
+        )
+        verdicts = stress_mode.verdicts_for(case.outcomes, broken=variant in case.broken)
+        print(
+            stress_mode.render(
+                f"{case.name}.{variant} ({entry}(), {args.runs} runs each)", histograms, verdicts
+            )
+        )
+        for histogram in histograms:
+            for report in histogram.hang_reports[:1]:
+                print(f"    first hang, every thread's stack:\n{report}")
+        print()
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from races.catalogue.scaffold import scaffold
 
@@ -300,6 +330,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_watch_option(explore)
     explore.set_defaults(func=cmd_explore)
+
+    stress = commands.add_parser("stress", help="run a case on real threads and count its outcomes")
+    stress.add_argument("case")
+    stress.add_argument("--variant", help="only this variant (default: every variant)")
+    stress.add_argument("--runs", type=int, default=100, help="runs per setting (default: 100)")
+    stress.add_argument(
+        "--interval",
+        type=float,
+        action="append",
+        default=[],
+        metavar="SECONDS",
+        help="a sys.setswitchinterval value (repeatable; default: the "
+        "interpreter's default and 1e-6, plus noise 0.01)",
+    )
+    stress.add_argument(
+        "--noise",
+        type=float,
+        action="append",
+        default=[],
+        metavar="P",
+        help="probability of yielding the GIL before each instruction (repeatable)",
+    )
+    stress.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="seconds after which a run counts as hung (default: 10)",
+    )
+    stress.set_defaults(func=cmd_stress)
 
     new = commands.add_parser("new", help="create a plugin package with one working case")
     new.add_argument("name", help="the plugin's name, a Python identifier such as my_races")

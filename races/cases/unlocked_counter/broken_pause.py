@@ -37,6 +37,12 @@ def scenario() -> None:
     assert left == 0, f"lost update: {left} decrement(s) lost"
 
 
+def stress() -> None:
+    """The same program at stress size, for real threads (`races stress unlocked_counter`)."""
+    left = run(threads=100, times=1)
+    assert left == 0, f"lost update: {left} decrement(s) lost"
+
+
 def main() -> None:
     left = run(threads=100, times=1)
     print(f"100 threads x 1 decrement with a pause: count ends at {left} (expected 0)")

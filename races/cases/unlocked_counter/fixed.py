@@ -34,6 +34,12 @@ def scenario() -> None:
     assert left == 0, f"lost update: {left} decrement(s) lost"
 
 
+def stress() -> None:
+    """The same program at stress size, for real threads (`races stress unlocked_counter`)."""
+    left = run(threads=4, times=10_000)
+    assert left == 0, f"lost update: {left} decrement(s) lost"
+
+
 def main() -> None:
     left = run(threads=8, times=100_000)
     print(f"8 threads x 100,000 locked decrements: count ends at {left} (expected 0)")

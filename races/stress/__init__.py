@@ -1,0 +1,253 @@
+"""Stress mode: run a scenario many times on real threads and count what actually happens.
+
+The scheduler proves what *can* happen; stress shows what *does* happen on this
+interpreter, jcstress-style: for each setting (switch interval, noise), an outcome
+histogram with each outcome's share and verdict.
+
+Every batch of runs lives in a child process (``races.stress.child``) behind a watchdog,
+because real threads deadlock for real. When a run takes longer than ``timeout``, the
+watchdog asks the child for a dump of every thread's stack (faulthandler), records the
+run as ``hang`` with that dump, kills the child, and goes on with the remaining runs in a
+fresh one. Children are killed on every way out, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+#: The interpreter's default switch interval (5 ms on CPython).
+DEFAULT_INTERVAL = sys.getswitchinterval()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One stress configuration."""
+
+    interval: float = DEFAULT_INTERVAL
+    noise: float = 0.0
+
+    def __str__(self) -> str:
+        interval = (
+            "default switch interval"
+            if self.interval == DEFAULT_INTERVAL
+            else (f"switch interval {self.interval * 1e6:g} us")
+        )
+        return interval + (f", noise {self.noise:g}" if self.noise else "")
+
+
+DEFAULT_SETTINGS = (Setting(), Setting(interval=1e-6), Setting(noise=0.01))
+
+
+@dataclass
+class RunResult:
+    outcome: str
+    overlap: bool
+    seconds: float
+    detail: str = ""
+
+
+@dataclass
+class Histogram:
+    """The outcomes of every run of one setting."""
+
+    setting: Setting
+    runs: list[RunResult] = field(default_factory=list)
+    seconds: float = 0.0
+    hang_reports: list[str] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)  # pids, all waited for
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(r.outcome for r in self.runs)
+
+    @property
+    def evidence(self) -> list[RunResult]:
+        """Runs that count: their threads overlapped, or they hung."""
+        return [r for r in self.runs if r.overlap or r.outcome == "hang"]
+
+    def share(self, outcome: str) -> float:
+        evidence = self.evidence
+        return sum(r.outcome == outcome for r in evidence) / len(evidence) if evidence else 0.0
+
+    def render(self, verdicts: Mapping[str, str] | None = None) -> str:
+        lines = [f"  {self.setting}"]
+        lines.append(f"    {'outcome':<18}{'count':>7}{'share':>8}  verdict")
+        evidence = self.evidence
+        counts = Counter(r.outcome for r in evidence)
+        for outcome, count in counts.most_common():
+            verdict = (verdicts or {}).get(outcome, "")
+            lines.append(f"    {outcome:<18}{count:>7}{count / len(evidence):>8.1%}  {verdict}")
+        dropped = len(self.runs) - len(evidence)
+        note = f"; {dropped} run(s) without overlapping threads not counted" if dropped else ""
+        lines.append(
+            f"    {len(evidence)} of {len(self.runs)} runs counted{note}; {self.seconds:.1f} s"
+        )
+        return "\n".join(lines)
+
+
+def stress(
+    target: str,
+    *,
+    runs: int = 100,
+    settings: Sequence[Setting] = DEFAULT_SETTINGS,
+    timeout: float = 10.0,
+    seed: int = 0,
+) -> list[Histogram]:
+    """Run ``target`` (``module:function``) ``runs`` times per setting on real threads."""
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1, not {runs}")
+    return [_stress_setting(target, runs, setting, timeout, seed) for setting in settings]
+
+
+def _stress_setting(
+    target: str, runs: int, setting: Setting, timeout: float, seed: int
+) -> Histogram:
+    histogram = Histogram(setting)
+    start = time.perf_counter()
+    while len(histogram.runs) < runs:
+        _batch(
+            target,
+            runs - len(histogram.runs),
+            setting,
+            timeout,
+            seed + len(histogram.runs),
+            histogram,
+        )
+    histogram.seconds = time.perf_counter() - start
+    return histogram
+
+
+def _batch(
+    target: str, runs: int, setting: Setting, timeout: float, seed: int, histogram: Histogram
+) -> None:
+    """One child process: runs until it finishes, or until a run hangs."""
+    command = [
+        sys.executable,
+        "-m",
+        "races.stress.child",
+        target,
+        str(runs),
+        str(setting.interval),
+        str(setting.noise),
+        str(seed),
+    ]
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+    histogram.children.append(child.pid)
+    assert child.stdout is not None and child.stderr is not None
+    selector = selectors.DefaultSelector()
+    selector.register(child.stdout, selectors.EVENT_READ)
+    try:
+        deadline = time.monotonic() + timeout
+        done = 0
+        while done < runs:
+            if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                histogram.runs.append(RunResult("hang", False, timeout))
+                histogram.hang_reports.append(_dump_and_kill(child))
+                return
+            line = child.stdout.readline()
+            if not line:  # the child died: report how, and count the run as such
+                child.wait()
+                histogram.runs.append(
+                    RunResult(
+                        "crash",
+                        False,
+                        0.0,
+                        f"exit code {child.returncode}: {child.stderr.read()[-500:]}",
+                    )
+                )
+                return
+            record = json.loads(line)
+            histogram.runs.append(
+                RunResult(record["outcome"], record["overlap"], record["seconds"], record["detail"])
+            )
+            done += 1
+            deadline = time.monotonic() + timeout
+        child.wait(timeout=timeout)
+    finally:
+        selector.close()
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        child.stdout.close()
+        child.stderr.close()
+
+
+def _dump_and_kill(child: subprocess.Popen[str]) -> str:
+    """Ask a hung child for every thread's stack, then kill it; return the stacks."""
+    assert child.stderr is not None
+    os.kill(child.pid, signal.SIGUSR1)
+    # faulthandler writes from its C signal handler even though every thread is stuck;
+    # wait (boundedly) for the dump to start arriving, then for it to stop.
+    waiting = selectors.DefaultSelector()
+    waiting.register(child.stderr, selectors.EVENT_READ)
+    dump = []
+    fd = child.stderr.fileno()
+    os.set_blocking(fd, False)
+    timeout = 2.0
+    while waiting.select(timeout=timeout):
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        dump.append(chunk.decode(errors="replace"))
+        timeout = 0.2
+    waiting.close()
+    child.kill()
+    child.wait()
+    return "".join(dump)
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGKILL if races dies, so no orphan outlives it."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def verdicts_for(outcomes: Mapping[str, tuple[str, str]], broken: bool) -> dict[str, str]:
+    """jcstress verdicts from a case's declared outcomes: a forbidden outcome is
+    *interesting* when the broken variant shows it. A hang is a deadlock or a stuck
+    thread, whichever the case declares."""
+    from races.catalogue.case import FORBIDDEN
+
+    result = {}
+    for name, (verdict, _) in outcomes.items():
+        result[name] = (
+            ("interesting" if broken else "FORBIDDEN") if verdict == FORBIDDEN else "acceptable"
+        )
+    for hang_like in ("deadlock", "stuck thread"):
+        if hang_like in outcomes:
+            result["hang"] = result[hang_like]
+    return result
+
+
+def render(
+    title: str, histograms: Sequence[Histogram], verdicts: Mapping[str, str] | None = None
+) -> str:
+    return "\n".join([title, *(h.render(verdicts) for h in histograms)])
+
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "Histogram",
+    "RunResult",
+    "Setting",
+    "render",
+    "stress",
+    "verdicts_for",
+]

@@ -1,0 +1,162 @@
+"""The child side of a stress batch: run a scenario many times on real threads.
+
+Started by ``races.stress`` as ``python -m races.stress.child TARGET RUNS INTERVAL NOISE SEED``;
+prints one JSON line per run: its outcome, whether its threads overlapped, its duration.
+It never decides anything about hangs: the parent's watchdog does, and may kill it at any
+moment, which is why every run is reported as soon as it ends.
+
+Overlap: every thread the scenario starts waits at a barrier before running, so that the
+threads start together (as pytest-together does); the number of parties is the number of
+threads the first run started. Each thread's run is timed, and a run counts as evidence
+only if at least two threads were running at the same time.
+
+Noise: with probability ``NOISE``, a trace hook calls ``time.sleep(0)`` before an
+instruction of the code under test, which gives the GIL away at a point where the
+interpreter itself would never switch threads.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import itertools
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from races.scheduler.tracing import CodeFilter
+
+_real_run = threading.Thread.run
+_real_sleep = time.sleep
+
+
+class _Run:
+    """What the patched ``Thread.run`` records during one run."""
+
+    def __init__(self, parties: int) -> None:
+        self.parties = parties
+        self.barrier = threading.Barrier(parties) if parties > 1 else None
+        self.intervals: list[tuple[float, float]] = []
+        self.errors: list[BaseException] = []
+        self.started = 0
+
+
+_current: _Run | None = None
+
+
+def _run(self: threading.Thread) -> None:
+    run = _current
+    if run is None:
+        _real_run(self)
+        return
+    run.started += 1
+    if run.barrier is not None:
+        try:
+            run.barrier.wait(timeout=0.05)
+        except threading.BrokenBarrierError:
+            pass  # the scenario starts threads one at a time: no common start
+    begin = time.perf_counter()
+    try:
+        _real_run(self)
+    finally:
+        run.intervals.append((begin, time.perf_counter()))
+
+
+def _overlapped(intervals: list[tuple[float, float]]) -> bool:
+    ordered = sorted(intervals)
+    return any(b[0] < a[1] for a, b in itertools.pairwise(ordered))
+
+
+def _noise_tracer(probability: float, rng: random.Random) -> Callable[..., Any]:
+    under_test = CodeFilter()
+
+    def local(frame: FrameType, event: str, arg: object) -> Any:
+        if event == "opcode" and rng.random() < probability:
+            _real_sleep(0)
+        return local
+
+    def on_call(frame: FrameType, event: str, arg: object) -> Any:
+        if not under_test(frame.f_code):
+            return None
+        frame.f_trace_opcodes = True
+        return local
+
+    return on_call
+
+
+def load(target: str) -> Callable[[], object]:
+    import importlib
+
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+
+def main(argv: list[str]) -> int:
+    global _current
+    target, runs, interval, noise, seed = (
+        argv[0],
+        int(argv[1]),
+        float(argv[2]),
+        float(argv[3]),
+        int(argv[4]),
+    )
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # the parent's watchdog asks
+    # The protocol keeps the real stdout; whatever the scenario prints goes nowhere.
+    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    scenario = load(target)
+    if interval > 0:
+        sys.setswitchinterval(interval)
+    threading.Thread.run = _run  # type: ignore[method-assign]
+    thread_errors: list[BaseException] = []
+    threading.excepthook = lambda args: thread_errors.append(args.exc_value)  # type: ignore[arg-type]
+    parties = 0
+    for i in range(runs):
+        rng = random.Random(seed + i)
+        _current = _Run(parties)
+        thread_errors.clear()
+        if noise > 0:
+            tracer = _noise_tracer(noise, rng)
+            threading.settrace(tracer)
+            sys.settrace(tracer)
+        begin = time.perf_counter()
+        try:
+            scenario()
+            outcome = "thread exception" if thread_errors else "ok"
+            detail = repr(thread_errors[0]) if thread_errors else ""
+        except AssertionError as exc:
+            outcome, detail = "assertion", str(exc)
+        except Exception as exc:  # noqa: BLE001 - any exception is an outcome
+            outcome, detail = "exception", f"{type(exc).__name__}: {exc}"
+        finally:
+            sys.settrace(None)
+            threading.settrace(None)
+        seconds = time.perf_counter() - begin
+        run = _current
+        if i == 0:
+            parties = run.started
+        print(
+            json.dumps(
+                {
+                    "run": i,
+                    "outcome": outcome,
+                    "detail": detail[:200],
+                    "threads": run.started,
+                    "overlap": _overlapped(run.intervals),
+                    "seconds": seconds,
+                }
+            ),
+            file=protocol,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

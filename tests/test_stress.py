@@ -1,0 +1,86 @@
+"""The stress harness: outcomes, overlap evidence, hang isolation, verdicts.
+
+These test the harness, so they use programs whose outcome is certain; the only real
+race asserted is an overwhelming one (a read, a pause, a write: lost nearly every run).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from races import cli
+from races.catalogue import load_catalogue
+from races.stress import Setting, stress, verdicts_for
+
+ONE = [Setting()]
+
+
+def test_outcomes_are_classified_and_scenario_output_is_ignored() -> None:
+    (assertion,) = stress("tests.stress_targets:noisy_assertion", runs=3, settings=ONE)
+    assert [r.outcome for r in assertion.runs] == ["assertion"] * 3
+    assert assertion.runs[0].detail == "always wrong"
+    (raised,) = stress("tests.stress_targets:thread_raises", runs=2, settings=ONE)
+    assert [r.outcome for r in raised.runs] == ["thread exception"] * 2
+
+
+def test_runs_whose_threads_never_overlapped_are_not_counted() -> None:
+    (histogram,) = stress("tests.stress_targets:sequential_threads", runs=3, settings=ONE)
+    assert [r.outcome for r in histogram.runs] == ["ok"] * 3
+    assert histogram.evidence == []
+    assert (
+        "0 of 3 runs counted; 3 run(s) without overlapping threads not counted"
+        in histogram.render()
+    )
+
+
+def test_a_hung_run_is_recorded_with_every_stack_and_its_child_is_gone() -> None:
+    (histogram,) = stress("tests.stress_targets:self_deadlock", runs=2, settings=ONE, timeout=1.0)
+    assert [r.outcome for r in histogram.runs] == ["hang", "hang"]
+    assert len(histogram.children) == 2  # a fresh child after each hang
+    assert all("in self_deadlock" in report for report in histogram.hang_reports)
+    for pid in histogram.children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_read_pause_write_counter_loses_updates_in_most_real_runs() -> None:
+    (histogram,) = stress(
+        "races.cases.unlocked_counter.broken_pause:stress",
+        runs=10,
+        settings=[Setting(interval=1e-6)],
+    )
+    assert histogram.share("assertion") > 0.5
+
+
+def test_verdicts_follow_the_declared_outcomes() -> None:
+    case = load_catalogue().get("lock_order_deadlock")
+    assert verdicts_for(case.outcomes, broken=True) == {
+        "ok": "acceptable",
+        "deadlock": "interesting",
+        "hang": "interesting",
+    }
+    assert verdicts_for(case.outcomes, broken=False)["hang"] == "FORBIDDEN"
+
+
+def test_races_stress_prints_a_histogram_with_verdicts(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(
+        [
+            "stress",
+            "lock_reentry",
+            "--variant",
+            "broken",
+            "--runs",
+            "1",
+            "--timeout",
+            "1",
+            "--interval",
+            "0.005",
+        ]
+    )
+    assert code == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "lock_reentry.broken (scenario(), 1 runs each)" in out
+    assert "hang" in out and "interesting" in out
+    assert "first hang, every thread's stack:" in out and "in withdraw_fee" in out
