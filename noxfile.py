@@ -35,6 +35,9 @@ def races(session: nox.Session) -> None:
     """Watch every race happen under the scheduler, and every fix hold."""
     install(session)
     session.run("races", "run", *session.posargs)
+    if not session.posargs:
+        # Beside it, what real threads show of the first lesson (`nox -s stress`: all).
+        session.run("races", "stress", "unlocked_counter", "--runs", "5")
 
 
 @nox.session(python=LATEST)
@@ -62,6 +65,13 @@ def coverage(session: nox.Session) -> None:
     )
     session.run("coverage", "combine")
     session.run("coverage", "report")
+
+
+@nox.session(python=LATEST, default=False)
+def stress(session: nox.Session) -> None:
+    """Run every case on real threads: outcome shares beside what the scheduler needed."""
+    install(session)
+    session.run("races", "stress", "--all", *(session.posargs or ["--runs", "20"]))
 
 
 @nox.session(python=PYTHONS, default=False)

@@ -210,6 +210,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
     from races import stress as stress_mode
 
     catalogue = _catalogue()
+    if args.all or not args.case:
+        return _stress_campaign(catalogue, args)
     case = _case(catalogue, args.case)
     variants = [_variant(case, args.variant)] if args.variant else list(case.variants)
     settings = [stress_mode.Setting(interval=i) for i in args.interval] or list(
@@ -234,6 +236,26 @@ def cmd_stress(args: argparse.Namespace) -> int:
                 print(f"    first hang, every thread's stack:\n{report}")
         print()
     return EXIT_OK
+
+
+def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
+    from races.stress.campaign import campaign, table
+
+    jobs = [
+        (c.name, v)
+        for c in catalogue.ordered()
+        if c.granularity != "await"  # coroutines do not race on real threads
+        for v in c.variants
+    ]
+    rows = campaign(
+        jobs, runs=args.runs, timeout=args.timeout, jobs=args.jobs or os.cpu_count() or 1
+    )
+    print(f"Stress campaign: {args.runs} runs per setting, on real threads\n")
+    print(table(rows))
+    leaks = [r for r in rows if not r.broken and r.forbidden_seen]
+    for r in leaks:
+        print(f"\nfix {r.case}.{r.variant} showed a forbidden outcome under stress")
+    return EXIT_FAILURE_FOUND if leaks else EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -331,8 +353,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_watch_option(explore)
     explore.set_defaults(func=cmd_explore)
 
-    stress = commands.add_parser("stress", help="run a case on real threads and count its outcomes")
-    stress.add_argument("case")
+    stress = commands.add_parser(
+        "stress", help="run cases on real threads and count their outcomes"
+    )
+    stress.add_argument("case", nargs="?", help="the case (default with --all: every case)")
+    stress.add_argument("--all", action="store_true", help="the campaign: every case, one table")
+    stress.add_argument(
+        "--jobs", type=int, default=None, help="parallel cases (default: one per core)"
+    )
     stress.add_argument("--variant", help="only this variant (default: every variant)")
     stress.add_argument("--runs", type=int, default=100, help="runs per setting (default: 100)")
     stress.add_argument(

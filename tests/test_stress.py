@@ -84,3 +84,21 @@ def test_races_stress_prints_a_histogram_with_verdicts(capsys: pytest.CaptureFix
     assert "lock_reentry.broken (scenario(), 1 runs each)" in out
     assert "hang" in out and "interesting" in out
     assert "first hang, every thread's stack:" in out and "in withdraw_fee" in out
+
+
+def test_the_campaign_sets_stress_beside_the_scheduler() -> None:
+    from races.stress.campaign import campaign, table
+
+    rows = campaign(
+        [("lock_reentry", "broken"), ("lock_reentry", "fixed_rlock")],
+        runs=2,
+        timeout=1.0,
+        jobs=1,
+        settings=ONE,
+    )
+    broken, fixed = rows
+    assert broken.cells == ("100% of 2",)  # every run hangs: the self-deadlock is certain
+    assert broken.scheduler == "1 schedule(s)"
+    assert fixed.forbidden_seen == 0 and fixed.scheduler == "fix holds"
+    text = table(rows, ONE)
+    assert text.splitlines()[0].split() == ["case", "variant", "default", "switching", "scheduler"]

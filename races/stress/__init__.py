@@ -53,6 +53,12 @@ class RunResult:
     overlap: bool
     seconds: float
     detail: str = ""
+    threads: int = 0
+
+    @property
+    def counts_as_evidence(self) -> bool:
+        """Its threads ran at the same time, it hung, or it had no threads to overlap."""
+        return self.overlap or self.outcome == "hang" or self.threads < 2
 
 
 @dataclass
@@ -60,6 +66,7 @@ class Histogram:
     """The outcomes of every run of one setting."""
 
     setting: Setting
+    planned: int = 0
     runs: list[RunResult] = field(default_factory=list)
     seconds: float = 0.0
     hang_reports: list[str] = field(default_factory=list)
@@ -72,7 +79,7 @@ class Histogram:
     @property
     def evidence(self) -> list[RunResult]:
         """Runs that count: their threads overlapped, or they hung."""
-        return [r for r in self.runs if r.overlap or r.outcome == "hang"]
+        return [r for r in self.runs if r.counts_as_evidence]
 
     def share(self, outcome: str) -> float:
         evidence = self.evidence
@@ -88,6 +95,9 @@ class Histogram:
             lines.append(f"    {outcome:<18}{count:>7}{count / len(evidence):>8.1%}  {verdict}")
         dropped = len(self.runs) - len(evidence)
         note = f"; {dropped} run(s) without overlapping threads not counted" if dropped else ""
+        skipped = self.planned - len(self.runs)
+        if skipped > 0:
+            note += f"; {skipped} run(s) skipped after {self.counts['hang']} hang(s)"
         lines.append(
             f"    {len(evidence)} of {len(self.runs)} runs counted{note}; {self.seconds:.1f} s"
         )
@@ -101,27 +111,28 @@ def stress(
     settings: Sequence[Setting] = DEFAULT_SETTINGS,
     timeout: float = 10.0,
     seed: int = 0,
+    max_hangs: int | None = None,
 ) -> list[Histogram]:
-    """Run ``target`` (``module:function``) ``runs`` times per setting on real threads."""
+    """Run ``target`` (``module:function``) ``runs`` times per setting on real threads.
+
+    ``max_hangs`` ends a setting early after that many hung runs (each costs ``timeout``);
+    the histogram then says how many runs it skipped.
+    """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
-    return [_stress_setting(target, runs, setting, timeout, seed) for setting in settings]
+    return [_stress_setting(target, runs, s, timeout, seed, max_hangs) for s in settings]
 
 
 def _stress_setting(
-    target: str, runs: int, setting: Setting, timeout: float, seed: int
+    target: str, runs: int, setting: Setting, timeout: float, seed: int, max_hangs: int | None
 ) -> Histogram:
-    histogram = Histogram(setting)
+    histogram = Histogram(setting, planned=runs)
     start = time.perf_counter()
     while len(histogram.runs) < runs:
-        _batch(
-            target,
-            runs - len(histogram.runs),
-            setting,
-            timeout,
-            seed + len(histogram.runs),
-            histogram,
-        )
+        if max_hangs is not None and histogram.counts["hang"] >= max_hangs:
+            break
+        done = len(histogram.runs)
+        _batch(target, runs - done, setting, timeout, seed + done, histogram)
     histogram.seconds = time.perf_counter() - start
     return histogram
 
@@ -156,7 +167,9 @@ def _batch(
         done = 0
         while done < runs:
             if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                histogram.runs.append(RunResult("hang", False, timeout))
+                histogram.runs.append(
+                    RunResult("hang", False, timeout, threads=_threads_hint(histogram))
+                )
                 histogram.hang_reports.append(_dump_and_kill(child))
                 return
             line = child.stdout.readline()
@@ -173,7 +186,13 @@ def _batch(
                 return
             record = json.loads(line)
             histogram.runs.append(
-                RunResult(record["outcome"], record["overlap"], record["seconds"], record["detail"])
+                RunResult(
+                    record["outcome"],
+                    record["overlap"],
+                    record["seconds"],
+                    record["detail"],
+                    record["threads"],
+                )
             )
             done += 1
             deadline = time.monotonic() + timeout
@@ -185,6 +204,11 @@ def _batch(
         child.wait()
         child.stdout.close()
         child.stderr.close()
+
+
+def _threads_hint(histogram: Histogram) -> int:
+    """How many threads a hung run probably had: as many as the runs before it."""
+    return histogram.runs[-1].threads if histogram.runs else 0
 
 
 def _dump_and_kill(child: subprocess.Popen[str]) -> str:

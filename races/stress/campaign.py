@@ -1,0 +1,100 @@
+"""The stress campaign: every case on real threads, beside what the scheduler needed.
+
+One row per variant. For a broken variant: the share of counted runs that showed a
+forbidden outcome under each setting, and how many schedules the scheduler needed to
+show it (it needs one, every time, where stress may need thousands or never succeed).
+For a fix: how many runs showed a forbidden outcome, which must be none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+from races.stress import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Histogram, Setting, stress
+
+
+@dataclass(frozen=True)
+class Row:
+    case: str
+    variant: str
+    broken: bool
+    cells: tuple[str, ...]  # one per setting
+    forbidden_seen: int
+    scheduler: str
+    histograms: tuple[Histogram, ...]
+
+
+def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[Setting]) -> Row:
+    from races.catalogue import load_catalogue
+    from races.catalogue.runner import run_variant
+
+    case = load_catalogue().get(name)
+    module = case.module(variant)
+    entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
+    histograms = stress(
+        f"{module.__name__}:{entry}", runs=runs, settings=settings, timeout=timeout, max_hangs=2
+    )
+    forbidden = case.forbidden() | (
+        {"hang"} if case.forbidden() & {"deadlock", "stuck thread"} else set()
+    )
+    broken = variant in case.broken
+    cells = []
+    seen = 0
+    for h in histograms:
+        evidence = h.evidence
+        bad = sum(r.outcome in forbidden for r in evidence)
+        seen += bad
+        cells.append(
+            f"{bad / len(evidence):.0%} of {len(evidence)}"
+            if evidence
+            else f"- (0 of {len(h.runs)})"
+        )
+    if case.needs is not None:
+        scheduler = "cannot: " + case.needs.split(":")[0]
+    else:
+        report = run_variant(case, variant)
+        scheduler = (
+            f"{report.result.found_after} schedule(s)"
+            if broken and report.result and report.result.failed
+            else f"{report.verdict}"
+        )
+    return Row(name, variant, broken, tuple(cells), seen, scheduler, tuple(histograms))
+
+
+def campaign(
+    cases: Sequence[tuple[str, str]],
+    runs: int,
+    timeout: float,
+    jobs: int,
+    settings: Sequence[Setting] = DEFAULT_SETTINGS,
+) -> list[Row]:
+    args = [(c, v, runs, timeout, settings) for c, v in cases]
+    if jobs > 1 and len(args) > 1:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            return list(pool.map(_row, *zip(*args, strict=True)))
+    return [_row(*a) for a in args]
+
+
+def table(rows: Sequence[Row], settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
+    header = ("case", "variant", *[_short(s) for s in settings], "scheduler")
+    lines = [header]
+    for r in rows:
+        lines.append((r.case, r.variant, *r.cells, r.scheduler))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    ]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _short(setting: Setting) -> str:
+    if setting.noise:
+        return f"noise {setting.noise:g}"
+    if setting.interval == DEFAULT_INTERVAL:
+        return "default switching"
+    return f"{setting.interval * 1e6:g} us switching"
