@@ -50,9 +50,19 @@ class _Run:
 _current: _Run | None = None
 
 
+_under_test = CodeFilter()
+
+
+def _is_scenario_thread(thread: threading.Thread) -> bool:
+    """A thread the scenario started itself, not one of the standard library's helpers
+    (a multiprocessing queue's feeder, a pool's handlers): only those race."""
+    code = getattr(getattr(thread, "_target", None), "__code__", None)
+    return code is not None and _under_test(code)
+
+
 def _run(self: threading.Thread) -> None:
     run = _current
-    if run is None:
+    if run is None or not _is_scenario_thread(self):
         _real_run(self)
         return
     run.started += 1
@@ -74,7 +84,7 @@ def _overlapped(intervals: list[tuple[float, float]]) -> bool:
 
 
 def _noise_tracer(probability: float, rng: random.Random) -> Callable[..., Any]:
-    under_test = CodeFilter()
+    under_test = _under_test
 
     def local(frame: FrameType, event: str, arg: object) -> Any:
         if event == "opcode" and rng.random() < probability:

@@ -1,0 +1,23 @@
+"""multiprocessing.Value: `v.value += 1` from several processes loses updates."""
+
+from races.catalogue import ACCEPTABLE, FORBIDDEN, Case
+
+CASE = Case(
+    title="multiprocessing.Value without its lock",
+    bug_class="atomicity violation (between processes)",
+    primitives=("multiprocessing.Value", "multiprocessing.Process"),
+    order=31,
+    related=("unlocked_counter",),
+    outcomes={
+        "ok": (ACCEPTABLE, "every increment counted"),
+        "assertion": (
+            FORBIDDEN,
+            "lost update: increments from different processes overwrote each other",
+        ),
+    },
+    needs=(
+        "processes: the race is between processes, which the in-process scheduler does not "
+        "control. `races stress mp_value_unlocked` shows it on real processes, under both the "
+        "fork and the spawn start methods"
+    ),
+)
