@@ -176,9 +176,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print()
     print(summary_table(rows))
     failed = [r for r in rows if not r.passed]
-    shown = sum(r.role == "broken" and r.passed for r in rows)
-    held = sum(r.role == "fix" and r.passed for r in rows)
-    print(f"\n{shown} bug(s) shown, {held} fix(es) held, {len(failed)} not as declared.")
+    shown = sum(r.role == "broken" and r.verdict == "bug shown" for r in rows)
+    held = sum(r.role == "fix" and r.verdict == "fix holds" for r in rows)
+    skipped = {r.case for r in rows if r.verdict == "skipped"}
+    elsewhere = f", {len(skipped)} case(s) shown by `races stress` instead" if skipped else ""
+    print(f"\n{shown} bug(s) shown, {held} fix(es) held, {len(failed)} not as declared{elsewhere}.")
     plugin_status = _report_plugin_errors(catalogue)
     if failed:
         return EXIT_FAILURE_FOUND
@@ -219,9 +221,18 @@ def cmd_stress(args: argparse.Namespace) -> int:
     )
     if args.noise:
         settings = [stress_mode.Setting(s.interval, n) for s in settings for n in args.noise]
+    ranges = _ranges(args.search)
     for variant in variants:
         module = case.module(variant)
         entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
+        if ranges:
+            from races.stress.search import search
+
+            found = search(
+                f"{module.__name__}:{entry}", ranges, runs=args.runs, timeout=args.timeout
+            )
+            print(f"{case.name}.{variant}: {found.render()}")
+            continue
         histograms = stress_mode.stress(
             f"{module.__name__}:{entry}", runs=args.runs, settings=settings, timeout=args.timeout
         )
@@ -236,6 +247,18 @@ def cmd_stress(args: argparse.Namespace) -> int:
                 print(f"    first hang, every thread's stack:\n{report}")
         print()
     return EXIT_OK
+
+
+def _ranges(specs: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """``["threads=2..8"]`` to ``{"threads": (2, 8)}``."""
+    ranges = {}
+    for spec in specs:
+        name, _, span = spec.partition("=")
+        low, _, high = span.partition("..")
+        if not (name.isidentifier() and low.isdigit() and high.isdigit()):
+            raise UsageError(f"--search {spec!r}: write NAME=LOW..HIGH, for example threads=2..8")
+        ranges[name] = (int(low), int(high))
+    return ranges
 
 
 def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
@@ -379,6 +402,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="P",
         help="probability of yielding the GIL before each instruction (repeatable)",
+    )
+    stress.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        metavar="NAME=LOW..HIGH",
+        help="let Hypothesis choose this parameter of the variant's stress() in this range, "
+        "with the switch interval and noise, and shrink a failing choice (repeatable)",
     )
     stress.add_argument(
         "--timeout",

@@ -42,7 +42,17 @@ def test_a_hung_run_is_recorded_with_every_stack_and_its_child_is_gone() -> None
     assert all("in self_deadlock" in report for report in histogram.hang_reports)
     for pid in histogram.children:
         with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+            os.killpg(pid, 0)  # the child's whole process group is gone
+
+
+def test_processes_a_hung_scenario_started_are_killed_with_it() -> None:
+    (histogram,) = stress(
+        "races.cases.mp_queue_join_before_drain.broken:stress", runs=1, settings=ONE, timeout=3.0
+    )
+    assert [r.outcome for r in histogram.runs] == ["hang"]
+    (pid,) = histogram.children
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)  # the forked producer blocked on its pipe went with it
 
 
 def test_a_read_pause_write_counter_loses_updates_in_most_real_runs() -> None:
@@ -102,3 +112,32 @@ def test_the_campaign_sets_stress_beside_the_scheduler() -> None:
     assert fixed.forbidden_seen == 0 and fixed.scheduler == "fix holds"
     text = table(rows, ONE)
     assert text.splitlines()[0].split() == ["case", "variant", "default", "switching", "scheduler"]
+
+
+def test_hypothesis_shrinks_a_failing_stress_configuration(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = cli.main(
+        [
+            "stress",
+            "unlocked_counter",
+            "--variant",
+            "broken_pause",
+            "--runs",
+            "3",
+            "--search",
+            "threads=2..40",
+            "--search",
+            "times=1..5",
+        ]
+    )
+    assert code == cli.EXIT_OK
+    out = capsys.readouterr().out
+    # A read, a pause and a write lose an update with two threads and one decrement each.
+    assert "unlocked_counter.broken_pause: smallest failing configuration:" in out
+    assert "threads=2, times=1" in out
+
+
+def test_a_malformed_search_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["stress", "unlocked_counter", "--search", "threads=8"]) == cli.EXIT_USAGE
+    assert "write NAME=LOW..HIGH" in capsys.readouterr().err

@@ -8,7 +8,8 @@ Every batch of runs lives in a child process (``races.stress.child``) behind a w
 because real threads deadlock for real. When a run takes longer than ``timeout``, the
 watchdog asks the child for a dump of every thread's stack (faulthandler), records the
 run as ``hang`` with that dump, kills the child, and goes on with the remaining runs in a
-fresh one. Children are killed on every way out, Ctrl-C included.
+fresh one. Children are killed on every way out, Ctrl-C included, together with every process they started
+(each child leads its own process group).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Setting:
 
     interval: float = DEFAULT_INTERVAL
     noise: float = 0.0
+    params: tuple[tuple[str, int], ...] = ()  # keyword arguments for the target
 
     def __str__(self) -> str:
         interval = (
@@ -41,7 +43,9 @@ class Setting:
             if self.interval == DEFAULT_INTERVAL
             else (f"switch interval {self.interval * 1e6:g} us")
         )
-        return interval + (f", noise {self.noise:g}" if self.noise else "")
+        noise = f", noise {self.noise:g}" if self.noise else ""
+        params = "".join(f", {name}={value}" for name, value in self.params)
+        return interval + noise + params
 
 
 DEFAULT_SETTINGS = (Setting(), Setting(interval=1e-6), Setting(noise=0.01))
@@ -150,6 +154,7 @@ def _batch(
         str(setting.interval),
         str(setting.noise),
         str(seed),
+        json.dumps(dict(setting.params)),
     ]
     child = subprocess.Popen(
         command,
@@ -157,6 +162,9 @@ def _batch(
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        # Its own process group: the processes the scenario starts (which outlive a killed
+        # parent, blocked on a pipe) are killed with it.
+        start_new_session=True,
     )
     histogram.children.append(child.pid)
     assert child.stdout is not None and child.stderr is not None
@@ -196,11 +204,11 @@ def _batch(
             )
             done += 1
             deadline = time.monotonic() + timeout
-        child.wait(timeout=timeout)
     finally:
+        # Every run is reported. Kill the group before reaping the leader: until then
+        # its pid, which is the group's id, cannot have been reused.
         selector.close()
-        if child.poll() is None:
-            child.kill()
+        _kill_group(child)
         child.wait()
         child.stdout.close()
         child.stderr.close()
@@ -230,9 +238,17 @@ def _dump_and_kill(child: subprocess.Popen[str]) -> str:
         dump.append(chunk.decode(errors="replace"))
         timeout = 0.2
     waiting.close()
-    child.kill()
+    _kill_group(child)
     child.wait()
     return "".join(dump)
+
+
+def _kill_group(child: subprocess.Popen[str]) -> None:
+    """Kill the child and every process it started, whatever state they are in."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # everyone has exited already
 
 
 def _die_with_parent() -> None:

@@ -1,6 +1,7 @@
 """The child side of a stress batch: run a scenario many times on real threads.
 
-Started by ``races.stress`` as ``python -m races.stress.child TARGET RUNS INTERVAL NOISE SEED``;
+Started by ``races.stress`` as
+``python -m races.stress.child TARGET RUNS INTERVAL NOISE SEED [PARAMS_JSON]``;
 prints one JSON line per run: its outcome, whether its threads overlapped, its duration.
 It never decides anything about hangs: the parent's watchdog does, and may kill it at any
 moment, which is why every run is reported as soon as it ends.
@@ -116,6 +117,7 @@ def main(argv: list[str]) -> int:
         float(argv[3]),
         int(argv[4]),
     )
+    params = json.loads(argv[5]) if len(argv) > 5 else {}
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # the parent's watchdog asks
     # The protocol keeps the real stdout; whatever the scenario prints goes nowhere.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
@@ -138,7 +140,7 @@ def main(argv: list[str]) -> int:
             sys.settrace(tracer)
         begin = time.perf_counter()
         try:
-            scenario()
+            scenario(**params)
             outcome = "thread exception" if thread_errors else "ok"
             detail = repr(thread_errors[0]) if thread_errors else ""
         except AssertionError as exc:

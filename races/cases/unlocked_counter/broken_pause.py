@@ -37,9 +37,9 @@ def scenario() -> None:
     assert left == 0, f"lost update: {left} decrement(s) lost"
 
 
-def stress() -> None:
+def stress(threads: int = 100, times: int = 1) -> None:
     """The same program at stress size, for real threads (`races stress unlocked_counter`)."""
-    left = run(threads=100, times=1)
+    left = run(threads=threads, times=times)
     assert left == 0, f"lost update: {left} decrement(s) lost"
 
 

@@ -34,9 +34,9 @@ def scenario() -> None:
     assert left == 0, f"lost update: {left} decrement(s) lost"
 
 
-def stress() -> None:
+def stress(threads: int = 4, times: int = 10_000) -> None:
     """The same program at stress size, for real threads (`races stress unlocked_counter`)."""
-    left = run(threads=4, times=10_000)
+    left = run(threads=threads, times=times)
     assert left == 0, f"lost update: {left} decrement(s) lost"
 
 
