@@ -275,6 +275,12 @@ def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
     )
     print(f"Stress campaign: {args.runs} runs per setting, on real threads\n")
     print(table(rows))
+    if args.write_docstrings:
+        from races.stress.campaign import write_docstring
+
+        for row in rows:
+            if row.broken:
+                print(f"measured numbers written to {write_docstring(row, args.runs)}")
     leaks = [r for r in rows if not r.broken and r.forbidden_seen]
     for r in leaks:
         print(f"\nfix {r.case}.{r.variant} showed a forbidden outcome under stress")
@@ -381,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stress.add_argument("case", nargs="?", help="the case (default with --all: every case)")
     stress.add_argument("--all", action="store_true", help="the campaign: every case, one table")
+    stress.add_argument(
+        "--write-docstrings",
+        action="store_true",
+        help="with --all: put the measured numbers into each broken module's docstring",
+    )
     stress.add_argument(
         "--jobs", type=int, default=None, help="parallel cases (default: one per core)"
     )

@@ -39,3 +39,8 @@ def self_deadlock() -> None:
     with lock:
         with lock:
             pass
+
+
+def hang_until_interrupted() -> None:
+    """A hang with a name of its own, so a test can find its processes."""
+    self_deadlock()

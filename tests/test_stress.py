@@ -141,3 +141,73 @@ def test_hypothesis_shrinks_a_failing_stress_configuration(
 def test_a_malformed_search_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["stress", "unlocked_counter", "--search", "threads=8"]) == cli.EXIT_USAGE
     assert "write NAME=LOW..HIGH" in capsys.readouterr().err
+
+
+def _processes_running(marker: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if marker.encode() in f.read():
+                        pids.append(int(entry))
+            except OSError:
+                continue  # it ended while we looked
+    return pids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds processes through /proc (Linux)")
+def test_ctrl_c_leaves_no_stress_child_behind() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = "tests.stress_targets:hang_until_interrupted"
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from races.stress import stress; stress({marker!r}, runs=1, timeout=600)",
+        ],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            not _processes_running(f"races.stress.child\0{marker}") and time.monotonic() < deadline
+        ):
+            assert parent.poll() is None, parent.stderr.read() if parent.stderr else ""
+        assert _processes_running(f"races.stress.child\0{marker}"), "the stress child never started"
+        parent.send_signal(signal.SIGINT)  # Ctrl-C
+        assert parent.wait(timeout=60) != 0
+        assert b"KeyboardInterrupt" in (parent.stderr.read() if parent.stderr else b"")
+        assert _processes_running(marker) == []
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if parent.stderr:
+            parent.stderr.close()
+
+
+def test_measured_numbers_replace_the_old_ones_at_the_end_of_the_docstring() -> None:
+    from races.stress.campaign import MEASURED, Row, measured_section, with_measured
+
+    row = Row(
+        "unlocked_counter",
+        "broken",
+        True,
+        ("0% of 3", "0% of 8", "100% of 20"),
+        20,
+        "7 schedule(s)",
+        (),
+    )
+    source = '"""The lesson.\n\nWhat goes wrong.\n"""\n\nimport threading\n'
+    once = with_measured(source, measured_section(row, 20))
+    assert once.count(MEASURED) == 1
+    assert "    noise 0.01            100% of 20" in once
+    assert "    the scheduler         7 schedule(s)" in once
+    assert once.endswith('"""\n\nimport threading\n') and once.startswith('"""The lesson.')
+    again = with_measured(once, measured_section(row, 20))
+    assert again == once

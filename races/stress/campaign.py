@@ -8,6 +8,7 @@ For a fix: how many runs showed a forbidden outcome, which must be none.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -98,3 +99,54 @@ def _short(setting: Setting) -> str:
     if setting.interval == DEFAULT_INTERVAL:
         return "default switching"
     return f"{setting.interval * 1e6:g} us switching"
+
+
+MEASURED = "Measured on a real interpreter"
+
+
+def measured_section(row: Row, runs: int, settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
+    """The docstring section that reports a broken variant's stress numbers."""
+    import platform
+
+    lines = [
+        MEASURED,
+        "-" * len(MEASURED),
+        f"`races stress`, {runs} runs per setting, CPython {platform.python_version()}, "
+        f"{os.cpu_count()} cores;",
+        "runs whose threads never overlapped are not counted:",
+        "",
+        f"    {'setting':<22}forbidden outcome in",
+        *(f"    {_short(s):<22}{cell}" for s, cell in zip(settings, row.cells, strict=True)),
+        f"    {'the scheduler':<22}{row.scheduler}",
+    ]
+    return "\n".join(lines)
+
+
+def with_measured(source: str, section: str) -> str:
+    """``source`` with its module docstring ending in ``section`` (replacing an older one)."""
+    end = source.index('"""', 3)
+    doc = source[:end]
+    if MEASURED in doc:
+        doc = doc[: doc.index(MEASURED)]
+    return doc.rstrip() + "\n\n" + section + "\n" + source[end:]
+
+
+def write_docstring(row: Row, runs: int, settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
+    """Put this row's numbers at the end of the broken module's docstring; returns its path.
+
+    Each campaign replaces the section, so the numbers are those of the last measurement.
+    """
+    import importlib
+
+    path = str(importlib.import_module(f"{_package(row.case)}.{row.variant}").__file__)
+    with open(path) as f:
+        source = f.read()
+    with open(path, "w") as f:
+        f.write(with_measured(source, measured_section(row, runs, settings)))
+    return path
+
+
+def _package(case: str) -> str:
+    from races.catalogue import load_catalogue
+
+    return load_catalogue().get(case).package

@@ -19,6 +19,17 @@ The fix
 -------
 `fixed.py` holds one Lock across the check and the act, so no withdrawal can change the
 balance between another's check and its withdrawal.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     - (0 of 20)
+    1 us switching        - (0 of 20)
+    noise 0.01            - (0 of 20)
+    the scheduler         13 schedule(s)
 """
 
 import threading

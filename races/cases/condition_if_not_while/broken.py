@@ -20,6 +20,17 @@ The fix
 `fixed.py` waits in a loop, `while not items: cond.wait()`, or with
 `cond.wait_for(lambda: items)`, which does the same: after every wake-up the thread
 checks again, under the lock, before it acts.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     0% of 1
+    1 us switching        0% of 4
+    noise 0.01            0% of 11
+    the scheduler         2 schedule(s)
 """
 
 import threading

@@ -15,11 +15,13 @@ def writer(path: str, records: "list[str]", stop: threading.Event) -> None:
     while True:
         while records:
             batch.append(records.pop(0))
-        if len(batch) >= 10 or (stop.is_set() and not records):
+        while len(batch) >= 10:  # write whole batches of 10; keep the rest for later
             with open(path, "a") as f:
-                f.writelines(line + "\n" for line in batch)
-            batch.clear()
+                f.writelines(line + "\n" for line in batch[:10])
+            del batch[:10]
         if stop.is_set() and not records:
+            with open(path, "a") as f:  # stopping: flush what is left
+                f.writelines(line + "\n" for line in batch)
             return
         time.sleep(0.01)
 

@@ -18,6 +18,17 @@ The fix
 `fixed.py` takes a snapshot under a lock (`list(sessions.items())`) that every writer also
 takes, and iterates the snapshot outside the lock. Writers wait only for the copy, not
 for the whole report.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     - (0 of 20)
+    1 us switching        0% of 1
+    noise 0.01            33% of 3
+    the scheduler         2 schedule(s)
 """
 
 import threading

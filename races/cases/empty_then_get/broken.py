@@ -17,6 +17,17 @@ The fix
 -------
 `fixed.py` asks once and acts on the answer: `get_nowait()` takes an item if there is
 one and raises `queue.Empty` if there is not, in one step.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     - (0 of 20)
+    1 us switching        - (0 of 20)
+    noise 0.01            0% of 2
+    the scheduler         13 schedule(s)
 """
 
 import queue

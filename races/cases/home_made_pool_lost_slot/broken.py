@@ -18,6 +18,17 @@ The fixes
 `fixed_finally.py` returns the slot in a `finally:` block. `fixed_executor.py` does not
 build a pool at all: `ThreadPoolExecutor` manages its workers, and a task's exception is
 kept in its future instead of killing anything.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     100% of 2
+    1 us switching        100% of 2
+    noise 0.01            100% of 2
+    the scheduler         1 schedule(s)
 """
 
 import queue

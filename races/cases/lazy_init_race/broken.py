@@ -20,6 +20,17 @@ The fix
 `fixed.py` takes a lock and checks again inside it (double-checked locking). The first
 check keeps the common path lock-free; the second, under the lock, is the one that
 decides, so only one thread can build the pool.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     - (0 of 20)
+    1 us switching        - (0 of 20)
+    noise 0.01            0% of 2
+    the scheduler         3 schedule(s)
 """
 
 import threading

@@ -22,6 +22,17 @@ and is released when the count returns to zero: the nested `with` just increment
 locking wrapper and an `_unlocked` helper that expects the lock to be held; public
 methods lock once, and helpers never lock. Both are enough because no code path takes
 the lock while holding it.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     100% of 2
+    1 us switching        100% of 2
+    noise 0.01            100% of 2
+    the scheduler         1 schedule(s)
 """
 
 import threading

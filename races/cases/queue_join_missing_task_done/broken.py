@@ -23,6 +23,17 @@ The fix
 -------
 `fixed.py` calls `task_done()` in a `finally:` block, so every job is marked done
 whatever happens to it.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     100% of 2
+    1 us switching        100% of 2
+    noise 0.01            100% of 2
+    the scheduler         1 schedule(s)
 """
 
 import queue

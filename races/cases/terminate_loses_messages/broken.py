@@ -10,6 +10,17 @@ The fix
 -------
 `fixed.py` tells the reader that the work is over with a sentinel, put after every
 writer has been joined, and waits for the reader to finish with a normal `join()`.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     0% of 20
+    1 us switching        5% of 20
+    noise 0.01            50% of 4
+    the scheduler         cannot: processes
 """
 
 import multiprocessing

