@@ -57,6 +57,11 @@ def test_a_hung_run_is_recorded_with_every_stack_and_its_child_is_gone() -> None
     assert [r.outcome for r in histogram.runs] == ["hang", "hang"]
     assert len(histogram.children) == 2  # a fresh child after each hang
     assert all("in self_deadlock" in report for report in histogram.hang_reports)
+    # ... and the locks held at that moment, by name.
+    assert all(
+        "Held locks:\n  lock known as lock (in self_deadlock): locked" in report
+        for report in histogram.hang_reports
+    )
     for pid in histogram.children:
         assert _alive_in_group(pid) == []  # the child's whole process group is gone
 

@@ -8,7 +8,7 @@ Every batch of runs lives in a child process (``races.stress.child``) behind a w
 because real threads deadlock for real. When a run takes longer than ``timeout``, the
 watchdog asks the child for a dump of every thread's stack (faulthandler), records the
 run as ``hang`` with that dump, kills the child, and goes on with the remaining runs in a
-fresh one. Children are killed on every way out, Ctrl-C included, together with every process they started
+fresh one; the dump also lists the locks that are held, by name. Children are killed on every way out, Ctrl-C included, together with every process they started
 (each child leads its own process group).
 """
 
@@ -220,23 +220,27 @@ def _threads_hint(histogram: Histogram) -> int:
 
 
 def _dump_and_kill(child: subprocess.Popen[str]) -> str:
-    """Ask a hung child for every thread's stack, then kill it; return the stacks."""
+    """Ask a hung child for every thread's stack and the held locks, then kill it."""
     assert child.stderr is not None
-    os.kill(child.pid, signal.SIGUSR1)
-    # faulthandler writes from its C signal handler even though every thread is stuck;
-    # wait (boundedly) for the dump to start arriving, then for it to stop.
-    waiting = selectors.DefaultSelector()
-    waiting.register(child.stderr, selectors.EVENT_READ)
-    dump = []
     fd = child.stderr.fileno()
     os.set_blocking(fd, False)
-    timeout = 2.0
-    while waiting.select(timeout=timeout):
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        dump.append(chunk.decode(errors="replace"))
-        timeout = 0.2
+    waiting = selectors.DefaultSelector()
+    waiting.register(child.stderr, selectors.EVENT_READ)
+    dump: list[str] = []
+    # faulthandler writes every stack from its C signal handler at once, however stuck the
+    # threads are. The held-lock report needs the main thread to run Python, which an
+    # interrupted lock.acquire() or join() allows, though not always on the first signal:
+    # ask again until it comes, within a bound.
+    os.kill(child.pid, signal.SIGUSR1)
+    stop = time.monotonic() + 5.0
+    while "Held locks:" not in "".join(dump) and time.monotonic() < stop:
+        os.kill(child.pid, signal.SIGUSR2)
+        while waiting.select(timeout=0.3):
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                stop = 0.0  # the child is gone
+                break
+            dump.append(chunk.decode(errors="replace"))
     waiting.close()
     _kill_group(child)
     child.wait()

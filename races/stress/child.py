@@ -101,6 +101,68 @@ def _noise_tracer(probability: float, rng: random.Random) -> Callable[..., Any]:
     return on_call
 
 
+def held_locks() -> str:
+    """Every lock that is locked right now, with the names it is known by.
+
+    Runs at a hang, on request (SIGUSR2), never during runs: tracking owners as locks are
+    taken would change the timing that stress measures. Names come from module and
+    instance attributes and from the locals of every thread's frames. A plain Lock does
+    not know its owner; an RLock does, and its repr says so.
+    """
+    import _thread
+    import gc
+
+    kinds = (_thread.LockType, type(threading.RLock()))
+    locks: dict[int, Any] = {}
+    names: dict[int, set[str]] = {}
+
+    def note(name: str, value: Any) -> None:
+        # Private names are threading's own bookkeeping (a thread's _tstate_lock).
+        if type(value) in kinds and not name.startswith("_") and _is_locked(value):
+            locks[id(value)] = value
+            names.setdefault(id(value), set()).add(name)
+
+    for obj in gc.get_objects():
+        if isinstance(obj, dict):
+            for key, value in list(obj.items()):
+                if isinstance(key, str):
+                    note(key, value)
+        elif not isinstance(obj, type) and hasattr(obj, "__dict__"):
+            for key, value in list(vars(obj).items()):
+                if not key.startswith("_"):
+                    note(f"{type(obj).__name__}.{key}", value)
+    for frame in sys._current_frames().values():
+        f: FrameType | None = frame
+        while f is not None:
+            if not f.f_code.co_filename.endswith("threading.py"):
+                for key, value in list(f.f_locals.items()):
+                    note(f"{key} (in {f.f_code.co_name})", value)
+            f = f.f_back
+    threads = {t.ident: t.name for t in threading.enumerate()}
+    lines = []
+    for key, lock in locks.items():
+        owner = ""
+        if "owner=" in repr(lock):
+            ident = int(repr(lock).split("owner=")[1].split()[0])
+            owner = f", owned by {threads.get(ident, ident)}"
+        lines.append(
+            f"  {type(lock).__name__} known as {', '.join(sorted(names[key]))}: locked{owner}"
+        )
+    return "Held locks:\n" + ("\n".join(lines) if lines else "  none found by name")
+
+
+def _is_locked(lock: Any) -> bool:
+    locked = getattr(lock, "locked", None)
+    if locked is not None:
+        return bool(locked())
+    return "<locked" in repr(lock)  # RLock before 3.14 has no locked()
+
+
+def _report_held_locks(signum: int, frame: object) -> None:
+    sys.stderr.write("\n" + held_locks() + "\n")
+    sys.stderr.flush()
+
+
 def load(target: str) -> Callable[[], object]:
     import importlib
 
@@ -119,6 +181,7 @@ def main(argv: list[str]) -> int:
     )
     params = json.loads(argv[5]) if len(argv) > 5 else {}
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # the parent's watchdog asks
+    signal.signal(signal.SIGUSR2, _report_held_locks)  # ... and then this
     # The protocol keeps the real stdout; whatever the scenario prints goes nowhere.
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
