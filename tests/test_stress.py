@@ -17,21 +17,26 @@ from races.stress import Setting, stress, verdicts_for
 ONE = [Setting()]
 
 
-def _alive_in_group(group: int) -> list[int]:
-    """Processes of a process group that are not dead (killed processes may stay zombies
-    until init reaps them; they run nothing)."""
-    alive = []
+def _processes() -> list[tuple[int, str, int, bytes]]:
+    """(pid, state, process group, command line) of every process, from /proc."""
+    found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as f:
                     fields = f.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read()
             except OSError:
-                continue
-            state, pgrp = fields[0], int(fields[2])
-            if pgrp == group and state not in ("Z", "X"):
-                alive.append(int(entry))
-    return alive
+                continue  # it ended while we looked
+            found.append((int(entry), fields[0], int(fields[2]), cmdline))
+    return found
+
+
+def _alive_in_group(group: int) -> list[int]:
+    """Processes of a process group that are not dead (killed processes may stay zombies
+    until init reaps them; they run nothing)."""
+    return [pid for pid, state, pgrp, _ in _processes() if pgrp == group and state not in "ZX"]
 
 
 def test_outcomes_are_classified_and_scenario_output_is_ignored() -> None:
@@ -164,16 +169,11 @@ def test_a_malformed_search_range_is_a_usage_error(capsys: pytest.CaptureFixture
 
 
 def _processes_running(marker: str) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if marker.encode() in f.read():
-                        pids.append(int(entry))
-            except OSError:
-                continue  # it ended while we looked
-    return pids
+    return [
+        pid
+        for pid, state, _, cmdline in _processes()
+        if marker.encode() in cmdline and state not in "ZX"
+    ]
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds processes through /proc (Linux)")
