@@ -25,14 +25,14 @@ _ORIGINALS = {
 }
 
 
-def leftovers(threads_before: int) -> list[str]:
+def leftovers(threads_before: int, trace_before: object = None) -> list[str]:
     """What a run of races left behind, described for an assertion message."""
     found = []
     # Controlled threads are raw _thread threads; _count() sees them even when
     # threading.enumerate() does not.
     if _thread._count() > threads_before:
         found.append(f"{_thread._count() - threads_before} thread(s) still alive")
-    if sys.gettrace() is not None:
+    if sys.gettrace() is not trace_before:  # coverage, when it runs, has its own
         found.append(f"a trace function is installed: {sys.gettrace()!r}")
     if hasattr(sys, "monitoring"):
         for tool in range(6):
@@ -51,10 +51,11 @@ def leftovers(threads_before: int) -> list[str]:
 @pytest.fixture(autouse=True)
 def nothing_leaks():
     before = _thread._count()
+    trace_before = sys.gettrace()
     yield
     # An OS thread that has released everything may need a moment to be reaped.
     deadline = time.monotonic() + 2.0
     while _thread._count() > before and time.monotonic() < deadline:
         time.sleep(0.001)
-    problems = leftovers(before)
+    problems = leftovers(before, trace_before)
     assert not problems, "races leaked: " + "; ".join(problems)

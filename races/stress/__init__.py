@@ -204,9 +204,13 @@ def _batch(
             )
             done += 1
             deadline = time.monotonic() + timeout
+        try:
+            child.wait(timeout=timeout)  # every run is reported: let it exit on its own
+        except subprocess.TimeoutExpired:
+            pass
     finally:
-        # Every run is reported. Kill the group before reaping the leader: until then
-        # its pid, which is the group's id, cannot have been reused.
+        # Whatever is left of the group goes, the scenario's own processes included. (A pid
+        # that is still some group's id is not reused, so the reaped leader's is safe.)
         selector.close()
         _kill_group(child)
         child.wait()
