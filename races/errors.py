@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,7 +18,19 @@ class NestedExplorationError(RacesError, RuntimeError):
 
 
 class UncontrolledBlockingError(RacesError):
-    """A controlled thread blocked in a call the scheduler cannot see (a real lock, I/O)."""
+    """A controlled thread blocked in a call the scheduler cannot see (a real lock, I/O).
+
+    races stops every other thread, but cannot interrupt that call: the thread ends when
+    the call returns. Once you have freed what it waits for, ``join`` waits for it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.stragglers: list[Callable[[float], bool]] = []
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the threads races could not stop; True when all of them have ended."""
+        return all(join(-1 if timeout is None else timeout) for join in self.stragglers)
 
 
 class ScheduleError(RacesError, ValueError):

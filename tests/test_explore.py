@@ -213,11 +213,16 @@ def test_a_thread_blocked_outside_the_scheduler_is_reported_not_hung() -> None:
     def scenario() -> None:
         scenarios._run_all(critical, critical)
 
-    with pytest.raises(races.UncontrolledBlockingError, match="without reaching a switch point"):
+    with pytest.raises(
+        races.UncontrolledBlockingError, match="without reaching a switch point"
+    ) as info:
         races.explore(scenario, strategy="dfs", watchdog=0.5)
-    # No one can interrupt a thread blocked in a real lock; the lock's owner can free it.
+    # No one can interrupt a thread blocked in a real lock; the lock's owner can free it,
+    # and then the thread ends.
+    assert info.value.stragglers, "the blocked thread cannot have been stopped"
     if holder.lock.locked():
         holder.lock.release()
+    assert info.value.join(timeout=30)
 
 
 def test_virtual_time_makes_timeouts_instant() -> None:

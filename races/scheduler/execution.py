@@ -240,12 +240,12 @@ class Execution:
                     rec.gate.release()
                 except RuntimeError:
                     pass  # already open: the thread is running and will see `aborting`
-                if not rec.exited.acquire(timeout=2.0):
-                    continue  # blocked outside our control; reported by `stalled`
-                rec.exited.release()
+                if rec.exited.acquire(timeout=2.0):
+                    rec.exited.release()
+                # else: blocked outside our control (reported by `stalled`); the session's
+                # join gives up on it and hands it to the error as a straggler.
             if rec.os_join is not None:
-                # The OS thread is past all Python code; its teardown overlaps the next
-                # run, and the session joins it before it closes.
+                # Its teardown overlaps the next run; the session joins it before it closes.
                 self.os_joins.append(rec.os_join)
         self._forget_threads()
 
@@ -278,8 +278,8 @@ class Execution:
                 lambda: self._thread_main(rec, body, args), daemon=True
             )
 
-            def join(timeout: float) -> bool:
-                handle.join(timeout)
+            def join(timeout: float) -> bool:  # a negative timeout waits for good
+                handle.join(None if timeout < 0 else timeout)
                 return bool(handle.is_done())
 
             rec.os_join = join
@@ -290,8 +290,18 @@ class Execution:
         self, rec: ControlledThread, body: Callable[..., object], args: tuple[Any, ...]
     ) -> None:
         if not hasattr(_thread, "start_joinable_thread"):
+            # Released by the runtime when this thread's state is deleted (as Thread.join
+            # relies on); a join that gets it gives it back, so joining twice works.
             sentinel = _thread._set_sentinel()  # type: ignore[attr-defined]
-            rec.os_join = lambda timeout: sentinel.acquire(timeout=timeout)
+            sentinel.acquire()
+
+            def join(timeout: float) -> bool:
+                if not sentinel.acquire(timeout=timeout):
+                    return False
+                sentinel.release()
+                return True
+
+            rec.os_join = join
         rec.ident = _get_ident()
         self.by_ident[rec.ident] = rec
         rec.gate.acquire()

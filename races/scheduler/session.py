@@ -80,13 +80,15 @@ class Session:
             raise
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._close()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        stragglers = self._close()
+        if isinstance(exc, UncontrolledBlockingError):
+            exc.stragglers = stragglers
 
-    def _close(self) -> None:
+    def _close(self) -> list[Callable[[float], bool]]:
+        """Take everything out; returns the joins of threads that could not be stopped."""
         global _open
-        for join in self._os_joins:
-            join(2.0)
+        stragglers = [join for join in self._os_joins if not join(2.0)]
         self._os_joins.clear()
         try:
             try:
@@ -99,6 +101,7 @@ class Session:
             if self._gc_was_enabled:
                 gc.enable()
             _open = False
+        return stragglers
 
     def run(self, chooser: Chooser, watch: Callable[[], tuple[str, ...]] | None = None) -> Outcome:
         """One run of the scenario, every decision taken by ``chooser``."""
