@@ -221,7 +221,6 @@ def test_measured_numbers_replace_the_old_ones_at_the_end_of_the_docstring() -> 
         ("0% of 3", "0% of 8", "100% of 20"),
         20,
         "7 schedule(s)",
-        (),
     )
     source = '"""The lesson.\n\nWhat goes wrong.\n"""\n\nimport threading\n'
     once = with_measured(source, measured_section(row, 20))

@@ -37,7 +37,7 @@ def sleep(secs: float) -> None:
     site = call_site(ex.under_test)
     where = (site.filename, site.lineno) if site is not None else None
     if secs == 0:
-        ex.yield_point(rec, SLEEP, 0.0, where)
+        ex.switch_point(rec, SLEEP, 0.0, where)  # sleep(0) only yields
     else:
         ex.block(rec, None, secs, "time.sleep", where)
 

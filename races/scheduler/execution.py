@@ -396,10 +396,6 @@ class Execution:
         if nxt is not rec and nxt is not None:
             self._handoff(rec, nxt)
 
-    def yield_point(self, rec: ControlledThread, kind: int, a: Any, b: Any) -> None:
-        """A switch point raised by a modelled operation (``sleep(0)``)."""
-        self.switch_point(rec, kind, a, b)
-
     def _handoff(self, me: ControlledThread, nxt: ControlledThread) -> None:
         self.current = nxt
         nxt.gate.release()

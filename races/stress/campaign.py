@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from races.stress import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Histogram, Setting, stress
+from races.stress import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting, stress
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,6 @@ class Row:
     cells: tuple[str, ...]  # one per setting
     forbidden_seen: int
     scheduler: str
-    histograms: tuple[Histogram, ...]
 
 
 def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[Setting]) -> Row:
@@ -62,7 +61,7 @@ def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[
             if broken and report.result and report.result.failed
             else f"{report.verdict}"
         )
-    return Row(name, variant, broken, tuple(cells), seen, scheduler, tuple(histograms))
+    return Row(name, variant, broken, tuple(cells), seen, scheduler)
 
 
 def campaign(
