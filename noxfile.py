@@ -33,7 +33,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=LATEST)
 def races(session: nox.Session) -> None:
     """Watch every race happen under the scheduler, and every fix hold."""
-    install(session)
+    session.install("-e", ".[gevent]")  # with gevent, for the greenlet lesson
     session.run("races", "run", *session.posargs)
     if not session.posargs:
         # Beside it, what real threads show of the first lesson (`nox -s stress`: all).

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from races.errors import ScheduleDivergedError, ScheduleError
 from races.result import Result
 from races.schedule import Schedule
+from races.scheduler import greenlet_child
 from races.scheduler.async_session import AsyncSession
 from races.scheduler.minimize import Switches, fewest_preemptions, minimize
 from races.scheduler.outcome import Outcome
@@ -18,6 +19,9 @@ from races.scheduler.trace import build_trace
 from races.scheduler.tracing import Granularity, Mechanism
 from races.strategies import make_strategy
 from races.strategies.replay import ReplayChooser
+
+if TYPE_CHECKING:
+    from races.scheduler.greenlet_session import GreenletSession
 
 DEFAULT_BUDGET = {"random": 1000, "pct": 1000, "hypothesis": 1000, "dfs": 100_000}
 
@@ -28,7 +32,7 @@ def explore(
     strategy: str = "random",
     budget: int | None = None,
     seed: int | None = 0,
-    granularity: Granularity = "instruction",
+    granularity: Granularity | Literal["greenlet"] = "instruction",
     max_steps: int = 50_000,
     preemption_bound: int = 2,
     depth: int = 3,
@@ -44,7 +48,10 @@ def explore(
     ``scenario`` is any zero-argument callable: ordinary threading code that signals
     failure by raising, by an exception in one of its threads, or by deadlocking. A
     coroutine function is run as the main task of a controlled event loop instead, and
-    its schedules choose which ready task runs at each ``await``.
+    its schedules choose which ready task runs at each ``await``. With
+    ``granularity="greenlet"`` the scenario is gevent code: it runs in a child process
+    after ``gevent.monkey.patch_all()``, and its schedules choose which greenlet the hub
+    wakes whenever one waits (so it must be importable by name).
     ``strategy`` is ``"random"``, ``"pct"`` (priority change points, ``depth``), ``"dfs"``
     (every schedule with at most ``preemption_bound`` preemptions) or ``"hypothesis"``.
     ``budget`` caps the schedules run (1000; 100,000 for dfs). ``granularity`` places switch
@@ -67,6 +74,11 @@ def explore(
     if budget < 1:
         raise ValueError(f"budget must be at least 1 schedule, not {budget}")
     _check_watch(scenario, watch)
+    if granularity == "greenlet" and not greenlet_child.INSIDE:
+        options = dict(strategy=strategy, budget=budget, seed=seed, granularity=granularity)
+        options.update(max_steps=max_steps, depth=depth, watch=watch, watchdog=watchdog)
+        options.update(preemption_bound=preemption_bound, database=database)
+        return greenlet_child.run_in_child("explore", scenario, options)  # type: ignore[no-any-return]
     search_strategy = make_strategy(
         strategy,
         seed=seed,
@@ -80,9 +92,10 @@ def explore(
     with open_session(scenario, points, include, exclude, max_steps, watchdog, tracing) as session:
         search = search_strategy.search(session.run, budget)
         summary = search_strategy.describe_pass(search)
-        if points == "await" and strategy == "dfs" and search.exhausted:
+        if points in ("await", "greenlet") and strategy == "dfs" and search.exhausted:
             # Tasks never preempt each other: the bound never applied, every order was run.
-            summary = f"no failure in all {search.schedules} orders of the ready tasks"
+            what = "tasks" if points == "await" else "greenlets"
+            summary = f"no failure in all {search.schedules} orders of the ready {what}"
         result = Result(
             scenario=scenario_name(scenario),
             strategy=strategy,
@@ -138,6 +151,9 @@ def replay(
     parsed.check_python()
     _check_watch(scenario, watch)
     granularity = parsed.granularity
+    if granularity == "greenlet" and not greenlet_child.INSIDE:
+        options = dict(max_steps=max_steps, watch=watch, watchdog=watchdog)
+        return greenlet_child.run_in_child("replay", scenario, {"schedule": parsed, **options})  # type: ignore[no-any-return]
     if (granularity == "await") != is_coroutine_scenario(scenario):
         kind = "a coroutine function" if granularity == "await" else "a plain function"
         raise ScheduleError(
@@ -183,10 +199,14 @@ def open_session(
     max_steps: int,
     watchdog: float,
     tracing: Mechanism,
-) -> Session | AsyncSession:
+) -> Session | AsyncSession | GreenletSession:
     """The session for this kind of scenario: threads, or a coroutine on a controlled loop."""
     if is_coroutine_scenario(scenario):
         return AsyncSession(scenario, max_steps=max_steps)
+    if granularity == "greenlet":
+        from races.scheduler.greenlet_session import GreenletSession
+
+        return GreenletSession(scenario, max_steps=max_steps, watchdog=watchdog)
     return Session(
         scenario,
         granularity=granularity,  # type: ignore[arg-type]

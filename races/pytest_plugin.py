@@ -2,7 +2,8 @@
 
 ``@pytest.mark.races(strategy=..., budget=..., seed=..., granularity=...)`` runs the test
 body as a scenario under the scheduler, once per schedule; a failure is reported with its
-minimal interleaving and the line that replays it.
+minimal interleaving and the line that replays it. With ``granularity="greenlet"`` the
+test is gevent code: it runs in a monkey-patched child process, so it takes no fixtures.
 
 ``--races-cases`` adds every registered case of the catalogue as tests: a broken
 variant's test passes when the scheduler shows its bug, a fix's when none is found.
@@ -54,6 +55,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if marker is None:
         return None
     import races
+    from races.errors import RacesError
 
     options = dict(marker.kwargs)
     config = pyfuncitem.config
@@ -64,6 +66,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     test = pyfuncitem.obj
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    if options.get("granularity") == "greenlet" and kwargs:
+        raise RacesError(
+            f"{pyfuncitem.nodeid}: a greenlet test runs in a child process that gevent has "
+            f"monkey-patched, where fixtures ({', '.join(kwargs)}) cannot follow it; "
+            "take no fixtures, or set the scene up inside the test"
+        )
 
     def scenario() -> None:
         test(**kwargs)

@@ -59,7 +59,7 @@ class Result:
             if failure.kind is FailureKind.STEP_LIMIT:
                 lines += ["", "The last steps:", self.trace.render(last=20)]
             else:
-                if self.granularity == "await":
+                if self.granularity in ("await", "greenlet"):
                     changes = self.schedule.switches if self.schedule else ()
                     how = f"{len(changes)} departure{'' if len(changes) == 1 else 's'} from FIFO order"
                 else:

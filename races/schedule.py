@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from races.errors import ScheduleError
 
-_GRANULARITIES = ("line", "instruction", "await")  # "await": task steps of a coroutine scenario
-_HEADER = re.compile(r"^\s*(line|instruction|await)(?:@(\d+\.\d+))?\s*:\s*(.*?)\s*$", re.S)
+# "await": task steps of a coroutine scenario; "greenlet": greenlet steps of a gevent one.
+_GRANULARITIES = ("line", "instruction", "await", "greenlet")
+_HEADER = re.compile(r"^\s*(line|instruction|await|greenlet)(?:@(\d+\.\d+))?\s*:\s*(.*?)\s*$", re.S)
 _SWITCH = re.compile(r"^(\d+)>(\d+)$")
 
 
@@ -40,7 +41,8 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.granularity not in _GRANULARITIES:
             raise ScheduleError(
-                f"granularity must be 'line', 'instruction' or 'await', not {self.granularity!r}"
+                "granularity must be 'line', 'instruction', 'await' or 'greenlet', "
+                f"not {self.granularity!r}"
             )
         if self.python is None:
             object.__setattr__(self, "python", current_python())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -38,6 +39,8 @@ def test_the_builtin_catalogue_loads_without_errors() -> None:
 
 @pytest.mark.parametrize("case", BUILTIN.ordered(), ids=lambda c: c.name)
 def test_every_broken_variant_shows_its_bug_and_every_fix_holds(case) -> None:  # type: ignore[no-untyped-def]
+    if case.missing() is not None:
+        pytest.skip(case.missing())
     for report in run_case(case):
         assert report.passed, report.render()
         if case.needs is not None:
@@ -50,6 +53,8 @@ def test_every_broken_variant_shows_its_bug_and_every_fix_holds(case) -> None:  
 
 @pytest.mark.parametrize("case", BUILTIN.ordered(), ids=lambda c: c.name)
 def test_every_broken_module_teaches_and_runs_standalone(case) -> None:  # type: ignore[no-untyped-def]
+    if case.missing() is not None:
+        pytest.skip(case.missing())
     broken = case.module(case.broken[0])
     doc = broken.__doc__ or ""
     assert len(doc.splitlines()) >= 3, "the broken module's docstring teaches the bug"
@@ -57,6 +62,17 @@ def test_every_broken_module_teaches_and_runs_standalone(case) -> None:  # type:
         source = Path(case.module(variant).__file__).read_text()
         assert "import races" not in source and "from races" not in source
         assert 'if __name__ == "__main__":' in source
+
+
+def test_a_case_whose_optional_package_is_missing_is_skipped_and_says_what_to_install() -> None:
+    case = next(c for c in BUILTIN.ordered() if c.requires)
+    absent = replace(case, requires=("races_no_such_package",))
+    assert absent.missing() == (
+        "needs races_no_such_package, which is not installed: pip install races_no_such_package"
+    )
+    assert absent.problems() == []  # its variants are not imported to be checked
+    report = run_variant(absent, absent.broken[0])
+    assert (report.verdict, report.passed, report.meaning) == ("skipped", True, absent.missing())
 
 
 def test_a_third_party_plugin_is_listed_and_runs(

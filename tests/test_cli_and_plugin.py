@@ -98,6 +98,45 @@ def test_the_marker_runs_a_test_under_the_scheduler(pytester: pytest.Pytester) -
     )
 
 
+def test_the_marker_runs_a_gevent_test_in_a_patched_child(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("gevent", reason="exploring greenlets needs gevent: pip install gevent")
+    pytester.makepyfile(
+        """
+        import time
+        import gevent
+        import pytest
+
+        total = 0
+
+        def add():
+            global total
+            value = total
+            time.sleep(0.01)  # patched in the child: it switches greenlets
+            total = value + 1
+
+        @pytest.mark.races(granularity="greenlet", strategy="dfs")
+        def test_lost_update():
+            global total
+            total = 0
+            gevent.joinall([gevent.spawn(add) for _ in range(2)])
+            assert total == 2
+
+        @pytest.mark.races(granularity="greenlet")
+        def test_with_a_fixture(tmp_path):
+            pass
+        """
+    )
+    result = pytester.runpytest_inprocess()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*RaceFailure: assertion in *test_lost_update*",
+            "*greenlet@*",
+            "*fixtures (tmp_path) cannot follow it*",
+        ]
+    )
+
+
 def test_the_marker_is_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.races(strategy='random'*"])

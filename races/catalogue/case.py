@@ -10,6 +10,7 @@ fix. The harness decides from these declarations, never from prose.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -44,8 +45,10 @@ class Case:
     example ``{"ok": (ACCEPTABLE, "every update counted"), "assertion": (FORBIDDEN,
     "an update was lost")}``. ``broken`` and ``fixes`` name the variant modules inside
     the case's package. ``find`` is how a broken variant is explored (it must show a
-    forbidden outcome), ``prove`` how a fix is (it must show none). ``needs`` is set when the scheduler cannot show the bug (it needs
-    processes, or the real interpreter exit): the case then says so instead of pretending.
+    forbidden outcome), ``prove`` how a fix is (it must show none). ``needs`` is set when
+    the scheduler cannot show the bug (it needs processes, or the real interpreter exit):
+    the case then says so instead of pretending. ``requires`` names optional packages the
+    variants import (``("gevent",)``): without them the case is skipped, and says why.
     """
 
     title: str
@@ -64,6 +67,7 @@ class Case:
     max_steps: int = 20_000
     watch: tuple[str, ...] = ()
     needs: str | None = None
+    requires: tuple[str, ...] = ()
     # Filled in by the registry:
     name: str = ""
     package: str = ""
@@ -75,6 +79,16 @@ class Case:
 
     def forbidden(self) -> set[str]:
         return {name for name, (verdict, _) in self.outcomes.items() if verdict == FORBIDDEN}
+
+    def missing(self) -> str | None:
+        """Why the case cannot run here (an optional package is not installed), or None."""
+        absent = [name for name in self.requires if importlib.util.find_spec(name) is None]
+        if not absent:
+            return None
+        return (
+            f"needs {' and '.join(absent)}, which {'is' if len(absent) == 1 else 'are'} not "
+            f"installed: pip install {' '.join(absent)}"
+        )
 
     def module(self, variant: str) -> ModuleType:
         if variant not in self.variants:
@@ -107,10 +121,13 @@ class Case:
             found.append("name the broken variant in broken=(...): a case teaches a bug")
         if not self.fixes:
             found.append("name at least one fix in fixes=(...)")
-        if self.granularity not in ("line", "instruction", "await"):
+        if self.granularity not in ("line", "instruction", "await", "greenlet"):
             found.append(
-                f"granularity must be 'line', 'instruction' or 'await', not {self.granularity!r}"
+                "granularity must be 'line', 'instruction', 'await' or 'greenlet', "
+                f"not {self.granularity!r}"
             )
+        if self.missing() is not None:
+            return found  # the variants import what is missing: they cannot be checked here
         for variant in self.variants:
             try:
                 module = self.module(variant)

@@ -53,6 +53,9 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
     broken = variant in case.broken
     if case.needs is not None:
         return VariantReport(case, variant, None, 0.0, "skipped", True, "", case.needs)
+    missing = case.missing()
+    if missing is not None:
+        return VariantReport(case, variant, None, 0.0, "skipped", True, "", missing)
     search = (case.find if broken else case.prove).kwargs()
     search.update({k: v for k, v in overrides.items() if v is not None})
     module = case.module(variant)

@@ -55,6 +55,7 @@ FINISH = 3  # the thread ended
 SLEEP = 4  # a: seconds, b: (filename, lineno)
 EVENT = 5  # a: what happened, b: (filename, lineno) or None
 AWAIT = 6  # a task step of a coroutine scenario, run at once: a: code object, b: line resumed at
+WAIT = 7  # a greenlet step, run at once: a: code object, b: line resumed at; or a: what, b: (file, line) or None
 
 _get_ident = _thread.get_ident
 _real_monotonic = time.monotonic

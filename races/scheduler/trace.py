@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import overload
 
-from races.scheduler.execution import AWAIT, BLOCK, EVENT, FINISH, INSTRUCTION, LINE, SLEEP
+from races.scheduler.execution import (
+    AWAIT,
+    BLOCK,
+    EVENT,
+    FINISH,
+    INSTRUCTION,
+    LINE,
+    SLEEP,
+    WAIT,
+)
 from races.scheduler.outcome import Outcome
 from races.scheduler.tracing import INSTRUCTIONS
 
@@ -27,7 +36,7 @@ class Step:
     index: int
     thread: int
     thread_name: str
-    event: str  # "line", "instruction", "block", "sleep" or "finish"
+    event: str  # "line", "instruction", "block", "sleep", "finish", "event", "await", "resume"
     filename: str | None
     lineno: int | None
     source: str
@@ -44,7 +53,7 @@ class Step:
         """What the step does, in one cell of the rendering."""
         if self.event == "instruction":
             return self.instruction or ""
-        if self.event in ("line", "await"):
+        if self.event in ("line", "await", "resume") and not self.detail:
             return self.source
         return self.detail
 
@@ -108,7 +117,7 @@ class Trace(Sequence[Step]):
                 out.append(self._row("", step.thread, f"{step.source}  ({_short(step)})", col, ()))
             last_line[step.thread] = (step.filename, step.lineno)
             text = step.describe()
-            if step.event in ("line", "await"):
+            if step.event in ("line", "await", "resume"):
                 text = f"{text}  ({_short(step)})"
             elif step.event != "instruction" and step.filename:
                 text = f"{text}  ({_short(step)})"
@@ -156,9 +165,13 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         values = snapshots[values_at] if values_at < len(snapshots) else ()
         steps.append(_step(records[i], i + 1, names, values, switch))
         last_thread = thread
-        reason = {BLOCK: "blocked", SLEEP: "sleeping", FINISH: "finished", AWAIT: "await"}.get(
-            records[i][1]
-        )
+        reason = {
+            BLOCK: "blocked",
+            SLEEP: "sleeping",
+            FINISH: "finished",
+            AWAIT: "await",
+            WAIT: "waits",
+        }.get(records[i][1])
 
     for i, (thread, kind, _, _) in enumerate(records):
         if thread in pending:
@@ -166,8 +179,8 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         hands_over = i + 1 < len(records) and records[i + 1][0] != thread
         if kind in (LINE, INSTRUCTION) and hands_over:
             pending[thread] = i
-        elif kind == AWAIT:
-            emit(i, i + 1)  # a task step runs to its next await before anyone else runs
+        elif kind in (AWAIT, WAIT):
+            emit(i, i + 1)  # a task or greenlet step runs on until it waits again
         else:
             # A thread that blocks or ends hands over at once: show the state it left.
             emit(i, i if hands_over else i + 1)
@@ -206,6 +219,14 @@ def _step(
     elif kind == AWAIT:
         assert isinstance(a, CodeType) and isinstance(b, int)
         filename, lineno, event = a.co_filename, b, "await"
+    elif kind == WAIT:
+        event = "resume"
+        if isinstance(a, CodeType):
+            filename, lineno = a.co_filename, b  # type: ignore[assignment]
+        else:
+            detail = str(a)
+            if b is not None:
+                filename, lineno = b  # type: ignore[misc]
     elif kind == EVENT:
         event, detail = "event", str(a)
         if b is not None:

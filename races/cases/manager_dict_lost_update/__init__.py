@@ -6,7 +6,7 @@ CASE = Case(
     title="Manager dict: read-modify-write through a proxy",
     bug_class="atomicity violation (between processes)",
     primitives=("multiprocessing.Manager", "multiprocessing.Manager().Lock"),
-    order=27,
+    order=28,
     related=("mp_value_unlocked", "unlocked_counter"),
     outcomes={
         "ok": (ACCEPTABLE, "every increment counted"),

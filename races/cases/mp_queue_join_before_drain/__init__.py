@@ -6,7 +6,7 @@ CASE = Case(
     title="multiprocessing.Queue: join before drain",
     bug_class="deadlock (pipe buffer)",
     primitives=("multiprocessing.Queue", "multiprocessing.Process.join"),
-    order=28,
+    order=29,
     related=("join_under_lock",),
     outcomes={
         "ok": (ACCEPTABLE, "the parent gets every item and the child exits"),

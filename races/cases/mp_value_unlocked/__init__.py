@@ -6,7 +6,7 @@ CASE = Case(
     title="multiprocessing.Value without its lock",
     bug_class="atomicity violation (between processes)",
     primitives=("multiprocessing.Value", "multiprocessing.Process"),
-    order=26,
+    order=27,
     related=("unlocked_counter",),
     outcomes={
         "ok": (ACCEPTABLE, "every increment counted"),

@@ -6,7 +6,7 @@ CASE = Case(
     title="Pool.apply_async: the exception nobody asked for",
     bug_class="lost error",
     primitives=("multiprocessing.Pool.apply_async",),
-    order=30,
+    order=31,
     related=("async_fire_and_forget", "home_made_pool_lost_slot"),
     outcomes={
         "ok": (ACCEPTABLE, "every failed task is reported"),

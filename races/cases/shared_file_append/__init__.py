@@ -6,7 +6,7 @@ CASE = Case(
     title="Shared file: records written in parts",
     bug_class="atomicity violation (between processes)",
     primitives=("open(..., 'a')", "multiprocessing.Lock"),
-    order=31,
+    order=32,
     related=("torn_records",),
     outcomes={
         "ok": (ACCEPTABLE, "every line of the file is one whole record"),

@@ -6,7 +6,7 @@ CASE = Case(
     title="terminate() loses messages",
     bug_class="lost work (shutdown)",
     primitives=("multiprocessing.Queue", "multiprocessing.Process.terminate"),
-    order=29,
+    order=30,
     related=("daemon_thread_lost_work", "qsize_check_consumer"),
     outcomes={
         "ok": (ACCEPTABLE, "the reader handles every message"),

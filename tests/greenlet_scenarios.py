@@ -1,0 +1,131 @@
+"""gevent scenarios for tests/test_greenlets.py. They run in a child process that gevent
+has monkey-patched, so importing this module must not import gevent's patches itself."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import gevent
+import gevent.event
+
+order: list[str] = []
+views = 0
+
+
+def _append_after_yield(name: str) -> None:
+    gevent.sleep(0)
+    order.append(name)
+
+
+def wakeups_in_spawn_order() -> None:
+    """Passes in gevent's FIFO order; fails only if the second greenlet is woken first."""
+    order.clear()
+    gevent.joinall([gevent.spawn(_append_after_yield, "a"), gevent.spawn(_append_after_yield, "b")])
+    assert order == ["a", "b"], f"woken out of order: {order}"
+
+
+def _append_after_sleep(name: str) -> None:
+    time.sleep(0.5)  # patched: a timer on virtual time
+    order.append(name)
+
+
+def equal_deadlines() -> None:
+    """Two timers due at the same instant: either may fire first."""
+    order.clear()
+    gevent.joinall([gevent.spawn(_append_after_sleep, "a"), gevent.spawn(_append_after_sleep, "b")])
+    assert order == ["a", "b"], f"timers fired out of order: {order}"
+
+
+def _count_view() -> None:
+    global views
+    value = views
+    time.sleep(0.001)
+    views = value + 1
+
+
+def lost_update() -> None:
+    global views
+    views = 0
+    gevent.joinall([gevent.spawn(_count_view) for _ in range(2)])
+    assert views == 2, f"lost update: {views} of 2"
+
+
+def waits_for_an_event_nobody_sets() -> None:
+    event = gevent.event.Event()
+    worker = gevent.spawn(event.wait)
+    worker.join()
+
+
+def crashes_in_a_greenlet() -> None:
+    def fail() -> None:
+        raise ValueError("bad input")
+
+    gevent.joinall([gevent.spawn(fail)])
+
+
+def forgets_a_greenlet() -> None:
+    gevent.spawn(_append_after_sleep, "late")
+    gevent.sleep(0)
+
+
+def yields_forever() -> None:
+    def spin() -> None:
+        while True:
+            gevent.sleep(0)
+
+    gevent.spawn(spin).join()
+
+
+def never_yields() -> None:
+    def busy() -> None:
+        while True:
+            pass
+
+    gevent.spawn(busy).join()
+
+
+def sleeps_an_hour() -> None:
+    start = time.time()
+    time.sleep(3600)  # virtual: costs nothing
+    assert time.time() - start < 60, "a virtual sleep took real time"
+
+
+def talks_over_a_socket() -> None:
+    left, right = socket.socketpair()
+    received: list[bytes] = []
+
+    def reader() -> None:
+        received.append(right.recv(5))
+
+    def writer() -> None:
+        time.sleep(0.1)
+        left.sendall(b"hello")
+
+    try:
+        gevent.joinall([gevent.spawn(reader), gevent.spawn(writer)])
+    finally:
+        left.close()
+        right.close()
+    assert received == [b"hello"]
+
+
+def patched_in_the_child() -> None:
+    from gevent import monkey
+
+    assert monkey.is_module_patched("time") and monkey.is_module_patched("socket")
+
+
+def waits_for_a_message_nobody_sends() -> None:
+    left, right = socket.socketpair()
+    try:
+        gevent.spawn(right.recv, 5).join()
+    finally:
+        left.close()
+        right.close()
+
+
+def handles_a_signal() -> None:
+    import signal
+
+    gevent.signal_handler(signal.SIGUSR1, print)

@@ -1,0 +1,174 @@
+"""Exploring gevent scenarios: greenlet orders chosen by the strategies, in a patched child."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import races
+from races import FailureKind
+from races.errors import RacesError, UncontrolledBlockingError
+from races.scheduler import greenlet_child
+
+pytest.importorskip("gevent", reason="exploring greenlets needs gevent: pip install gevent")
+
+from gevent import monkey
+
+from tests import greenlet_scenarios as s
+
+
+def children() -> set[int]:
+    """Processes this one started that are still alive (Linux: /proc)."""
+    path = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+    return {int(pid) for pid in path.read_text().split()} if path.exists() else set()
+
+
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs", "hypothesis"])
+def test_every_strategy_finds_a_bug_that_needs_another_greenlet_order(strategy: str) -> None:
+    result = races.explore(
+        s.wakeups_in_spawn_order,
+        strategy=strategy,
+        granularity="greenlet",
+        budget=200,
+        database=None,
+    )
+    assert result.kind is FailureKind.ASSERTION
+    assert result.schedule is not None and result.schedule.granularity == "greenlet"
+    assert len(result.schedule.switches) == 1  # shrunk to the one departure from FIFO order
+
+
+def test_gevents_own_order_shows_io_inside_a_read_modify_write() -> None:
+    result = races.explore(s.lost_update, strategy="dfs", granularity="greenlet", watch=["views"])
+    assert result.kind is FailureKind.ASSERTION
+    assert result.found_after == 1
+    assert "0 departures from FIFO order" in result.render()
+    assert result.trace is not None
+    assert result.trace.thread_names == ["main", "Greenlet-1", "Greenlet-2"]
+    assert [step.values for step in result.trace][-1] == ("1",)
+
+
+def test_timers_due_at_the_same_instant_fire_in_every_order() -> None:
+    result = races.explore(s.equal_deadlines, strategy="dfs", granularity="greenlet")
+    assert result.kind is FailureKind.ASSERTION
+    assert "timers fired out of order" in str(result.failure.message if result.failure else "")
+
+
+def test_replay_of_a_greenlet_schedule_is_identical() -> None:
+    found = races.explore(s.wakeups_in_spawn_order, seed=3, granularity="greenlet")
+    assert found.schedule is not None
+    replays = [races.replay(s.wakeups_in_spawn_order, str(found.schedule)) for _ in range(3)]
+    assert all(r.trace == found.trace and r.kind is FailureKind.ASSERTION for r in replays)
+    fifo = races.replay(s.wakeups_in_spawn_order, f"greenlet@{found.schedule.python}: -")
+    assert not fifo.failed
+
+
+def test_dfs_over_greenlets_says_it_tried_every_order() -> None:
+    result = races.explore(s.talks_over_a_socket, strategy="dfs", granularity="greenlet")
+    assert not result.failed
+    assert result.summary.startswith("no failure in all") and "greenlets" in result.summary
+
+
+def test_a_greenlet_waiting_for_what_never_comes_is_stuck_at_its_wait_site() -> None:
+    result = races.explore(s.waits_for_an_event_nobody_sets, granularity="greenlet", budget=5)
+    assert result.kind is FailureKind.STUCK
+    assert result.failure is not None
+    assert "main waits at" in result.failure.message
+    assert "`worker.join()`" in result.failure.report
+
+
+def test_io_that_never_comes_is_stuck_once_the_watchdog_time_has_passed() -> None:
+    result = races.explore(
+        s.waits_for_a_message_nobody_sends, granularity="greenlet", budget=1, watchdog=0.5
+    )
+    assert result.kind is FailureKind.STUCK
+    assert (
+        result.failure is not None
+        and "`gevent.spawn(right.recv, 5).join()`" in result.failure.report
+    )
+
+
+def test_what_the_greenlet_loop_does_not_model_is_named() -> None:
+    result = races.explore(s.handles_a_signal, granularity="greenlet", budget=1)
+    assert result.kind is FailureKind.EXCEPTION
+    assert result.failure is not None
+    assert "races does not model signal watchers" in result.failure.message
+
+
+def test_an_exception_in_a_greenlet_fails_the_run() -> None:
+    result = races.explore(s.crashes_in_a_greenlet, granularity="greenlet", budget=5)
+    assert result.kind is FailureKind.THREAD_EXCEPTION
+    assert isinstance(result.failure.exception if result.failure else None, ValueError)
+    assert "Greenlet-1" in result.render()
+
+
+def test_a_greenlet_alive_when_main_returns_has_lost_its_work() -> None:
+    result = races.explore(s.forgets_a_greenlet, granularity="greenlet", budget=5)
+    assert result.kind is FailureKind.STUCK
+    assert result.failure is not None and "Greenlet-1 still alive" in result.failure.message
+
+
+def test_a_greenlet_that_yields_forever_hits_the_step_limit() -> None:
+    result = races.explore(s.yields_forever, granularity="greenlet", budget=3, max_steps=200)
+    assert result.kind is FailureKind.STEP_LIMIT
+
+
+def test_a_greenlet_that_never_yields_is_reported_with_its_stack() -> None:
+    before = children()
+    with pytest.raises(UncontrolledBlockingError, match="without switching") as error:
+        races.explore(s.never_yields, granularity="greenlet", budget=1, watchdog=0.5)
+    assert "while True" in str(error.value)
+    assert children() <= before
+
+
+def test_virtual_time_makes_a_long_sleep_instant_and_sockets_work() -> None:
+    assert not races.explore(s.sleeps_an_hour, granularity="greenlet", budget=2).failed
+    assert not races.explore(s.talks_over_a_socket, granularity="greenlet", budget=20).failed
+
+
+def test_the_scenario_runs_patched_and_the_caller_stays_unpatched() -> None:
+    before = children()
+    assert not races.explore(s.patched_in_the_child, granularity="greenlet", budget=1).failed
+    assert not monkey.is_module_patched("time") and not monkey.is_module_patched("socket")
+    assert children() <= before
+
+
+def test_a_scenario_that_cannot_be_imported_by_name_is_a_clear_error() -> None:
+    with pytest.raises(RacesError, match="define the scenario at the top level"):
+        races.explore(lambda: None, granularity="greenlet")
+
+
+def test_without_gevent_the_error_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(greenlet_child, "find_spec", lambda name: None)
+    with pytest.raises(ImportError, match="pip install gevent"):
+        races.explore(s.lost_update, granularity="greenlet")
+
+
+def test_ctrl_c_while_exploring_kills_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    class Interrupted(real_popen):  # type: ignore[type-arg, misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            started.append(self)
+
+        def wait(self, timeout: float | None = None) -> int:
+            if timeout is None and self.returncode is None and not getattr(self, "_hit", False):
+                self._hit = True
+                raise KeyboardInterrupt
+            return super().wait(timeout)
+
+    monkeypatch.setattr(greenlet_child.subprocess, "Popen", Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        races.explore(s.never_yields, granularity="greenlet", watchdog=60)
+    assert len(started) == 1 and started[0].returncode is not None
+
+
+def test_a_broken_greenlet_schedule_is_refused_before_a_child_starts() -> None:
+    with pytest.raises(races.ScheduleError):
+        races.replay(s.lost_update, "greenlet@3.12: 3>x")
+    assert sys.modules.get("gevent.monkey") is not None  # imported, never applied here
