@@ -215,6 +215,14 @@ def cmd_stress(args: argparse.Namespace) -> int:
     if args.all or not args.case:
         return _stress_campaign(catalogue, args)
     case = _case(catalogue, args.case)
+    if case.granularity in ("await", "greenlet"):
+        kind = "coroutine" if case.granularity == "await" else "greenlet"
+        raise UsageError(
+            f"{case.name} is a {kind} lesson: {kind}s never preempt each other, so real "
+            "threads' switch interval and noise change nothing. Their real order is the "
+            f"default one, which `races run {case.name}` tries first; or run "
+            f"python -m {case.package}.{case.broken[0]}"
+        )
     variants = [_variant(case, args.variant)] if args.variant else list(case.variants)
     settings = [stress_mode.Setting(interval=i) for i in args.interval] or list(
         stress_mode.DEFAULT_SETTINGS
@@ -449,3 +457,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, RacesError, ValueError, TypeError, FileExistsError) as exc:
         print(f"races: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `races show x | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

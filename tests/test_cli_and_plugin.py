@@ -46,6 +46,7 @@ def test_replay_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> Non
             ["replay", "tests.scenarios:single_line_counter", "garbage"],
             "malformed schedule 'garbage'",
         ),
+        (["stress", "async_lost_update"], "coroutines never preempt each other"),
     ],
 )
 def test_usage_errors_exit_2_with_one_clear_line(

@@ -285,10 +285,10 @@ class ControlledGeventLoop:
         if self.watch is not None:
             self.snapshots.append(self.watch())
 
-    def start(self, number: int) -> tuple[str, tuple[str, int] | None]:
+    def start(self, number: int, run: Any = None) -> tuple[str, tuple[str, int] | None]:
         """A greenlet's first step, for the trace: 'starts f()' at f's first line."""
         greenlet = self.greenlets[number]
-        run = getattr(greenlet, "_run", None) or getattr(greenlet, "run", None)
+        run = run or getattr(greenlet, "_run", None) or getattr(greenlet, "run", None)
         function = getattr(run, "__func__", run)
         name = getattr(function, "__qualname__", "its function")
         code = getattr(function, "__code__", None)

@@ -95,9 +95,7 @@ class GreenletSession:
         main = greenlet.getcurrent()
         loop.register(main, "main")
         set_hub(hub)
-        function = getattr(self.scenario, "__func__", self.scenario)
-        loop.greenlets[0]._run = function  # only for its name and place in the trace
-        loop.trace.append((0, WAIT, *loop.start(0)))
+        loop.trace.append((0, WAIT, *loop.start(0, self.scenario)))
         loop.step = 1
         if watch is not None:
             loop.snapshots.append(watch())
@@ -175,17 +173,16 @@ def _nobody_can_run(loop: ControlledGeventLoop, exc: BaseException) -> Failure:
 
 
 def _lost_exception(hub: _Hub) -> Failure | None:
-    for context, error in hub.errors:
-        name = getattr(context, "_races_name", None) or getattr(
-            context, "__qualname__", repr(context)
-        )
-        return Failure(
-            FailureKind.THREAD_EXCEPTION,
-            f"{_describe(error)} (in {name}; gevent only prints it, the program goes on)",
-            error,
-            name,
-        )
-    return None
+    if not hub.errors:
+        return None
+    context, error = hub.errors[0]
+    name = getattr(context, "_races_name", None) or getattr(context, "__qualname__", repr(context))
+    return Failure(
+        FailureKind.THREAD_EXCEPTION,
+        f"{_describe(error)} (in {name}; gevent only prints it, the program goes on)",
+        error,
+        name,
+    )
 
 
 def _lost_work(loop: ControlledGeventLoop) -> Failure | None:
