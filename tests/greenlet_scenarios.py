@@ -129,3 +129,15 @@ def handles_a_signal() -> None:
     import signal
 
     gevent.signal_handler(signal.SIGUSR1, print)
+
+
+def times_out_then_idles() -> None:
+    with gevent.Timeout(1, False):
+        gevent.sleep(10)  # the timeout, on virtual time, ends this
+        raise AssertionError("the timeout did not fire")
+    gevent.idle()
+
+
+def waits_for_a_real_thread() -> None:
+    pool = gevent.get_hub().threadpool
+    assert pool.apply(sum, ([1, 2],)) == 3

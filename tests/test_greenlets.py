@@ -129,6 +129,11 @@ def test_virtual_time_makes_a_long_sleep_instant_and_sockets_work() -> None:
     assert not races.explore(s.talks_over_a_socket, granularity="greenlet", budget=20).failed
 
 
+def test_timeouts_idle_waits_and_real_threads_wake_greenlets() -> None:
+    assert not races.explore(s.times_out_then_idles, granularity="greenlet", budget=5).failed
+    assert not races.explore(s.waits_for_a_real_thread, granularity="greenlet", budget=3).failed
+
+
 def test_the_scenario_runs_patched_and_the_caller_stays_unpatched() -> None:
     before = children()
     assert not races.explore(s.patched_in_the_child, granularity="greenlet", budget=1).failed
