@@ -22,8 +22,8 @@ from typing import Any
 from races.errors import NestedExplorationError
 from races.models.loop import ControlledLoop, NothingToRun, StepLimit
 from races.scheduler import execution
-from races.scheduler.outcome import Failure, FailureKind, Outcome
-from races.strategies.base import Chooser
+from races.scheduler.outcome import Failure, FailureKind, Outcome, describe, scenario_failure
+from races.strategies.base import Chooser, DefaultChooser
 
 _ORIGINAL_ACQUIRE = asyncio.Lock.acquire
 _ORIGINAL_RELEASE = asyncio.Lock.release
@@ -105,33 +105,19 @@ class AsyncSession:
                     f"the scenario did not finish within max_steps={self.max_steps} task steps; "
                     "it may loop forever, or it needs a larger max_steps",
                 )
-            except AssertionError as exc:
-                failure = Failure(FailureKind.ASSERTION, _describe(exc), exc, "main")
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
-                failure = Failure(FailureKind.EXCEPTION, _describe(exc), exc, "main")
+                failure = scenario_failure(exc)
             if failure is None:
                 failure = _lost_work(loop)
             if failure is None:
                 failure = _lost_exception(loop)
-            if watch is not None:
-                loop.snapshots.append(watch())
-            outcome = Outcome(
-                failure=failure,
-                steps=loop.step,
-                decisions=list(loop.decisions),
-                trace=list(loop.trace),
-                thread_names=[t.get_name() for t in loop.tasks],
-                snapshots=list(loop.snapshots),
-            )
+            names = [t.get_name() for t in loop.tasks]
+            outcome = Outcome.of_loop(loop, failure, names, watch)
         finally:
             _shut_down(loop)
             asyncio.set_event_loop(None)
         self.runs += 1
         return outcome
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _await_site(task: Any) -> tuple[str, str]:
@@ -233,7 +219,7 @@ def _lost_exception(loop: ControlledLoop) -> Failure | None:
             exc = task.exception()
             return Failure(
                 FailureKind.THREAD_EXCEPTION,
-                f"{_describe(exc)} (in {task.get_name()}; never retrieved: nobody awaited the task)",
+                f"{describe(exc)} (in {task.get_name()}; never retrieved: nobody awaited the task)",
                 exc,
                 task.get_name(),
             )
@@ -245,7 +231,7 @@ def _shut_down(loop: ControlledLoop) -> None:
     pending = [t for t in loop.tasks if not t.done()]
     for task in pending:
         task.cancel()
-    loop.chooser = _First()
+    loop.chooser = DefaultChooser()
     loop.max_steps = loop.step + 10_000
     try:
         if pending:
@@ -255,8 +241,3 @@ def _shut_down(loop: ControlledLoop) -> None:
     for task in loop.tasks:
         task._log_traceback = False  # reported above, if it mattered
     loop.close()
-
-
-class _First:
-    def choose(self, step: int, enabled: Any, current: int | None) -> int:
-        return int(enabled[0])

@@ -41,7 +41,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from races.scheduler.outcome import Decision, Failure, FailureKind, Outcome
+from races.scheduler.outcome import Decision, Failure, FailureKind, Outcome, describe
 
 if TYPE_CHECKING:
     from races.scheduler.tracing import CodeFilter, Tracer
@@ -543,7 +543,7 @@ class Execution:
             rec = self.me()
             self.failure = Failure(
                 kind=kind,
-                message=message if message is not None else _describe(exc),
+                message=message if message is not None else describe(exc),
                 exception=exc,
                 thread=rec.name if rec is not None else None,
                 report=report,
@@ -579,13 +579,6 @@ class Execution:
     def next_lock_serial(self) -> int:
         self.lock_serial += 1
         return self.lock_serial
-
-
-def _describe(exc: BaseException | None) -> str:
-    if exc is None:
-        return ""
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _silence_abort(thread: Any) -> None:

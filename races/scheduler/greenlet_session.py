@@ -28,8 +28,8 @@ from gevent._hub_local import set_hub
 from races.errors import NestedExplorationError
 from races.models.gevent_loop import ControlledGeventLoop
 from races.scheduler.execution import WAIT
-from races.scheduler.outcome import Failure, FailureKind, Outcome
-from races.strategies.base import Chooser
+from races.scheduler.outcome import Failure, FailureKind, Outcome, describe, scenario_failure
+from races.strategies.base import Chooser, DefaultChooser
 
 
 class _Hub(gevent.hub.Hub):  # type: ignore[misc]
@@ -106,35 +106,21 @@ class GreenletSession:
                 self.scenario()
             except gevent.hub.LoopExit as exc:
                 failure = _nobody_can_run(loop, exc)
-            except AssertionError as exc:
-                failure = Failure(FailureKind.ASSERTION, _describe(exc), exc, "main")
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
-                failure = Failure(FailureKind.EXCEPTION, _describe(exc), exc, "main")
+                failure = scenario_failure(exc)
             if failure is None and loop.stop_reason is not None:
                 failure = _step_limit(self.max_steps)
             if failure is None:
                 failure = _lost_exception(hub)
             if failure is None:
                 failure = _lost_work(loop)
-            if watch is not None:
-                loop.snapshots.append(watch())
-            outcome = Outcome(
-                failure=failure,
-                steps=loop.step,
-                decisions=list(loop.decisions),
-                trace=list(loop.trace),
-                thread_names=[g._races_name for g in loop.greenlets],
-                snapshots=list(loop.snapshots),
-            )
+            names = [g._races_name for g in loop.greenlets]
+            outcome = Outcome.of_loop(loop, failure, names, watch)
         finally:
             greenlet.settrace(previous)
             _shut_down(loop, hub)
         self.runs += 1
         return outcome
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _step_limit(max_steps: int) -> Failure:
@@ -179,7 +165,7 @@ def _lost_exception(hub: _Hub) -> Failure | None:
     name = getattr(context, "_races_name", None) or getattr(context, "__qualname__", repr(context))
     return Failure(
         FailureKind.THREAD_EXCEPTION,
-        f"{_describe(error)} (in {name}; gevent only prints it, the program goes on)",
+        f"{describe(error)} (in {name}; gevent only prints it, the program goes on)",
         error,
         name,
     )
@@ -200,7 +186,7 @@ def _lost_work(loop: ControlledGeventLoop) -> Failure | None:
 
 def _shut_down(loop: ControlledGeventLoop, hub: _Hub) -> None:
     """Kill what is left in FIFO order, then destroy the hub and its loop."""
-    loop.chooser = _First()
+    loop.chooser = DefaultChooser()
     loop.stop_reason = None
     loop.max_steps = loop.step + 10_000
     alive = [g for g in loop.greenlets[1:] if not g.dead]
@@ -214,8 +200,3 @@ def _shut_down(loop: ControlledGeventLoop, hub: _Hub) -> None:
         pass
     hub.destroy(destroy_loop=True)
     set_hub(None)
-
-
-class _First:
-    def choose(self, step: int, enabled: Any, current: int | None) -> int:
-        return int(enabled[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,20 @@ class Failure:
         return (self.kind.value, name)
 
 
+def describe(exc: BaseException | None) -> str:
+    """An exception in one line: its type, and its message if it has one."""
+    if exc is None:
+        return ""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def scenario_failure(exc: Exception) -> Failure:
+    """The scenario itself raised: an assertion, or any other exception."""
+    kind = FailureKind.ASSERTION if isinstance(exc, AssertionError) else FailureKind.EXCEPTION
+    return Failure(kind, describe(exc), exc, "main")
+
+
 @dataclass(frozen=True)
 class Decision:
     """A switch point where more than one thread could run, and which one did."""
@@ -66,6 +81,26 @@ class Outcome:
     @property
     def preemptions(self) -> int:
         return sum(d.preemption for d in self.decisions)
+
+    @classmethod
+    def of_loop(
+        cls,
+        loop: Any,
+        failure: Failure | None,
+        names: list[str],
+        watch: Callable[[], tuple[str, ...]] | None,
+    ) -> Outcome:
+        """A run on a controlled event loop (asyncio's or gevent's), with its final values."""
+        if watch is not None:
+            loop.snapshots.append(watch())
+        return cls(
+            failure=failure,
+            steps=loop.step,
+            decisions=list(loop.decisions),
+            trace=list(loop.trace),
+            thread_names=names,
+            snapshots=list(loop.snapshots),
+        )
 
     def deviations(self) -> tuple[tuple[int, int], ...]:
         """The choices that differ from the default policy: together they are the schedule."""

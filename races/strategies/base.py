@@ -23,6 +23,13 @@ def default_choice(enabled: Sequence[int], current: int | None) -> int:
     return current if current is not None else enabled[0]
 
 
+class DefaultChooser:
+    """Always the default choice: how a run is wound down once its outcome is known."""
+
+    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+        return default_choice(enabled, current)
+
+
 def ordered_options(enabled: Sequence[int], current: int | None) -> list[int]:
     """The choices at a decision, default first: the order in which searches try them."""
     if current is None:
