@@ -141,3 +141,25 @@ def times_out_then_idles() -> None:
 def waits_for_a_real_thread() -> None:
     pool = gevent.get_hub().threadpool
     assert pool.apply(sum, ([1, 2],)) == 3
+
+
+def data_arrives_while_others_run() -> None:
+    left, right = socket.socketpair()
+    received: list[bytes] = []
+
+    def reader() -> None:
+        received.append(right.recv(1))
+
+    def busy() -> None:
+        for _ in range(3):
+            gevent.sleep(0)
+
+    try:
+        greenlets = [gevent.spawn(reader), gevent.spawn(busy)]
+        gevent.sleep(0)  # the reader now waits in recv()
+        left.sendall(b"x")
+        gevent.joinall(greenlets)
+    finally:
+        left.close()
+        right.close()
+    assert received == [b"x"]

@@ -66,6 +66,12 @@ def test_replay_of_a_greenlet_schedule_is_identical() -> None:
     assert not fifo.failed
 
 
+def test_data_arriving_on_a_socket_wakes_its_reader_in_every_order() -> None:
+    result = races.explore(s.data_arrives_while_others_run, strategy="dfs", granularity="greenlet")
+    assert not result.failed, result.render()
+    assert result.schedules > 1
+
+
 def test_dfs_over_greenlets_says_it_tried_every_order() -> None:
     result = races.explore(s.talks_over_a_socket, strategy="dfs", granularity="greenlet")
     assert not result.failed

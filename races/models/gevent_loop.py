@@ -60,6 +60,7 @@ class Watcher:
         self.priority = priority
         self.callback: Callable[..., Any] | None = None
         self.args: tuple[Any, ...] | None = None
+        self.queued: _Callback | None = None
 
     @property
     def active(self) -> bool:
@@ -84,10 +85,15 @@ class Watcher:
     def close(self) -> None:
         self.stop()
 
-    def fire(self, *extra: Any) -> None:
-        """Queue the callback to run, as the loop does when the event happens."""
-        if self.callback is not None:
-            self.loop._ready.append(_Callback(self.callback, (*extra, *(self.args or ()))))
+    def fire(self) -> None:
+        """Queue the callback to run, as the loop does when the event happens.
+
+        A file descriptor stays ready until it is read, but its callback is queued only
+        once: the greenlet it wakes may not run before the next poll.
+        """
+        if self.callback is not None and not (self.queued and self.queued.pending):
+            self.queued = _Callback(self.callback, self.args or ())
+            self.loop._ready.append(self.queued)
 
     def __enter__(self) -> Watcher:
         return self
