@@ -214,6 +214,7 @@ def _batch(
         selector.close()
         _kill_group(child)
         child.wait()
+        _wait_until_gone(child.pid)
         child.stdout.close()
         child.stderr.close()
 
@@ -257,6 +258,35 @@ def _kill_group(child: subprocess.Popen[str]) -> None:
         os.killpg(child.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass  # everyone has exited already
+
+
+def _wait_until_gone(group: int, timeout: float = 5.0) -> None:
+    """Return once no process of the group runs any more (Linux; elsewhere at once).
+
+    SIGKILL is delivered to each process of the group in its own time: the scenario's own
+    processes may still be dying when their killed leader has been reaped.
+    """
+    deadline = time.monotonic() + timeout
+    while _group_runs(group) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _group_runs(group: int) -> bool:
+    """Whether /proc shows a process of the group that is not dead (a zombie runs nothing)."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return False
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # it ended while we looked
+            if int(fields[2]) == group and fields[0] not in "ZX":
+                return True
+    return False
 
 
 def _die_with_parent() -> None:
