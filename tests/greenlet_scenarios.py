@@ -40,7 +40,7 @@ def equal_deadlines() -> None:
 def _count_view() -> None:
     global views
     value = views
-    time.sleep(0.001)
+    time.sleep(0.001)  # I/O stand-in; patched, it is a wait on virtual time
     views = value + 1
 
 
@@ -99,7 +99,7 @@ def talks_over_a_socket() -> None:
         received.append(right.recv(5))
 
     def writer() -> None:
-        time.sleep(0.1)
+        time.sleep(0.1)  # virtual time: the reader is waiting in recv() by then, in every order
         left.sendall(b"hello")
 
     try:

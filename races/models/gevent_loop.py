@@ -201,11 +201,9 @@ class _Callback:
 class ControlledGeventLoop:
     """gevent's ILoop, run one callback at a time, greenlet order chosen by ``chooser``."""
 
-    MINPRI = -2
-    MAXPRI = 2
+    MAXPRI = 2  # gevent.select asks for it
     default = True
     approx_timer_resolution = 0.00001
-    starting_timer_may_update_loop_time = False
 
     def __init__(
         self,
@@ -426,8 +424,6 @@ class ControlledGeventLoop:
     def update_now(self) -> None:
         pass
 
-    update = update_now
-
     def run_callback(self, func: Callable[..., Any], *args: Any) -> _Callback:
         callback = _Callback(func, args)
         self._ready.append(callback)
@@ -500,14 +496,6 @@ class ControlledGeventLoop:
             os.close(self._wake_r)
             os.close(self._wake_w)
             self._wake_r = self._wake_w = -1
-
-    @property
-    def activecnt(self) -> int:
-        return len(self._watchers)
-
-    @property
-    def pendingcnt(self) -> int:
-        return len(self._ready)
 
 
 def _real_poll() -> Any:

@@ -40,8 +40,7 @@ class _Hub(gevent.hub.Hub):  # type: ignore[misc]
         self.errors: list[tuple[Any, BaseException]] = []
 
     def handle_error(self, context: Any, type: Any, value: Any, tb: Any) -> None:
-        if value is None or isinstance(value, str):
-            value = type(value) if isinstance(value, str) else type()
+        type, value, tb = self._normalize_exception(type, value, tb)
         if isinstance(value, (gevent.hub.HubDestroyed, *self.SYSTEM_ERROR)):
             super().handle_error(context, type, value, tb)
         elif not isinstance(value, self.NOT_ERROR):
