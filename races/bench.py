@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import races
+from races.scheduler.outcome import Position
 from races.scheduler.session import Session
 from races.strategies.base import default_choice
 
@@ -142,13 +143,13 @@ BROKEN = {
 class AlwaysSwitch:
     """Hands over to another thread at every decision: a handoff per switch point."""
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         others = [t for t in enabled if t != current]
         return others[0] if others else default_choice(enabled, current)
 
 
 class KeepRunning:
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         return default_choice(enabled, current)
 
 

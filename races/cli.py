@@ -7,6 +7,9 @@ Exit codes:
   2  usage error: an unknown option or case, a target that cannot be imported, a
      malformed schedule
   3  a plugin or case could not be loaded; every other case still ran
+  4  races itself failed (out of threads or memory, or a bug in races): not a verdict
+     on your code
+  130  interrupted (Ctrl-C): what was found so far is printed
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import races
-from races.errors import RacesError
+from races.errors import InternalError, RacesError
 from races.strategies import NAMES as STRATEGIES
 
 EXIT_OK = 0
 EXIT_FAILURE_FOUND = 1
 EXIT_USAGE = 2
 EXIT_PLUGIN_ERROR = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
@@ -454,6 +459,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.func(args))
+    except InternalError as exc:
+        print(f"races: internal error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
+    except KeyboardInterrupt as exc:
+        print(f"races: {exc or 'interrupted'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UsageError, RacesError, ValueError, TypeError, FileExistsError) as exc:
         print(f"races: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

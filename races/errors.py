@@ -13,6 +13,23 @@ class RacesError(Exception):
     """Base class for errors in how races was used (not failures it found)."""
 
 
+class InternalError(Exception):
+    """races itself failed: a bug in races, or the machine ran out of threads or memory.
+
+    Never a verdict on the scenario: the run that met it says nothing about the code under
+    test. The command line reports it with its own exit code (4).
+    """
+
+    def __init__(self, what: str, cause: BaseException | None = None) -> None:
+        detail = f": {type(cause).__name__}: {cause}" if cause is not None else ""
+        hint = (
+            "the machine ran out of resources; free some, or explore with a smaller budget"
+            if isinstance(cause, (MemoryError, OSError)) or "can't start new thread" in str(cause)
+            else "this is a bug in races, not in your code; please report it with this message"
+        )
+        super().__init__(f"races failed while {what}{detail} ({hint})")
+
+
 class NestedExplorationError(RacesError, RuntimeError):
     """``explore`` was called while another exploration was running."""
 
@@ -45,5 +62,17 @@ class RaceFailure(AssertionError):
     """The scenario failed under some interleaving. The message shows it and how to replay it."""
 
     def __init__(self, message: str, result: Result) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an exploration; the message says how far it had got.
+
+    ``result`` is what was found so far: None, or a failed ``Result`` whose schedule was
+    not yet confirmed by a strict replay when the interruption came.
+    """
+
+    def __init__(self, message: str, result: Result | None = None) -> None:
         super().__init__(message)
         self.result = result

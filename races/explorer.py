@@ -7,17 +7,25 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from races.errors import ScheduleDivergedError, ScheduleError
+from races.errors import (
+    InternalError,
+    Interrupted,
+    RacesError,
+    ScheduleDivergedError,
+    ScheduleError,
+)
 from races.result import Result
 from races.schedule import Schedule
 from races.scheduler import greenlet_child
 from races.scheduler.async_session import AsyncSession
-from races.scheduler.minimize import Switches, fewest_preemptions, minimize
+from races.scheduler.confirm import confirm, not_reproducible
+from races.scheduler.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
+from races.scheduler.minimize import Shrinker, Shrunk
 from races.scheduler.outcome import Outcome
 from races.scheduler.session import Session, make_watch
 from races.scheduler.trace import build_trace
 from races.scheduler.tracing import Granularity, Mechanism
-from races.strategies import make_strategy
+from races.strategies import Strategy, make_strategy
 from races.strategies.replay import ReplayChooser
 
 if TYPE_CHECKING:
@@ -42,6 +50,7 @@ def explore(
     watchdog: float = 10.0,
     tracing: Mechanism = "auto",
     database: object = "default",
+    shrink_time: float = DEFAULT_SHRINK_TIME,
 ) -> Result:
     """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
 
@@ -63,9 +72,10 @@ def explore(
     control. ``database`` is the Hypothesis example database the ``"hypothesis"`` strategy
     stores failures in (Hypothesis' default, or None for none).
 
-    A failure is shrunk to the fewest preemptions, then the fewest steps, before it is
-    reported. The result's ``raise_if_failed()`` raises it with the interleaving and the
-    line that replays it.
+    A failure is shrunk to the fewest preemptions, then the fewest steps, for at most
+    ``shrink_time`` seconds, then replayed to confirm it. The result's ``raise_if_failed()``
+    raises it with the interleaving and the line that replays it. Ctrl-C raises
+    ``races.Interrupted``, which says how far the exploration got.
     """
     if strategy not in DEFAULT_BUDGET:
         make_strategy(strategy, seed=seed)  # raises the error that lists the strategies
@@ -73,11 +83,14 @@ def explore(
         budget = DEFAULT_BUDGET[strategy]
     if budget < 1:
         raise ValueError(f"budget must be at least 1 schedule, not {budget}")
+    if shrink_time < 0:
+        raise ValueError(f"shrink_time must be 0 seconds or more, not {shrink_time}")
     _check_watch(scenario, watch)
     if granularity == "greenlet" and not greenlet_child.INSIDE:
         options = dict(strategy=strategy, budget=budget, seed=seed, granularity=granularity)
         options.update(max_steps=max_steps, depth=depth, watch=watch, watchdog=watchdog)
         options.update(preemption_bound=preemption_bound, database=database)
+        options.update(shrink_time=shrink_time)
         return greenlet_child.run_in_child("explore", scenario, options)  # type: ignore[no-any-return]
     search_strategy = make_strategy(
         strategy,
@@ -89,44 +102,129 @@ def explore(
     )
     # Coroutines switch only at awaits, whatever granularity was asked for.
     points: str = "await" if is_coroutine_scenario(scenario) else granularity
-    with open_session(scenario, points, include, exclude, max_steps, watchdog, tracing) as session:
-        search = search_strategy.search(session.run, budget)
-        summary = search_strategy.describe_pass(search)
-        if points in ("await", "greenlet") and strategy == "dfs" and search.exhausted:
+    seed_text = f", seed {seed}" if strategy in ("random", "pct", "hypothesis") else ""
+    exploration = _Exploration(scenario, strategy + seed_text, points, watch, shrink_time)
+    session = open_session(scenario, points, include, exclude, max_steps, watchdog, tracing)
+    try:
+        with session:
+            return exploration.run(session, search_strategy, budget)
+    except KeyboardInterrupt:
+        raise exploration.interrupted() from None
+    except (RacesError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(f"exploring {scenario_name(scenario)}", exc) from exc
+
+
+class _Exploration:
+    """One call of ``explore``: search, shrink, confirm; and how far it got, for Ctrl-C."""
+
+    def __init__(
+        self,
+        scenario: Callable[[], object],
+        how: str,
+        points: str,
+        watch: Sequence[str],
+        shrink_time: float,
+    ) -> None:
+        self.scenario = scenario
+        self.how = how  # "random, seed 0"
+        self.points = points
+        self.watch = watch
+        self.shrink_time = shrink_time
+        self.session: Any = None
+        self.found: Outcome | None = None
+        self.shrinker: Shrinker | None = None
+        self.first = 0
+
+    def run(self, session: Any, strategy: Strategy, budget: int) -> Result:
+        self.session = session
+        search = strategy.search(session.run, budget)
+        summary = strategy.describe_pass(search)
+        if self.points in ("await", "greenlet") and strategy.name == "dfs" and search.exhausted:
             # Tasks never preempt each other: the bound never applied, every order was run.
-            what = "tasks" if points == "await" else "greenlets"
+            what = "tasks" if self.points == "await" else "greenlets"
             summary = f"no failure in all {search.schedules} orders of the ready {what}"
         result = Result(
-            scenario=scenario_name(scenario),
-            strategy=strategy,
-            granularity=points,
+            scenario=scenario_name(self.scenario),
+            strategy=strategy.name,
+            granularity=self.points,
             schedules=search.schedules,
             summary=summary,
         )
         if search.failure is None:
             return result
+        self.found = search.failure
+        self.first = search.first_failure or search.schedules
+        self.shrinker = Shrinker(session.run, search.failure, seconds=self.shrink_time)
+        shrunk = self.shrinker.shrink()
+        watch = make_watch(self.scenario, self.watch)
+        confirmed = confirm(lambda chooser: session.run(chooser, watch=watch), self.points, shrunk)
+        outcome = confirmed.outcome
+        result.summary = self._found(shrunk)
+        result.found_after = self.first
+        result.shrink_replays = shrunk.replays
+        result.shrink_seconds = shrunk.seconds
+        result.shrink_stopped = shrunk.stopped
+        result.schedule = confirmed.schedule
+        result.trace = build_trace(outcome, self.watch)
+        result.preemptions = outcome.preemptions
+        assert outcome.failure is not None
+        if confirmed.reproducible:
+            result.failure = outcome.failure
+        else:
+            result.failure = not_reproducible(outcome.failure, confirmed.divergence)
+            result.summary = (
+                f"found by {self.how} after {_plural(self.first, 'schedule')}; not reproducible"
+            )
+        return result
 
-        def lenient(switches: Switches) -> Outcome:
-            return session.run(ReplayChooser(switches, strict=False))
-
-        fewest = fewest_preemptions(session.run, search.failure)
-        smallest = minimize(lenient, fewest)
-        schedule = Schedule(points, smallest.deviations())
-        shown = session.run(
-            ReplayChooser(schedule.switches, strict=True), watch=make_watch(scenario, watch)
+    def _found(self, shrunk: Shrunk) -> str:
+        text = f"found by {self.how} after {_plural(self.first, 'schedule')}; "
+        if shrunk.stopped is None:
+            return text + f"shrunk in {_plural(shrunk.replays, 'replay')}, {shrunk.seconds:.1f} s"
+        limit = (
+            f"its {self.shrink_time:g} s budget" if shrunk.stopped == "time" else "its run budget"
         )
-    seed_text = f", seed {seed}" if strategy in ("random", "pct", "hypothesis") else ""
-    first = search.first_failure or search.schedules
-    result.summary = (
-        f"found by {strategy}{seed_text} after {first} schedule{'s' if first != 1 else ''}, "
-        "then shrunk"
-    )
-    result.found_after = first
-    result.failure = shown.failure
-    result.schedule = schedule
-    result.trace = build_trace(shown, watch)
-    result.preemptions = shown.preemptions
-    return result
+        return text + (
+            f"shrinking stopped at {limit} after {_plural(shrunk.replays, 'replay')}: "
+            "a smaller interleaving may exist (raise shrink_time to look further)"
+        )
+
+    def interrupted(self) -> Interrupted:
+        """What to tell the user who pressed Ctrl-C: how far it got, what it found."""
+        runs = self.session.runs if self.session is not None else 0
+        name = scenario_name(self.scenario)
+        if self.found is None:
+            return Interrupted(
+                f"interrupted: no failure of {name} in the {_plural(runs, 'schedule')} run so far "
+                f"({self.how})"
+            )
+        best = self.shrinker.result.best if self.shrinker is not None else self.found
+        assert best.failure is not None
+        schedule = Schedule(self.points, best.deviations())
+        result = Result(
+            scenario=name,
+            strategy=self.how.split(",")[0],
+            granularity=self.points,
+            schedules=self.first,
+            summary=f"found by {self.how} after {_plural(self.first, 'schedule')}; interrupted while shrinking",
+            failure=best.failure,
+            schedule=schedule,
+            trace=build_trace(best),
+            preemptions=best.preemptions,
+            found_after=self.first,
+        )
+        return Interrupted(
+            f"interrupted while shrinking a failure found after {_plural(self.first, 'schedule')} "
+            f"({self.how}): {best.failure.kind}: {best.failure.message}\n"
+            f"To replay (not yet confirmed): {result.replay_line}",
+            result,
+        )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def replay(

@@ -29,6 +29,10 @@ class Result:
     trace: Trace | None = None
     preemptions: int = 0
     found_after: int | None = None
+    #: Shrinking: runs it replayed, seconds it took, and why it stopped early (or None).
+    shrink_replays: int = 0
+    shrink_seconds: float = 0.0
+    shrink_stopped: str | None = None
 
     @property
     def failed(self) -> bool:

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from races.errors import RacesError
 from races.scheduler.execution import WAIT
-from races.scheduler.outcome import Decision
+from races.scheduler.outcome import Decision, Position
 
 if TYPE_CHECKING:
     from races.strategies.base import Chooser
@@ -226,6 +226,7 @@ class ControlledGeventLoop:
         self.decisions: list[Decision] = []
         self.trace: list[tuple[Any, ...]] = []
         self.snapshots: list[tuple[str, ...]] = []
+        self.steps_of: dict[int, int] = {}  # greenlet -> steps it has taken
         self.hub: Any = None
         self._ready: deque[_Callback] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
@@ -286,8 +287,14 @@ class ControlledGeventLoop:
             self.trace.append((number, WAIT, *self.sites[number]))
         else:
             self.trace.append((number, WAIT, *self.start(number)))
+        self.steps_of[number] = self.steps_of.get(number, 0) + 1
         if self.watch is not None:
             self.snapshots.append(self.watch())
+
+    def position(self) -> Position:
+        """The greenlet that took the last step, and how many steps it has taken."""
+        last = self.trace[-1][0] if self.trace else 0
+        return (last, self.steps_of.get(last, 0))
 
     def start(self, number: int, run: Any = None) -> tuple[str, tuple[str, int] | None]:
         """A greenlet's first step, for the trace: 'starts f()' at f's first line."""
@@ -326,12 +333,13 @@ class ControlledGeventLoop:
             options = [o for o in dict.fromkeys(owners) if o is not None]
             chosen = options[0]
             if len(options) > 1:
-                chosen = self.chooser.choose(self.step + 1, options, None)
+                at = self.position()
+                chosen = self.chooser.choose(self.step + 1, options, None, at)
                 if chosen not in options:
                     raise RuntimeError(
                         f"races: chooser picked greenlet {chosen}, not one of {options}"
                     )
-                self.decisions.append(Decision(self.step + 1, chosen, options[0], False))
+                self.decisions.append(Decision(self.step + 1, chosen, options[0], False, at))
             pick = live[owners.index(chosen)]
         self._ready.remove(pick)
         callback, args = pick.callback, pick.args

@@ -24,7 +24,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from races.scheduler.execution import AWAIT, EVENT
-from races.scheduler.outcome import Decision
+from races.scheduler.outcome import Decision, Position
 
 if TYPE_CHECKING:
     from races.strategies.base import Chooser
@@ -57,6 +57,12 @@ class ControlledLoop(asyncio.SelectorEventLoop):
         self.trace: list[tuple[Any, ...]] = []
         self.decisions: list[Decision] = []
         self.snapshots: list[tuple[str, ...]] = []
+        self.steps_of: dict[int, int] = {}  # task -> steps it has taken
+
+    def position(self) -> Position:
+        """The task that took the last step, and how many steps it has taken."""
+        last = self.trace[-1][0] if self.trace else 0
+        return (last, self.steps_of.get(last, 0))
 
     def time(self) -> float:
         return self.clock
@@ -107,10 +113,11 @@ class ControlledLoop(asyncio.SelectorEventLoop):
         if self.step > self.max_steps:
             raise StepLimit
         if len(handles) > 1:
-            chosen = self.chooser.choose(self.step, owners, None)
+            at = self.position()
+            chosen = self.chooser.choose(self.step, owners, None, at)
             if chosen not in owners:
                 raise RuntimeError(f"races: chooser picked task {chosen}, not one of {owners}")
-            self.decisions.append(Decision(self.step, chosen, owners[0], False))
+            self.decisions.append(Decision(self.step, chosen, owners[0], False, at))
         else:
             chosen = owners[0]
         handle = handles[owners.index(chosen)]
@@ -120,6 +127,7 @@ class ControlledLoop(asyncio.SelectorEventLoop):
             self.trace.append((chosen, AWAIT, frame.f_code, frame.f_lineno))
         else:
             self.trace.append((chosen, EVENT, f"step of {task.get_name()}", None))
+        self.steps_of[chosen] = self.steps_of.get(chosen, 0) + 1
         if self.watch is not None:
             self.snapshots.append(self.watch())
         ready.remove(handle)

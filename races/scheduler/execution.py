@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from races.errors import InternalError, RacesError
 from races.scheduler.outcome import Decision, Failure, FailureKind, Outcome, describe
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class ControlledThread:
         "os_join",
         "sentinels",
         "state",
+        "steps",
         "thread",
         "timed_out",
         "unwinding",
@@ -107,6 +109,7 @@ class ControlledThread:
         self.exited.acquire()
         self.ident: int | None = None
         self.state = State.RUNNABLE
+        self.steps = 0  # steps this thread has taken: its own clock, for positions
         self.waiting_for: Any = None
         self.deadline: float | None = None
         self.timed_out = False
@@ -186,14 +189,20 @@ class Execution:
         try:
             root = self._new_thread(daemon=False)
             self.current = root
-            self._start_os_thread(root, self._root_body, ())
+            try:
+                self._start_os_thread(root, self._root_body, ())
+            except Exception as exc:
+                raise InternalError("starting the scenario's thread", exc) from exc
             root.gate.release()
             self._wait_for_end()
         finally:
             self._abort_all()
             active = None
-        if self.internal_error is not None:
-            raise self.internal_error
+        error = self.internal_error
+        if error is not None:
+            if isinstance(error, (RacesError, InternalError)):
+                raise error
+            raise InternalError("running a schedule", error) from error
         return Outcome(
             failure=self.failure,
             steps=self.step,
@@ -313,9 +322,8 @@ class Execution:
         except _Abort:
             pass
         except BaseException as exc:  # noqa: BLE001 - an error in races itself
-            if not self.aborting and self.internal_error is None:
-                self.internal_error = exc
-                self._end_run()
+            if not self.aborting:
+                self._internal(exc)
         finally:
             self.tracer.stop_thread()
             for lock in rec.sentinels:
@@ -364,7 +372,16 @@ class Execution:
         rec.thread = owner
         _silence_abort(owner)
         self.attach_handle(rec, handle)
-        self._start_os_thread(rec, function, args)
+        try:
+            self._start_os_thread(rec, function, args)
+        except Exception as exc:  # noqa: BLE001 - out of threads is races' failure, not the scenario's
+            self.threads.remove(rec)
+            self.live.remove(rec)
+            self._internal(InternalError("starting a controlled thread", exc))
+            me = self.me()
+            if me is not None:
+                me.unwinding = True
+            raise _Abort from None
 
     def attach_handle(self, rec: ControlledThread, handle: Any) -> None:
         if handle is not None and hasattr(handle, "_start"):
@@ -387,6 +404,7 @@ class Execution:
         if self.step > self.max_steps:
             self._step_limit(rec)
         self.trace.append((rec.index, kind, a, b))
+        rec.steps += 1
         if self.watch is not None:
             rec.busy = True
             self.snapshots.append(self.watch())
@@ -412,9 +430,9 @@ class Execution:
             raise _Abort
 
     def _choose(self, rec: ControlledThread, current_enabled: bool) -> ControlledThread | None:
-        enabled = [t for t in self.live if t.enabled()]
+        enabled = self._enabled()
         if not enabled and self._advance_clock():
-            enabled = [t for t in self.live if t.enabled()]
+            enabled = self._enabled()
         if not enabled:
             return None
         if len(enabled) == 1:
@@ -422,7 +440,7 @@ class Execution:
         indexes = [t.index for t in enabled]
         current = rec.index if current_enabled else None
         try:
-            chosen = self.chooser.choose(self.step, indexes, current)
+            chosen = self.chooser.choose(self.step, indexes, current, (rec.index, rec.steps))
             if chosen not in indexes:
                 raise RuntimeError(f"races: chooser picked thread {chosen}, not one of {indexes}")
         except Exception as exc:  # noqa: BLE001 - handed to the caller of explore()
@@ -433,10 +451,23 @@ class Execution:
             rec.unwinding = True
             raise _Abort from None
         default = current if current is not None else indexes[0]
+        preemption = current is not None and chosen != current
         self.decisions.append(
-            Decision(self.step, chosen, default, current is not None and chosen != current)
+            Decision(self.step, chosen, default, preemption, (rec.index, rec.steps))
         )
         return self.threads[chosen]
+
+    def _enabled(self) -> list[ControlledThread]:
+        """``[t for t in live if t.enabled()]``, inlined: it runs at every switch point, over
+        every live thread, and a method call per thread made it the cost of a 100-thread run."""
+        runnable = State.RUNNABLE
+        return [
+            t
+            for t in self.live
+            if t.state is runnable
+            or t.timed_out
+            or (t.waiting_for is not None and not t.waiting_for.locked())
+        ]
 
     def _advance_clock(self) -> bool:
         """Nobody can run: jump virtual time to the earliest deadline, if any."""
@@ -481,6 +512,7 @@ class Execution:
                 self.trace.append((rec.index, SLEEP, timeout, site))
             else:
                 self.trace.append((rec.index, BLOCK, op, site))
+            rec.steps += 1
             if self.watch is not None:
                 self.snapshots.append(self.watch())
             nxt = self._choose(rec, current_enabled=False)
@@ -520,6 +552,7 @@ class Execution:
         rec.busy = True
         self.step += 1
         self.trace.append((rec.index, FINISH, None, None))
+        rec.steps += 1
         if self.watch is not None:
             self.snapshots.append(self.watch())
         nxt = self._choose(rec, current_enabled=False)
@@ -575,6 +608,12 @@ class Execution:
             self.over = True
             self.aborting = True  # from now on every thread only unwinds
             self.done.release()
+
+    def _internal(self, exc: BaseException) -> None:
+        """races itself failed: end the run, and have ``run`` raise it to the caller."""
+        if self.internal_error is None:
+            self.internal_error = exc
+        self._end_run()
 
     def next_lock_serial(self) -> int:
         self.lock_serial += 1

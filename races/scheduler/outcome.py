@@ -17,6 +17,8 @@ class FailureKind(enum.StrEnum):
     DEADLOCK = "deadlock"
     STUCK = "stuck thread"
     STEP_LIMIT = "step limit"
+    #: A failure that happened once and did not happen again when its schedule was replayed.
+    NOT_REPRODUCIBLE = "found, not reproducible"
 
     def __str__(self) -> str:
         return self.value
@@ -53,6 +55,13 @@ def scenario_failure(exc: Exception) -> Failure:
     return Failure(kind, describe(exc), exc, "main")
 
 
+#: Where a decision is taken, in terms that survive changes elsewhere in the run: the
+#: thread that took the step just before it, and how many steps that thread has taken.
+#: A thread's own count does not move when other threads are reordered, so a switch named
+#: this way still means the same thing after other switches are dropped (see ``minimize``).
+Position = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class Decision:
     """A switch point where more than one thread could run, and which one did."""
@@ -61,6 +70,7 @@ class Decision:
     chosen: int
     default: int
     preemption: bool
+    at: Position = (0, 0)
 
 
 @dataclass
@@ -105,3 +115,7 @@ class Outcome:
     def deviations(self) -> tuple[tuple[int, int], ...]:
         """The choices that differ from the default policy: together they are the schedule."""
         return tuple((d.step, d.chosen) for d in self.decisions if d.chosen != d.default)
+
+    def local_deviations(self) -> tuple[tuple[Position, int], ...]:
+        """The same choices, each named by its position instead of its global step."""
+        return tuple((d.at, d.chosen) for d in self.decisions if d.chosen != d.default)

@@ -247,3 +247,15 @@ def _step(
         values,
         switch,
     )
+
+
+def describe_record(record: tuple[int, int, object, object], names: list[str]) -> str:
+    """One step of a run in words: who did what, where (for messages, not tables)."""
+    step = _step(record, 0, names, (), None)
+    where = f" at {_short(step)}" if step.filename else ""
+    what = step.describe()
+    if step.event == "instruction" and step.source:
+        what = f"{what} of `{step.source}`"
+    elif step.event in ("line", "await", "resume") and what:
+        what = f"`{what}`"
+    return f"{step.thread_name} {what}{where}".replace("  ", " ")

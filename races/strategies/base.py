@@ -6,15 +6,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from races.scheduler.outcome import Outcome
+from races.scheduler.outcome import Outcome, Position
 
 
 class Chooser(Protocol):
     """Picks the thread to run at one decision of one run."""
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         """``enabled`` lists the threads that can run, in index order; ``current`` is the
-        running thread if it can go on (choosing another one is a preemption)."""
+        running thread if it can go on (choosing another one is a preemption); ``at`` is
+        where the run is: the thread that took the last step, and its count of steps."""
         ...
 
 
@@ -26,7 +27,7 @@ def default_choice(enabled: Sequence[int], current: int | None) -> int:
 class DefaultChooser:
     """Always the default choice: how a run is wound down once its outcome is known."""
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         return default_choice(enabled, current)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from races.errors import ScheduleDivergedError
+from races.scheduler.outcome import Position
 from races.strategies.base import Chooser, Search, Strategy, ordered_options
 
 
@@ -32,7 +33,7 @@ class _DFSChooser:
         self._strategy = strategy
         self._depth = 0
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         stack = self._strategy.stack
         options = ordered_options(enabled, current)
         if self._depth < len(stack):

@@ -18,7 +18,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from races.scheduler.outcome import Outcome
+from races.scheduler.outcome import Outcome, Position
 from races.strategies.base import Chooser, Search, Strategy, ordered_options
 
 #: Choices per decision. More options than this wrap around (choice % len(options)).
@@ -31,7 +31,7 @@ class ListChooser:
         self._choices = choices
         self._decision = 0
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         i = self._decision
         self._decision += 1
         c = self._choices[i] if i < len(self._choices) else 0

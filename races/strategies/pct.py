@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from races.scheduler.outcome import Position
 from races.strategies.base import Chooser, Search, Strategy
 
 
@@ -24,7 +25,7 @@ class PCTChooser:
         # initial priority, which start at `depth`).
         self._change = {step: float(i) for i, step in enumerate(sorted(points), start=1)}
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         for thread in enabled:
             if thread not in self._priority:
                 self._priority[thread] = len(self._change) + 1 + self._random.random() * 1000

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
+from races.scheduler.outcome import Position
 from races.strategies.base import Chooser, Search, Strategy
 
 
@@ -16,7 +17,7 @@ class RandomChooser:
     def __init__(self, seed: int) -> None:
         self._random = random.Random(seed)
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         return enabled[self._random.randrange(len(enabled))]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from races.errors import ScheduleDivergedError
+from races.scheduler.outcome import Position
 from races.strategies.base import default_choice
 
 
@@ -21,7 +22,7 @@ class ReplayChooser:
         self.strict = strict
         self.used: set[int] = set()
 
-    def choose(self, step: int, enabled: Sequence[int], current: int | None) -> int:
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
         target = self.switches.get(step)
         if target is None:
             return default_choice(enabled, current)
@@ -38,3 +39,28 @@ class ReplayChooser:
 
     def unused(self) -> list[tuple[int, int]]:
         return [(s, t) for s, t in sorted(self.switches.items()) if s not in self.used]
+
+
+class PositionReplayChooser:
+    """Follows switches named by position (the thread that just stepped, and its count).
+
+    Used to shrink: dropping one switch moves the global step of every later decision, but
+    not a thread's own count, so the switches that remain still happen where they did.
+    A switch to a thread that cannot run there is dropped.
+    """
+
+    def __init__(self, switches: Iterable[tuple[Position, int]]) -> None:
+        self.switches = dict(switches)
+
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
+        target = self.switches.get(at)
+        default = default_choice(enabled, current)
+        if target == ANY_OTHER:
+            return next((t for t in enabled if t != default), default)
+        if target is not None and target in enabled:
+            return target
+        return default
+
+
+#: A switch target meaning "the lowest-numbered thread that can run, other than the default".
+ANY_OTHER = -1
