@@ -8,12 +8,15 @@ failing one with a schedule that ``races.replay`` reruns exactly.
 from __future__ import annotations
 
 from races.errors import (
+    InternalError,
+    Interrupted,
     NestedExplorationError,
     RaceFailure,
     RacesError,
     ScheduleDivergedError,
     ScheduleError,
     UncontrolledBlockingError,
+    UncontrolledThreadError,
 )
 from races.explorer import explore, replay
 from races.result import Result
@@ -26,6 +29,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Failure",
     "FailureKind",
+    "InternalError",
+    "Interrupted",
     "NestedExplorationError",
     "RaceFailure",
     "RacesError",
@@ -36,6 +41,7 @@ __all__ = [
     "Step",
     "Trace",
     "UncontrolledBlockingError",
+    "UncontrolledThreadError",
     "__version__",
     "explore",
     "replay",

@@ -50,6 +50,15 @@ class UncontrolledBlockingError(RacesError):
         return all(join(-1 if timeout is None else timeout) for join in self.stragglers)
 
 
+class UncontrolledThreadError(RacesError):
+    """A thread races does not control was running when virtual time had to move on.
+
+    Virtual time jumps when every controlled thread waits; a thread outside races' control
+    might be about to wake one of them, so jumping past it could report a timeout that the
+    real program would never see.
+    """
+
+
 class ScheduleError(RacesError, ValueError):
     """A schedule string that cannot be parsed, or that was recorded for another setting."""
 

@@ -300,7 +300,7 @@ def open_session(
 ) -> Session | AsyncSession | GreenletSession:
     """The session for this kind of scenario: threads, or a coroutine on a controlled loop."""
     if is_coroutine_scenario(scenario):
-        return AsyncSession(scenario, max_steps=max_steps)
+        return AsyncSession(scenario, max_steps=max_steps, watchdog=watchdog)
     if granularity == "greenlet":
         from races.scheduler.greenlet_session import GreenletSession
 

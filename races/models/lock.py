@@ -135,3 +135,38 @@ def allocate_lock() -> Any:
     if execution.controlled() is None:
         return _real_allocate_lock()
     return Lock()
+
+
+_REAL_LOCK_TYPE = _thread.LockType
+
+
+class _LockTypeMeta(type):
+    def __call__(cls) -> Any:
+        return allocate_lock()
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, (_REAL_LOCK_TYPE, Lock))
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, (_REAL_LOCK_TYPE, Lock))
+
+
+class LockType(metaclass=_LockTypeMeta):
+    """``_thread.LockType`` (and 3.13's ``threading.Lock``, the same type) while exploring.
+
+    Calling it gives the calling thread its kind of lock, as ``allocate_lock`` does, and
+    ``isinstance`` accepts real and modelled locks alike, so type checks in the code under
+    test keep working.
+    """
+
+
+def rlock() -> Any:
+    """``_thread.RLock`` while exploring: CPython's pure-Python RLock on a modelled lock."""
+    import threading
+
+    if execution.controlled() is None:
+        return _real_rlock()
+    return threading._PyRLock()  # type: ignore[attr-defined]
+
+
+_real_rlock = getattr(_thread, "RLock", None) or (lambda: None)

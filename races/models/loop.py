@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from races.scheduler.execution import AWAIT, EVENT
+from races.errors import UncontrolledBlockingError
+from races.scheduler.execution import AWAIT, EVENT, IO_GRACE
 from races.scheduler.outcome import Decision, Position
 
 if TYPE_CHECKING:
     from races.strategies.base import Chooser
 
 _PyTask: Any = asyncio.tasks._PyTask  # type: ignore[attr-defined]
+_real_monotonic = time.monotonic
 
 
 class NothingToRun(Exception):
@@ -44,9 +47,15 @@ class ControlledLoop(asyncio.SelectorEventLoop):
     """Runs one ready callback per iteration, choosing among ready tasks with ``chooser``."""
 
     def __init__(
-        self, chooser: Chooser, max_steps: int, watch: Callable[[], tuple[str, ...]] | None
+        self,
+        chooser: Chooser,
+        max_steps: int,
+        watch: Callable[[], tuple[str, ...]] | None,
+        watchdog: float = 10.0,
     ) -> None:
         super().__init__()
+        self.watchdog = watchdog
+        self.in_threads: list[Any] = []  # futures of functions running in executor threads
         self.chooser = chooser
         self.max_steps = max_steps
         self.watch = watch
@@ -85,8 +94,15 @@ class ControlledLoop(asyncio.SelectorEventLoop):
             else None
         )
 
+    def run_in_executor(self, executor: Any, func: Any, *args: Any) -> Any:  # type: ignore[override]
+        future = super().run_in_executor(executor, func, *args)
+        self.in_threads.append(future)
+        return future
+
     def _run_once(self) -> None:
         self._collect_timers()
+        if not self._ready and not self._stopping:  # type: ignore[attr-defined]
+            self._wait_for_the_world()
         if not self._ready and not self._stopping:  # type: ignore[attr-defined]
             live = [h for h in self._scheduled if not h._cancelled]  # type: ignore[attr-defined]
             if not live:
@@ -132,6 +148,43 @@ class ControlledLoop(asyncio.SelectorEventLoop):
             self.snapshots.append(self.watch())
         ready.remove(handle)
         handle._run()
+
+    def _wait_for_the_world(self) -> None:
+        """Nothing is ready: before virtual time moves on, let real work finish.
+
+        A function running in an executor thread takes no virtual time: the loop waits
+        (really) for it, as the program itself would, so its result always arrives before
+        the next timer, whatever the machine's speed. Sockets get ``IO_GRACE`` real seconds
+        to answer before a timer may fire, and the whole ``watchdog`` when no timer is
+        pending. Readiness comes in through the selector, as in asyncio's own loop.
+        """
+        self._process_events(self._selector.select(0))  # type: ignore[attr-defined]
+        if self._ready:  # type: ignore[attr-defined]
+            return
+        self.in_threads = [f for f in self.in_threads if not f.done()]
+        sockets = self._external_fds()
+        if not self.in_threads and not sockets:
+            return
+        timers = any(not h._cancelled for h in self._scheduled)  # type: ignore[attr-defined]
+        patience = self.watchdog if self.in_threads or not timers else IO_GRACE
+        deadline = _real_monotonic() + patience
+        while not self._ready:  # type: ignore[attr-defined]
+            left = deadline - _real_monotonic()
+            if left <= 0:
+                break
+            self._process_events(self._selector.select(min(left, 0.05)))  # type: ignore[attr-defined]
+            self.in_threads = [f for f in self.in_threads if not f.done()]
+        if not self._ready and self.in_threads and patience == self.watchdog:  # type: ignore[attr-defined]
+            raise UncontrolledBlockingError(
+                f"a function run in an executor thread (asyncio.to_thread, run_in_executor) "
+                f"has not returned in {self.watchdog:g} s; races waits for such threads in "
+                "real time, and this one may be blocked for good"
+            )
+
+    def _external_fds(self) -> list[int]:
+        """File descriptors registered besides the loop's own wake-up pipe."""
+        own = self._ssock.fileno() if self._ssock is not None else -1  # type: ignore[attr-defined]
+        return [key.fd for key in self._selector.get_map().values() if key.fd != own]  # type: ignore[attr-defined]
 
     def _collect_timers(self) -> None:
         scheduled = self._scheduled  # type: ignore[attr-defined]

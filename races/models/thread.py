@@ -16,6 +16,7 @@ from typing import Any
 
 from races.models.lock import Lock
 from races.scheduler import execution
+from races.scheduler.outcome import FailureKind, describe
 
 _real_start_new_thread = _thread.start_new_thread
 _real_set_sentinel = getattr(_thread, "_set_sentinel", None)
@@ -31,6 +32,51 @@ def start_new_thread(
         return _real_start_new_thread(function, args, kwargs or {})
     ex.spawn(partial(function, **kwargs) if kwargs else function, args)
     return 0  # Thread.start ignores it; the thread sets its own ident when it runs
+
+
+def start_raw_thread(
+    function: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
+) -> int:
+    """``_thread.start_new_thread`` itself, as CPython's own lock tests and some libraries
+    call it: no ``threading.Thread``, so the controlled thread is named after its function,
+    and an exception that escapes it fails the run as one in a ``Thread`` would."""
+    here = execution.controlled()
+    if here is None:
+        return _real_start_new_thread(function, args, kwargs or {})
+    ex = here[0]
+    call = partial(function, *args, **(kwargs or {}))
+
+    def body() -> None:
+        try:
+            call()
+        except SystemExit:
+            pass  # as in CPython: a `_thread` thread may end itself this way
+        except BaseException as exc:
+            if isinstance(exc, execution.Abort):  # the run is over: unwind
+                raise
+            name = getattr(function, "__qualname__", repr(function))
+            ex.fail(
+                FailureKind.THREAD_EXCEPTION,
+                exc,
+                message=f"{describe(exc)} (uncaught in a _thread thread running {name})",
+            )
+
+    name = getattr(function, "__qualname__", None) or repr(function)
+    ex.spawn(body, (), label=f"_thread {name}")
+    return 0
+
+
+def count() -> int:
+    """``_thread._count``: the threads running besides the main one, as the scenario sees
+    them (the scenario's own thread plays the main one)."""
+    here = execution.controlled()
+    if here is None:
+        return real_count()
+    ex = here[0]
+    return ex.outside_threads + sum(1 for rec in ex.live if rec.index != 0)
+
+
+real_count = _thread._count
 
 
 def set_sentinel() -> Any:

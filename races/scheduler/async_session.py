@@ -45,12 +45,17 @@ class AsyncSession:
     """Runs a coroutine function under the scheduler, once per chooser."""
 
     def __init__(
-        self, scenario: Callable[[], Coroutine[Any, Any, Any]], *, max_steps: int = 50_000
+        self,
+        scenario: Callable[[], Coroutine[Any, Any, Any]],
+        *,
+        max_steps: int = 50_000,
+        watchdog: float = 10.0,
     ) -> None:
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, not {max_steps}")
         self.scenario = scenario
         self.max_steps = max_steps
+        self.watchdog = watchdog
         self.runs = 0
 
     def __enter__(self) -> AsyncSession:
@@ -90,7 +95,7 @@ class AsyncSession:
     def run(self, chooser: Chooser, watch: Callable[[], tuple[str, ...]] | None = None) -> Outcome:
         random.seed(0)
         asyncio.tasks._task_name_counter = itertools.count(1).__next__  # type: ignore[attr-defined]
-        loop = ControlledLoop(chooser, self.max_steps, watch)
+        loop = ControlledLoop(chooser, self.max_steps, watch, self.watchdog)
         asyncio.set_event_loop(loop)
         failure: Failure | None = None
         try:
@@ -240,4 +245,7 @@ def _shut_down(loop: ControlledLoop) -> None:
         pass
     for task in loop.tasks:
         task._log_traceback = False  # reported above, if it mattered
+    executor = loop._default_executor  # type: ignore[attr-defined]
+    if executor is not None:
+        executor.shutdown(wait=True)  # as asyncio.run does: no thread outlives the run
     loop.close()

@@ -123,7 +123,8 @@ def _site_tuple(site: tuple[str, int] | None) -> str:
 def _lock_label(lock: Any, names: dict[int, str]) -> str:
     if lock is None:
         return "nothing"
-    return names.get(id(lock), f"Lock#{lock.serial}")
+    label = getattr(lock, "label", None)  # what is not a lock says what it is (I/O)
+    return names.get(id(lock), label or f"Lock#{lock.serial}")
 
 
 def _lock_names(ex: Execution, blocked: list[ControlledThread]) -> dict[int, str]:

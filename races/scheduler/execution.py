@@ -27,7 +27,7 @@ Ending a run
 A run ends when the scenario and every non-daemon thread it started have finished (as the
 interpreter would exit, abandoning daemon threads), or at the first failure. Whatever the
 cause, the driver then *aborts* the remaining threads one at a time: it opens their gates
-with ``aborting`` set, so each raises ``_Abort`` (a ``BaseException`` user code does not
+with ``aborting`` set, so each raises ``Abort`` (a ``BaseException`` user code does not
 catch) at its next switch point and unwinds. Nothing is left running.
 """
 
@@ -41,8 +41,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from races.errors import InternalError, RacesError
+from races.errors import InternalError, RacesError, UncontrolledThreadError
 from races.scheduler.outcome import Decision, Failure, FailureKind, Outcome, describe
+from races.scheduler.sites import is_races_internal
 
 if TYPE_CHECKING:
     from races.scheduler.tracing import CodeFilter, Tracer
@@ -58,16 +59,27 @@ EVENT = 5  # a: what happened, b: (filename, lineno) or None
 AWAIT = 6  # a task step of a coroutine scenario, run at once: a: code object, b: line resumed at
 WAIT = 7  # a greenlet step, run at once: a: code object, b: line resumed at; or a: what, b: (file, line) or None
 
+# Captured at import: while exploring, the `_thread` module's own functions are models.
 _get_ident = _thread.get_ident
+_allocate_lock = _thread.allocate_lock
+_start_new_thread = _thread.start_new_thread
+_start_joinable_thread = getattr(_thread, "start_joinable_thread", None)
+_set_sentinel = getattr(_thread, "_set_sentinel", None)
+_real_count = _thread._count
 _real_monotonic = time.monotonic
+_real_sleep = time.sleep
+
+#: Real seconds a socket or pipe may take to answer before virtual time jumps past it.
+IO_GRACE = 0.1
 
 #: The execution in progress, if any. There is at most one per process: the patches it
 #: relies on are process-wide.
 active: Execution | None = None
 
 
-class _Abort(BaseException):
-    """Unwinds a controlled thread when its run is over. Never escapes races."""
+class Abort(BaseException):
+    """Unwinds a controlled thread when its run is over. Never escapes races; code that
+    runs the user's code on a controlled thread must let it through."""
 
 
 class State(enum.Enum):
@@ -91,6 +103,7 @@ class ControlledThread:
         "held",
         "ident",
         "index",
+        "label",
         "os_join",
         "sentinels",
         "state",
@@ -103,9 +116,10 @@ class ControlledThread:
 
     def __init__(self, index: int, daemon: bool) -> None:
         self.index = index
-        self.gate = _thread.allocate_lock()
+        self.label = ""  # the name of a thread started without a threading.Thread
+        self.gate = _allocate_lock()
         self.gate.acquire()
-        self.exited = _thread.allocate_lock()
+        self.exited = _allocate_lock()
         self.exited.acquire()
         self.ident: int | None = None
         self.state = State.RUNNABLE
@@ -122,11 +136,13 @@ class ControlledThread:
         self.blocked_op = ""
         self.blocked_site: tuple[str, int] | None = None
         self.busy = False  # inside the scheduler: user code it calls makes no switch points
-        self.unwinding = False  # _Abort raised: let `finally` and `with` blocks run freely
+        self.unwinding = False  # Abort raised: let `finally` and `with` blocks run freely
 
     @property
     def name(self) -> str:
-        return str(self.thread.name) if self.thread is not None else f"thread {self.index}"
+        if self.thread is not None:
+            return str(self.thread.name)
+        return self.label or f"thread {self.index}"
 
     def enabled(self) -> bool:
         if self.state is State.RUNNABLE or self.timed_out:
@@ -149,6 +165,8 @@ class Execution:
         watchdog: float,
         watch: Callable[[], tuple[str, ...]] | None = None,
         on_scenario_end: Callable[[], None] | None = None,
+        outside_threads: int = 0,
+        known_threads: frozenset[int] = frozenset(),
     ) -> None:
         self.scenario = scenario
         self.chooser = chooser
@@ -158,6 +176,8 @@ class Execution:
         self.watchdog = watchdog
         self.watch = watch
         self.on_scenario_end = on_scenario_end
+        self.outside_threads = outside_threads  # threads the scenario did not start
+        self.known_threads = known_threads  # idents of threads that were there before
         self.threads: list[ControlledThread] = []
         self.live: list[ControlledThread] = []
         self.by_ident: dict[int, ControlledThread] = {}
@@ -174,8 +194,9 @@ class Execution:
         self.internal_error: BaseException | None = None
         self.lock_serial = 0
         self.counters: dict[str, int] = {}
-        self.os_joins: list[Callable[[float], bool]] = []
-        self.done = _thread.allocate_lock()
+        # (ident, join) of each OS thread the run started, for the session to join.
+        self.os_joins: list[tuple[int | None, Callable[[float], bool]]] = []
+        self.done = _allocate_lock()
         self.done.acquire()
 
     # ------------------------------------------------------------------ driver side
@@ -256,7 +277,7 @@ class Execution:
                 # join gives up on it and hands it to the error as a straggler.
             if rec.os_join is not None:
                 # Its teardown overlaps the next run; the session joins it before it closes.
-                self.os_joins.append(rec.os_join)
+                self.os_joins.append((rec.ident, rec.os_join))
         self._forget_threads()
 
     def _forget_threads(self) -> None:
@@ -283,10 +304,8 @@ class Execution:
     def _start_os_thread(
         self, rec: ControlledThread, body: Callable[..., object], args: tuple[Any, ...]
     ) -> None:
-        if hasattr(_thread, "start_joinable_thread"):  # 3.13+
-            handle = _thread.start_joinable_thread(
-                lambda: self._thread_main(rec, body, args), daemon=True
-            )
+        if _start_joinable_thread is not None:  # 3.13+
+            handle = _start_joinable_thread(lambda: self._thread_main(rec, body, args), daemon=True)
 
             def join(timeout: float) -> bool:  # a negative timeout waits for good
                 handle.join(None if timeout < 0 else timeout)
@@ -294,15 +313,16 @@ class Execution:
 
             rec.os_join = join
         else:
-            _thread.start_new_thread(self._thread_main, (rec, body, args))
+            _start_new_thread(self._thread_main, (rec, body, args))
 
     def _thread_main(
         self, rec: ControlledThread, body: Callable[..., object], args: tuple[Any, ...]
     ) -> None:
-        if not hasattr(_thread, "start_joinable_thread"):
+        if _start_joinable_thread is None:
             # Released by the runtime when this thread's state is deleted (as Thread.join
             # relies on); a join that gets it gives it back, so joining twice works.
-            sentinel = _thread._set_sentinel()  # type: ignore[attr-defined]
+            assert _set_sentinel is not None
+            sentinel = _set_sentinel()
             sentinel.acquire()
 
             def join(timeout: float) -> bool:
@@ -319,7 +339,7 @@ class Execution:
             if not self.aborting:
                 self.tracer.start_thread(self, rec)
                 body(*args)
-        except _Abort:
+        except Abort:
             pass
         except BaseException as exc:  # noqa: BLE001 - an error in races itself
             if not self.aborting:
@@ -354,7 +374,7 @@ class Execution:
             self.scenario()
             if self.on_scenario_end is not None:
                 self.on_scenario_end()
-        except _Abort:
+        except Abort:
             raise
         except AssertionError as exc:
             self.fail(FailureKind.ASSERTION, exc)
@@ -362,14 +382,20 @@ class Execution:
             self.fail(FailureKind.EXCEPTION, exc)
 
     def spawn(
-        self, function: Callable[..., object], args: tuple[Any, ...], handle: Any = None
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        handle: Any = None,
+        label: str = "",
     ) -> None:
-        """Start a controlled thread (``threading``'s thread-start leaf calls this)."""
+        """Start a controlled thread (``threading``'s thread-start leaf calls this, and so
+        does ``_thread.start_new_thread``, with a ``label`` since there is no Thread)."""
         if self.aborting:
-            raise _Abort
-        owner = getattr(function, "__self__", None)
+            raise Abort
+        owner = getattr(function, "__self__", None) if not label else None
         rec = self._new_thread(daemon=bool(getattr(owner, "daemon", True)))
         rec.thread = owner
+        rec.label = label
         _silence_abort(owner)
         self.attach_handle(rec, handle)
         try:
@@ -381,7 +407,7 @@ class Execution:
             me = self.me()
             if me is not None:
                 me.unwinding = True
-            raise _Abort from None
+            raise Abort from None
 
     def attach_handle(self, rec: ControlledThread, handle: Any) -> None:
         if handle is not None and hasattr(handle, "_start"):
@@ -427,29 +453,28 @@ class Execution:
         """Unwind ``rec`` once; while it unwinds its cleanup code runs without switch points."""
         if not rec.unwinding:
             rec.unwinding = True
-            raise _Abort
+            raise Abort
 
     def _choose(self, rec: ControlledThread, current_enabled: bool) -> ControlledThread | None:
-        enabled = self._enabled()
-        if not enabled and self._advance_clock():
-            enabled = self._enabled()
-        if not enabled:
-            return None
-        if len(enabled) == 1:
-            return enabled[0]
-        indexes = [t.index for t in enabled]
-        current = rec.index if current_enabled else None
         try:
+            enabled = self._enabled()
+            if not enabled and self._advance_clock():
+                enabled = self._enabled()
+            if not enabled:
+                return None
+            if len(enabled) == 1:
+                return enabled[0]
+            indexes = [t.index for t in enabled]
+            current = rec.index if current_enabled else None
             chosen = self.chooser.choose(self.step, indexes, current, (rec.index, rec.steps))
             if chosen not in indexes:
                 raise RuntimeError(f"races: chooser picked thread {chosen}, not one of {indexes}")
         except Exception as exc:  # noqa: BLE001 - handed to the caller of explore()
-            # A diverging replay or a broken strategy: never let user code see it.
-            if self.internal_error is None:
-                self.internal_error = exc
-            self._end_run()
+            # A diverging replay, a broken strategy, a thread races cannot see: never let
+            # user code see it.
+            self._internal(exc)
             rec.unwinding = True
-            raise _Abort from None
+            raise Abort from None
         default = current if current is not None else indexes[0]
         preemption = current is not None and chosen != current
         self.decisions.append(
@@ -470,17 +495,78 @@ class Execution:
         ]
 
     def _advance_clock(self) -> bool:
-        """Nobody can run: jump virtual time to the earliest deadline, if any."""
+        """Nobody can run: let the outside world answer, or jump virtual time to the
+        earliest deadline. True when that enabled a thread."""
         deadlines = [
             t.deadline for t in self.live if t.state is State.BLOCKED and t.deadline is not None
         ]
+        if self._wait_for_io(IO_GRACE if deadlines else 0.8 * self.watchdog):
+            return True
         if not deadlines:
             return False
+        strangers = self._uncontrolled_threads()
+        if strangers:
+            what = "; ".join(strangers)
+            raise UncontrolledThreadError(
+                f"virtual time would jump {min(deadlines) - self.clock:g} s ahead, because "
+                "every thread races controls is waiting, but "
+                f"{'these threads' if len(strangers) > 1 else 'this thread'} started during "
+                f"the exploration {'are' if len(strangers) > 1 else 'is'} not controlled by "
+                f"races: {what}. It may be about to do what the others wait "
+                "for, and only real time would tell. Start threads with threading or _thread "
+                "from the scenario (races controls those), or join them before waiting"
+            )
         self.clock = max(self.clock, min(deadlines))
         for t in self.live:
             if t.state is State.BLOCKED and t.deadline is not None and t.deadline <= self.clock:
                 t.timed_out = True
         return True
+
+    def _wait_for_io(self, seconds: float) -> bool:
+        """Wait in real time, up to ``seconds``, for a thread blocked on outside I/O (a
+        socket, a pipe) to become ready: only the outside world can wake it, and a real
+        program would wait for it before any timeout fired. True if one is ready."""
+        waiting = [t for t in self.live if getattr(t.waiting_for, "external", False)]
+        if not waiting:
+            return False
+        deadline = _real_monotonic() + seconds
+        while True:
+            if any(not t.waiting_for.locked() for t in waiting):
+                return True
+            if _real_monotonic() >= deadline:
+                return False
+            _real_sleep(0.001)
+
+    def _uncontrolled_threads(self) -> list[str]:
+        """Threads alive now that races neither started nor found running before.
+
+        Counted, because a thread that has just been started has no Python frame yet;
+        named from the frames of those that have one. Our own threads may be exiting (the
+        count drops a moment before their join returns), so the count errs towards none.
+        """
+        import threading
+
+        me = _get_ident()
+        ours = [t for t in self.threads if t.ident == me or t.os_join is None or not t.os_join(0)]
+        extra = _real_count() - self.outside_threads - len(ours)
+        if extra <= 0:
+            return []
+        known = self.known_threads | {t.ident for t in self.threads}
+        names = threading._active  # type: ignore[attr-defined]
+        found = []
+        for ident, frame in sys._current_frames().items():
+            if ident not in known:
+                thread = names.get(ident)
+                name = thread.name if thread is not None else f"thread {ident}"
+                shown: Any = frame
+                while shown.f_back is not None and is_races_internal(shown.f_code.co_filename):
+                    shown = shown.f_back  # where the thread is in its own code
+                code = shown.f_code
+                found.append(f"{name} in {code.co_qualname} ({code.co_filename}:{shown.f_lineno})")
+        unnamed = extra - len(found)
+        if unnamed > 0:
+            found.append(f"{unnamed} thread(s) that have not run Python code yet")
+        return found
 
     # ------------------------------------------------------------------ blocking
 
@@ -498,7 +584,7 @@ class Execution:
         """
         if self.aborting:
             rec.unwinding = True
-            raise _Abort  # a thread that is unwinding cannot wait for anyone
+            raise Abort  # a thread that is unwinding cannot wait for anyone
         rec.busy = True
         try:
             rec.state = State.BLOCKED
@@ -519,7 +605,7 @@ class Execution:
             if nxt is None:
                 self._nobody_can_run()
                 rec.unwinding = True
-                raise _Abort
+                raise Abort
         finally:
             rec.busy = False
         if nxt is not rec:
@@ -555,7 +641,10 @@ class Execution:
         rec.steps += 1
         if self.watch is not None:
             self.snapshots.append(self.watch())
-        nxt = self._choose(rec, current_enabled=False)
+        try:
+            nxt = self._choose(rec, current_enabled=False)
+        except Abort:
+            return  # races itself failed; the run is over
         if nxt is None:
             self._nobody_can_run()
             return
@@ -585,7 +674,7 @@ class Execution:
         rec = self.me()
         if rec is not None:
             rec.unwinding = True
-        raise _Abort
+        raise Abort
 
     def _step_limit(self, rec: ControlledThread) -> None:
         self.fail(
@@ -621,13 +710,13 @@ class Execution:
 
 
 def _silence_abort(thread: Any) -> None:
-    """Keep ``_Abort`` from the thread's excepthook, whichever hook is installed by then."""
+    """Keep ``Abort`` from the thread's excepthook, whichever hook is installed by then."""
     invoke = getattr(thread, "_invoke_excepthook", None)
     if invoke is None:
         return
 
     def invoke_excepthook(thread: Any) -> None:
-        if not isinstance(sys.exc_info()[1], _Abort):
+        if not isinstance(sys.exc_info()[1], Abort):
             invoke(thread)
 
     thread._invoke_excepthook = invoke_excepthook

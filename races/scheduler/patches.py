@@ -26,15 +26,17 @@ from collections.abc import Callable
 from types import FunctionType, ModuleType
 from typing import Any
 
-from races.models import clock
+from races.models import clock, io
 from races.models import thread as thread_model
-from races.models.lock import Lock, allocate_lock
+from races.models.lock import Lock, LockType, allocate_lock, rlock
 from races.scheduler import execution
 from races.scheduler.outcome import FailureKind
 from races.scheduler.tracing import CodeFilter
 
 _MISSING = object()
 _REAL_LOCK_TYPE = _thread.LockType
+_REAL_ALLOCATE_LOCK = _thread.allocate_lock
+_REAL_START_NEW_THREAD = _thread.start_new_thread
 _REAL_RLOCK_TYPE = getattr(_thread, "RLock", None)
 
 
@@ -84,7 +86,8 @@ def install(
 
 
 def _install_leaves(p: Patches) -> None:
-    p.set(threading, "Lock", allocate_lock)
+    # 3.13's threading.Lock is the lock type itself: keep isinstance() working there.
+    p.set(threading, "Lock", LockType if isinstance(threading.Lock, type) else allocate_lock)
     p.set(threading, "_allocate_lock", allocate_lock)
     p.set(threading, "_CRLock", None)  # RLock() then builds CPython's _PyRLock on our Lock
     if hasattr(threading, "_start_joinable_thread"):  # 3.13+
@@ -94,6 +97,20 @@ def _install_leaves(p: Patches) -> None:
         p.set(threading, "_start_new_thread", thread_model.start_new_thread)
         p.set(threading, "_set_sentinel", thread_model.set_sentinel)
         p.call_on_restore(_forget_shutdown_locks)
+    # The low-level module, for code that starts threads and makes locks with it directly
+    # (CPython's own lock tests do): the same models, reached by their `_thread` names.
+    p.set(_thread, "start_new_thread", thread_model.start_raw_thread)
+    if hasattr(_thread, "start_new"):
+        p.set(_thread, "start_new", thread_model.start_raw_thread)
+    p.set(_thread, "allocate_lock", allocate_lock)
+    if hasattr(_thread, "allocate"):
+        p.set(_thread, "allocate", allocate_lock)
+    p.set(_thread, "LockType", LockType)
+    if hasattr(_thread, "RLock"):
+        p.set(_thread, "RLock", rlock)
+    p.set(_thread, "_count", thread_model.count)
+    for selector in io.SELECTORS:
+        p.set(selector, "select", io.controlled_select(selector.select))
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)
     p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]
@@ -186,8 +203,9 @@ class _Swapper:
     def __init__(self, patches: Patches) -> None:
         self.patches = patches
         self.leaves: dict[int, Any] = {
-            id(_thread.allocate_lock): allocate_lock,
-            id(_REAL_LOCK_TYPE): allocate_lock,
+            id(_REAL_ALLOCATE_LOCK): allocate_lock,
+            id(_REAL_LOCK_TYPE): LockType,
+            id(_REAL_START_NEW_THREAD): thread_model.start_raw_thread,
             id(clock.real_sleep): clock.sleep,
             id(clock.real_monotonic): clock.monotonic,
             id(clock.real_time): clock.time,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import gc
 import random
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from races.errors import NestedExplorationError, UncontrolledBlockingError
+from races.models import thread as thread_model
 from races.scheduler import execution, patches
 from races.scheduler.outcome import Outcome
 from races.scheduler.tracing import CodeFilter, Granularity, Mechanism, make_tracer
@@ -55,7 +57,7 @@ class Session:
         self.tracer = make_tracer(self.under_test, granularity, tracing)
         self.runs = 0
         self._patches = patches.Patches()
-        self._os_joins: list[Callable[[float], bool]] = []
+        self._os_joins: list[tuple[int | None, Callable[[float], bool]]] = []
 
     def __enter__(self) -> Session:
         global _open
@@ -70,6 +72,8 @@ class Session:
             _open = True
         try:
             self._random_state = random.getstate()
+            self._outside_threads = thread_model.real_count()
+            self._known_threads = frozenset(sys._current_frames())
             self._gc_was_enabled = gc.isenabled()
             # A collection at a random moment would run finalizers at different points.
             gc.disable()
@@ -88,7 +92,7 @@ class Session:
     def _close(self) -> list[Callable[[float], bool]]:
         """Take everything out; returns the joins of threads that could not be stopped."""
         global _open
-        stragglers = [join for join in self._os_joins if not join(2.0)]
+        stragglers = [join for _, join in self._os_joins if not join(2.0)]
         self._os_joins.clear()
         try:
             try:
@@ -118,6 +122,9 @@ class Session:
             watchdog=self.watchdog,
             watch=watch,
             on_scenario_end=patches.interpreter_exit,
+            # Threads of earlier runs still exiting are not the scenario's either.
+            outside_threads=self._outside_threads + len(self._os_joins),
+            known_threads=self._known_threads | {i for i, _ in self._os_joins if i is not None},
         )
         self.tracer.execution = ex
         try:
@@ -143,7 +150,7 @@ class Session:
         """
         if self._os_joins:
             # Threads blocked outside races' control stay pending, for the error to report.
-            self._os_joins = [join for join in self._os_joins if not join(0.5)]
+            self._os_joins = [(i, join) for i, join in self._os_joins if not join(0.5)]
         # A run's garbage is all young; what survives a few runs is collected in its turn.
         gc.collect(1 if self.runs % _COLLECT_OLDER_EVERY == 0 else 0)
 

@@ -163,14 +163,23 @@ def _package_dirs(names: Sequence[str]) -> list[str]:
 def _pattern(text: str) -> Any:
     if any(ch in text for ch in "/*?[") or text.endswith(".py"):
         return lambda filename: fnmatch.fnmatch(filename, text)
-    spec = importlib.util.find_spec(text)
-    if spec is None or spec.origin is None:
+    loaded = sys.modules.get(text)
+    if loaded is not None and getattr(loaded, "__spec__", None) is None:
+        # A script run as `python script.py` is `__main__`, with no spec: its file says it.
+        origin, package = getattr(loaded, "__file__", None), hasattr(loaded, "__path__")
+    else:
+        try:
+            spec = importlib.util.find_spec(text)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec is not None else None
+        package = spec is not None and bool(spec.submodule_search_locations)
+    if origin is None:
         raise ValueError(
             f"include/exclude: no module named {text!r}; give a module name that can be "
             "imported, or a path glob such as '*/mypkg/*'"
         )
-    origin = spec.origin
-    prefix = os.path.dirname(origin) + os.sep if spec.submodule_search_locations else origin
+    prefix = os.path.dirname(origin) + os.sep if package else origin
     return lambda filename: filename.startswith(prefix)
 
 

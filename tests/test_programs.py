@@ -1,0 +1,273 @@
+"""Programs as users write them: asyncio.run with worker threads, scripts, `_thread`.
+
+Each scenario here once failed for a reason of races' own (a false alarm after a 10 s
+watchdog, a ValueError, a timeout that fired at once); each is a correct program that must
+pass, beside a broken twin that must fail.
+"""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import functools
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import races
+from races import FailureKind
+
+# ----------------------------------------------------------------- asyncio and threads
+
+balance = 0
+
+
+async def _withdraw_via_thread(locked: asyncio.Lock | None) -> None:
+    global balance
+    if locked is not None:
+        await locked.acquire()
+    try:
+        seen = balance
+        await asyncio.to_thread(time.sleep, 0.01)  # a blocking call, moved off the loop
+        balance = seen - 10
+    finally:
+        if locked is not None:
+            locked.release()
+
+
+async def _two_withdrawals(lock: bool) -> None:
+    global balance
+    balance = 100
+    guard = asyncio.Lock() if lock else None
+    await asyncio.gather(_withdraw_via_thread(guard), _withdraw_via_thread(guard))
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, sum, [1, 2, 3]) == 6
+    assert balance == 80, f"lost update: balance is {balance}"
+
+
+def asyncio_run_with_threads() -> None:
+    asyncio.run(_two_withdrawals(lock=True))
+
+
+def asyncio_run_with_threads_unlocked() -> None:
+    asyncio.run(_two_withdrawals(lock=False))
+
+
+async def coroutine_with_threads() -> None:
+    await _two_withdrawals(lock=True)
+
+
+async def coroutine_with_threads_unlocked() -> None:
+    await _two_withdrawals(lock=False)
+
+
+def test_asyncio_run_with_to_thread_in_a_plain_scenario_is_no_false_alarm() -> None:
+    result = races.explore(asyncio_run_with_threads, strategy="random", budget=30, watchdog=2)
+    assert not result.failed, result.render()
+
+
+def test_asyncio_run_with_to_thread_still_shows_a_lost_update() -> None:
+    result = races.explore(asyncio_run_with_threads_unlocked, budget=30, watchdog=2)
+    assert result.kind is FailureKind.ASSERTION
+    assert "lost update" in result.failure.message
+
+
+def test_a_coroutine_scenario_waits_for_its_worker_threads() -> None:
+    result = races.explore(coroutine_with_threads, strategy="dfs", watchdog=2)
+    assert not result.failed, result.render()
+
+
+def test_a_coroutine_scenario_with_worker_threads_still_shows_a_lost_update() -> None:
+    result = races.explore(coroutine_with_threads_unlocked, strategy="dfs", watchdog=2)
+    assert result.kind is FailureKind.ASSERTION
+
+
+@pytest.fixture
+def echo_server() -> tuple[str, int]:
+    """A server outside races' control, on loopback: it answers in real time."""
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.sendall(conn.recv(100).upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()
+    stop.set()
+    thread.join()
+    server.close()
+
+
+_address: tuple[str, int] = ("", 0)
+
+
+async def _ask(word: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(*_address)
+    writer.write(word)
+    answer = await asyncio.wait_for(reader.read(100), timeout=5)
+    writer.close()
+    await writer.wait_closed()
+    return answer
+
+
+def asks_a_real_server() -> None:
+    assert asyncio.run(_ask(b"ping")) == b"PING"
+
+
+def test_a_loop_in_a_scenario_waits_for_a_real_socket_before_its_timeout_fires(
+    echo_server: tuple[str, int],
+) -> None:
+    global _address
+    _address = echo_server
+    result = races.explore(asks_a_real_server, strategy="random", budget=5, watchdog=5)
+    assert not result.failed, result.render()
+
+
+# ----------------------------------------------------------------- scripts
+
+
+SCRIPT = """
+    import threading
+    import races
+
+    balance = 100
+
+
+    def withdraw(amount):
+        global balance
+        if balance >= amount:
+            balance -= amount
+
+
+    def scenario():
+        global balance
+        balance = 100
+        clerks = [threading.Thread(target=withdraw, args=(80,)) for _ in range(2)]
+        for clerk in clerks:
+            clerk.start()
+        for clerk in clerks:
+            clerk.join()
+        assert balance >= 0, f"overdrawn: balance is {balance}"
+
+
+    if __name__ == "__main__":
+        for include in ((), ("__main__",)):
+            result = races.explore(scenario, granularity="line", include=include)
+            assert races.replay(scenario, result.schedule, include=include).failed
+            print(result.kind, result.replay_line)
+"""
+
+
+def test_a_scenario_in_a_script_run_as_main_is_explored(tmp_path: Path) -> None:
+    script = tmp_path / "bank.py"
+    script.write_text(textwrap.dedent(SCRIPT))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    assert all(
+        line.startswith("assertion races.replay(__main__.scenario, 'line@") for line in lines
+    )
+
+
+# ----------------------------------------------------------------- the _thread module
+
+
+def _bunch(locked: bool) -> None:
+    """Start three `_thread` threads and wait for them as CPython's lock tests do."""
+    started: list[int] = []
+    finished: list[int] = []
+    lock = _thread.allocate_lock()
+    total = [0]
+
+    def task() -> None:
+        started.append(_thread.get_ident())
+        if locked:
+            lock.acquire()
+        value = total[0]
+        total[0] = value + 1
+        if locked:
+            lock.release()
+        finished.append(_thread.get_ident())
+
+    before = _thread._count()
+    for _ in range(3):
+        _thread.start_new_thread(task, ())
+    deadline = time.monotonic() + 30
+    while len(finished) < 3:  # support.sleeping_retry, in short
+        time.sleep(0.01)
+        assert time.monotonic() < deadline, "the threads never finished"
+    while _thread._count() > before:  # threading_helper.wait_threads_exit
+        time.sleep(0.01)
+        assert time.monotonic() < deadline, "the threads never exited"
+    assert len(set(started)) == 3
+    assert isinstance(lock, _thread.LockType)
+    assert total[0] == 3, f"lost update: total is {total[0]}"
+
+
+def test_threads_started_with_the_thread_module_are_controlled() -> None:
+    result = races.explore(functools.partial(_bunch, locked=True), strategy="dfs", budget=500)
+    assert not result.failed, result.render()
+
+
+def test_a_race_between_thread_module_threads_is_found() -> None:
+    result = races.explore(functools.partial(_bunch, locked=False), budget=200)
+    assert result.kind is FailureKind.ASSERTION
+    assert "_thread" in result.render()  # its threads are named after the module
+
+
+def test_an_exception_in_a_thread_module_thread_fails_the_run() -> None:
+    def scenario() -> None:
+        done = threading.Event()
+
+        def task() -> None:
+            done.set()
+            raise ValueError("broken task")
+
+        _thread.start_new_thread(task, ())
+        done.wait()
+
+    result = races.explore(scenario, budget=20)
+    assert result.kind is FailureKind.THREAD_EXCEPTION
+    assert "ValueError: broken task" in result.failure.message
+
+
+_unseen_start = functools.partial(_thread.start_new_thread)  # as a C extension starts one
+
+
+def test_virtual_time_does_not_jump_past_a_thread_races_does_not_control() -> None:
+    finished = _thread.allocate_lock()  # real: made before exploring
+    finished.acquire()
+
+    def unseen(started: list[int]) -> None:
+        started.append(1)
+        time.sleep(0.2)
+        finished.release()
+
+    def scenario() -> None:
+        started: list[int] = []
+        _unseen_start(unseen, (started,))
+        while not started:
+            pass  # until it runs: a thread with no Python frame yet cannot be named
+        threading.Event().wait(timeout=1)
+
+    with pytest.raises(races.UncontrolledThreadError, match="not controlled by races") as info:
+        races.explore(scenario, budget=3)
+    assert "unseen (" in str(info.value) and "test_programs.py" in str(info.value)
+    assert finished.acquire(timeout=10)  # a real thread: it ends before the leak check
