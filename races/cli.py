@@ -20,9 +20,8 @@ import importlib
 import inspect
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -147,17 +146,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_one(name: str, variant: str, options: dict[str, Any]) -> Any:
-    """Run one variant (in a worker process) and return its plain summary row."""
-    from races.catalogue.runner import Row, run_variant
-
-    catalogue = _catalogue()
-    return Row.of(run_variant(catalogue.get(name), variant, **options))
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from races.catalogue.runner import summary_table
+    from races.catalogue.runner import RunInterrupted, default_workers, run_all
 
+    start = time.monotonic()
     catalogue = _catalogue()
     cases = [_case(catalogue, n) for n in args.cases] if args.cases else catalogue.ordered()
     jobs = [
@@ -165,31 +157,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         for c in cases
         for v in ([_variant(c, args.variant)] if args.variant else c.variants)
     ]
-    options = _search_options(args)
-    workers = args.jobs or os.cpu_count() or 1
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            rows = list(pool.map(_run_one, *zip(*jobs, strict=True), [options] * len(jobs)))
-    else:
-        rows = [_run_one(name, variant, options) for name, variant in jobs]
-    for row in rows:
+    try:
+        rows = run_all(catalogue.cases, jobs, _search_options(args), args.jobs or default_workers())
+    except RunInterrupted as stop:
+        if stop.rows:
+            _print_rows(stop.rows, args.quiet)
         print(
-            row.story
-            if not args.quiet or not row.passed
-            else f"{row.case}.{row.variant}: {row.verdict}"
+            f"\nraces: interrupted after {time.monotonic() - start:.0f} s: {len(stop.rows)} of "
+            f"{len(jobs)} variants finished (shown above)",
+            file=sys.stderr,
         )
-        print()
-    print(summary_table(rows))
-    failed = [r for r in rows if not r.passed]
+        return EXIT_INTERRUPTED
+    failed = _print_rows(rows, args.quiet)
     shown = sum(r.role == "broken" and r.verdict == "bug shown" for r in rows)
     held = sum(r.role == "fix" and r.verdict == "fix holds" for r in rows)
-    skipped = {r.case for r in rows if r.verdict == "skipped"}
-    elsewhere = f", {len(skipped)} case(s) shown by `races stress` instead" if skipped else ""
-    print(f"\n{shown} bug(s) shown, {held} fix(es) held, {len(failed)} not as declared{elsewhere}.")
+    skipped = [r for r in rows if r.verdict == "skipped"]
+    also = f", {len(skipped)} skipped (see above)" if skipped else ""
+    print(
+        f"\n{shown} bug(s) shown, {held} fix(es) held, {len(failed)} not as declared{also}; "
+        f"{len(rows)} variants in {time.monotonic() - start:.0f} s."
+    )
     plugin_status = _report_plugin_errors(catalogue)
     if failed:
         return EXIT_FAILURE_FOUND
     return plugin_status
+
+
+def _print_rows(rows: list[Any], quiet: bool) -> list[Any]:
+    """Each variant's story (or one line when quiet and as declared), then the summary
+    table; returns the rows that did not behave as declared."""
+    from races.catalogue.runner import summary_table
+
+    for row in rows:
+        print(
+            row.story if not quiet or not row.passed else f"{row.case}.{row.variant}: {row.verdict}"
+        )
+        print()
+    print(summary_table(rows))
+    return [r for r in rows if not r.passed]
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -204,11 +209,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if ":" in args.target:
         scenario = load_scenario(args.target)
         watch = args.watch
+        exclude: Sequence[str] = ()
     else:
+        from races.catalogue.runner import prepare
+
         case = _case(_catalogue(), args.target)
-        scenario = case.module(_variant(case, args.variant)).scenario
+        module = case.module(_variant(case, args.variant))
+        prepare(module)
+        scenario = module.scenario
         watch = args.watch or list(case.watch)
-    result = races.replay(scenario, args.schedule, watch=watch)
+        exclude = case.exclude
+    result = races.replay(scenario, args.schedule, watch=watch, exclude=exclude)
     print(result.render())
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
@@ -246,15 +257,25 @@ def cmd_stress(args: argparse.Namespace) -> int:
             )
             print(f"{case.name}.{variant}: {found.render()}")
             continue
-        histograms = stress_mode.stress(
-            f"{module.__name__}:{entry}", runs=args.runs, settings=settings, timeout=args.timeout
-        )
-        verdicts = stress_mode.verdicts_for(case.outcomes, broken=variant in case.broken)
-        print(
-            stress_mode.render(
-                f"{case.name}.{variant} ({entry}(), {args.runs} runs each)", histograms, verdicts
+        broken = variant in case.broken
+        # A broken variant needs one run that shows its bug, not the bug's frequency
+        # (--full measures that); every variant keeps to its time budget.
+        stop_on = () if args.full or not broken else stress_mode.forbidden_outcomes(case.outcomes)
+        title = f"{case.name}.{variant} ({entry}(), up to {args.runs} runs each)"
+        verdicts = stress_mode.verdicts_for(case.outcomes, broken=broken)
+        try:
+            histograms = stress_mode.stress(
+                f"{module.__name__}:{entry}",
+                runs=args.runs,
+                settings=settings,
+                timeout=args.timeout,
+                stop_on=stop_on,
+                seconds=args.time or None,
             )
-        )
+        except stress_mode.StressInterrupted as stop:
+            print(stress_mode.render(title, stop.histograms, verdicts))
+            raise KeyboardInterrupt(f"interrupted while stressing {case.name}.{variant}") from None
+        print(stress_mode.render(title, histograms, verdicts))
         for histogram in histograms:
             for report in histogram.hang_reports[:1]:
                 print(f"    first hang, every thread's stack:\n{report}")
@@ -283,9 +304,18 @@ def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
         if c.granularity not in ("await", "greenlet")  # tasks and greenlets never preempt
         for v in c.variants
     ]
-    rows = campaign(
-        jobs, runs=args.runs, timeout=args.timeout, jobs=args.jobs or os.cpu_count() or 1
-    )
+    from races.pool import PartlyDone
+
+    try:
+        rows = campaign(
+            jobs, runs=args.runs, timeout=args.timeout, jobs=args.jobs or os.cpu_count() or 1
+        )
+    except PartlyDone as stop:
+        if stop.results:
+            print(table([stop.results[i] for i in sorted(stop.results)]))
+        raise KeyboardInterrupt(
+            f"interrupted: {len(stop.results)} of {len(jobs)} variants measured (shown above)"
+        ) from None
     print(f"Stress campaign: {args.runs} runs per setting, on real threads\n")
     print(table(rows))
     if args.write_docstrings:
@@ -410,7 +440,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="parallel cases (default: one per core)"
     )
     stress.add_argument("--variant", help="only this variant (default: every variant)")
-    stress.add_argument("--runs", type=int, default=100, help="runs per setting (default: 100)")
+    stress.add_argument(
+        "--runs", type=int, default=100, help="most runs per setting (default: 100)"
+    )
+    stress.add_argument(
+        "--time",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="time budget per variant, shared by its settings; 0 for none (default: 20)",
+    )
+    stress.add_argument(
+        "--full",
+        action="store_true",
+        help="make every run even after a broken variant showed its bug, to measure how "
+        "often it shows (by default each setting stops at the first evidence)",
+    )
     stress.add_argument(
         "--interval",
         type=float,

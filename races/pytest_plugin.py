@@ -11,6 +11,8 @@ variant's test passes when the scheduler shows its bug, a fix's when none is fou
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,6 +40,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+
+
+#: The exit status of a run that Ctrl-C stopped while races was exploring, as for the
+#: ``races`` command (pytest's own is 2, which also means a usage error).
+EXIT_INTERRUPTED = 130
+_exploring = False
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if exitstatus == pytest.ExitCode.INTERRUPTED and _exploring:
+        session.exitstatus = EXIT_INTERRUPTED
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
@@ -78,9 +91,23 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
     scenario.__module__ = test.__module__
     scenario.__qualname__ = test.__qualname__
-    result = races.explore(scenario, **options)
+    with _exploration():
+        result = races.explore(scenario, **options)
     result.raise_if_failed()
     return True
+
+
+@contextlib.contextmanager
+def _exploration() -> Iterator[None]:
+    """Marks the time races explores: a Ctrl-C then ends pytest with ``EXIT_INTERRUPTED``."""
+    global _exploring
+    _exploring = True
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise  # pytest reports it, with how far the exploration got
+    else:
+        _exploring = False
 
 
 class CaseFailure(Exception):
@@ -98,7 +125,8 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         from races.catalogue.runner import run_variant
 
-        report = run_variant(self.case, self.variant)
+        with _exploration():
+            report = run_variant(self.case, self.variant)
         if not report.passed:
             raise CaseFailure(report.render())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from dataclasses import replace
 from importlib.metadata import EntryPoint
@@ -43,12 +44,20 @@ def test_every_broken_variant_shows_its_bug_and_every_fix_holds(case) -> None:  
         pytest.skip(case.missing())
     for report in run_case(case):
         assert report.passed, report.render()
+        assert report.verdict in ("bug shown", "fix holds")  # nothing is skipped
         if case.needs is not None:
-            # It says what it needs instead of pretending the scheduler can show it.
-            assert report.verdict == "skipped" and report.meaning == case.needs
+            # Shown on real processes, and it says why the scheduler could not.
+            assert report.stress is not None and report.result is None
+            assert case.needs.split(":")[0] in report.render()
+            if report.role == "fix":
+                assert report.stress.runs == case.stress_runs
+                assert f"0 of {case.stress_runs} runs: p <" in report.render()
+            else:
+                assert report.stress.shown_in is not None
         elif report.role == "broken":
             assert report.result is not None and report.result.failed
-            assert report.observed in case.forbidden()
+        if report.role == "broken":
+            assert report.observed in case.forbidden() | {"hang"}
 
 
 @pytest.mark.parametrize("case", BUILTIN.ordered(), ids=lambda c: c.name)
@@ -68,7 +77,8 @@ def test_a_case_whose_optional_package_is_missing_is_skipped_and_says_what_to_in
     case = next(c for c in BUILTIN.ordered() if c.requires)
     absent = replace(case, requires=("races_no_such_package",))
     assert absent.missing() == (
-        "needs races_no_such_package, which is not installed: pip install races_no_such_package"
+        "needs races_no_such_package, which is not installed: pip install "
+        "races_no_such_package (or pip install 'races[lessons]')"
     )
     assert absent.problems() == []  # its variants are not imported to be checked
     report = run_variant(absent, absent.broken[0])
@@ -84,7 +94,7 @@ def test_a_third_party_plugin_is_listed_and_runs(
     line = next(line for line in out.splitlines() if line.startswith("shared_total"))
     assert "sample_races" in line and "atomicity violation" in line
     assert cli.main(["run", "shared_total", "--jobs", "1"]) == cli.EXIT_OK
-    assert "1 bug(s) shown, 1 fix(es) held, 0 not as declared." in capsys.readouterr().out
+    assert "1 bug(s) shown, 1 fix(es) held, 0 not as declared;" in capsys.readouterr().out
 
 
 def test_a_plugin_that_fails_to_import_is_one_clear_error_and_the_rest_still_loads(
@@ -186,3 +196,28 @@ def test_a_recorded_case_schedule_replays_from_the_command_line(
     assert cli.main(["replay", "check_then_act_balance", schedule]) == cli.EXIT_FAILURE_FOUND
     out = capsys.readouterr().out
     assert "overdrawn: balance is -60" in out and "| balance" in out
+
+
+def test_a_case_whose_program_is_missing_is_skipped_and_says_how_to_install_it() -> None:
+    case = BUILTIN.cases["cache_lost_update"]
+    absent = replace(case, programs=(("races-no-such-server", "apt-get install it"),))
+    message = (
+        "needs the program races-no-such-server, which is not installed here: apt-get install it"
+    )
+    assert absent.missing() == message
+    report = run_variant(absent, "broken")
+    assert (report.verdict, report.passed, report.meaning) == ("skipped", True, message)
+
+
+@pytest.mark.skipif(
+    shutil.which("memcached") is None, reason="needs memcached: apt-get install memcached"
+)
+def test_the_cache_lesson_loses_views_between_real_processes_and_its_fixes_do_not() -> None:
+    from races.stress import Setting, stress
+
+    one = [Setting()]
+    (broken,) = stress("races.cases.cache_lost_update.broken:stress", runs=3, settings=one)
+    assert broken.counts["assertion"] >= 2, broken.render()
+    for fix in ("fixed_incr", "fixed_cas"):
+        (fixed,) = stress(f"races.cases.cache_lost_update.{fix}:stress", runs=3, settings=one)
+        assert fixed.counts["ok"] == 3, fixed.render()

@@ -116,7 +116,7 @@ def test_races_stress_prints_a_histogram_with_verdicts(capsys: pytest.CaptureFix
     )
     assert code == cli.EXIT_OK
     out = capsys.readouterr().out
-    assert "lock_reentry.broken (scenario(), 1 runs each)" in out
+    assert "lock_reentry.broken (scenario(), up to 1 runs each)" in out
     assert "hang" in out and "interesting" in out
     assert "first hang, every thread's stack:" in out and "in withdraw_fee" in out
 
@@ -201,7 +201,7 @@ def test_ctrl_c_leaves_no_stress_child_behind() -> None:
         assert _processes_running(f"races.stress.child\0{marker}"), "the stress child never started"
         parent.send_signal(signal.SIGINT)  # Ctrl-C
         assert parent.wait(timeout=60) != 0
-        assert b"KeyboardInterrupt" in (parent.stderr.read() if parent.stderr else b"")
+        assert b"stress interrupted at" in (parent.stderr.read() if parent.stderr else b"")
         assert _processes_running(marker) == []
     finally:
         if parent.poll() is None:

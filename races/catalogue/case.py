@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import shutil
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -47,7 +48,7 @@ class Case:
     the case's package. ``find`` is how a broken variant is explored (it must show a
     forbidden outcome), ``prove`` how a fix is (it must show none). ``needs`` is set when
     the scheduler cannot show the bug (it needs processes, or the real interpreter exit):
-    the case then says so instead of pretending. ``requires`` names optional packages the
+    ``races run`` then runs the variants on real processes instead, and says so. ``requires`` names optional packages the
     variants import (``("gevent",)``): without them the case is skipped, and says why.
     """
 
@@ -67,6 +68,18 @@ class Case:
     max_steps: int = 20_000
     watch: tuple[str, ...] = ()
     needs: str | None = None
+    #: Code the scheduler steps over as if it were the standard library (``races.explore``'s
+    #: ``exclude``): a client library whose internals are not the lesson.
+    exclude: tuple[str, ...] = ()
+    #: Programs the lesson runs, each with how to install it (``(("memcached", "apt-get
+    #: install memcached"),)``); without one the case is skipped, saying so.
+    programs: tuple[tuple[str, str], ...] = ()
+    #: For a case the scheduler cannot show (``needs``): how ``races run`` shows it on real
+    #: threads and processes instead. A fix runs ``stress_runs`` times (the bound on how
+    #: often it could fail comes from that number); a broken variant runs until its bug
+    #: shows, at most that often. A run taking ``stress_timeout`` seconds is a hang.
+    stress_runs: int = 30
+    stress_timeout: float = 5.0
     requires: tuple[str, ...] = ()
     # Filled in by the registry:
     name: str = ""
@@ -81,14 +94,18 @@ class Case:
         return {name for name, (verdict, _) in self.outcomes.items() if verdict == FORBIDDEN}
 
     def missing(self) -> str | None:
-        """Why the case cannot run here (an optional package is not installed), or None."""
+        """Why the case cannot run here (an optional package or a program is not
+        installed), in one line that says how to install it, or None."""
         absent = [name for name in self.requires if importlib.util.find_spec(name) is None]
-        if not absent:
-            return None
-        return (
-            f"needs {' and '.join(absent)}, which {'is' if len(absent) == 1 else 'are'} not "
-            f"installed: pip install {' '.join(absent)}"
-        )
+        if absent:
+            return (
+                f"needs {' and '.join(absent)}, which {'is' if len(absent) == 1 else 'are'} "
+                f"not installed: pip install {' '.join(absent)} (or pip install 'races[lessons]')"
+            )
+        for program, how in self.programs:
+            if shutil.which(program) is None:
+                return f"needs the program {program}, which is not installed here: {how}"
+        return None
 
     def module(self, variant: str) -> ModuleType:
         if variant not in self.variants:

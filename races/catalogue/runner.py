@@ -7,13 +7,32 @@ the case, never silently accepted.
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import races
 from races.catalogue.case import FORBIDDEN, Case
+from races.pool import PartlyDone, run_jobs
 from races.result import Result
+
+
+@dataclass(frozen=True)
+class StressEvidence:
+    """What a bounded stress showed of a variant the scheduler cannot run."""
+
+    runs: int
+    shown_in: int | None  # the run that showed a forbidden outcome, if one did
+    detail: str
+    stopped: str
+
+    def bound(self) -> str:
+        """How often a fix could still fail, given that none of its runs did (95%)."""
+        upper = 1 - 0.05 ** (1 / self.runs)
+        return f"0 of {self.runs} runs: p < {upper:.1%} at 95%"
 
 
 @dataclass
@@ -26,6 +45,7 @@ class VariantReport:
     passed: bool
     observed: str
     meaning: str
+    stress: StressEvidence | None = None
 
     @property
     def role(self) -> str:
@@ -34,6 +54,8 @@ class VariantReport:
     def render(self) -> str:
         """The story of this variant, for a learner."""
         head = f"{self.case.name}.{self.variant} ({self.role}): {self.verdict}"
+        if self.stress is not None:
+            return f"{head}\n{self._stress_story(self.stress)}"
         if self.result is None:
             return f"{head}\n  {self.meaning}"
         lines = [head]
@@ -47,26 +69,43 @@ class VariantReport:
             lines.append(f"  {self.result.summary}")
         return "\n".join(lines)
 
+    def _stress_story(self, stress: StressEvidence) -> str:
+        why = (self.case.needs or "").split(":")[0]
+        how = f"  on real threads and processes ({why}: the scheduler cannot show it)"
+        if stress.shown_in is not None:
+            return (
+                f"{how}\n  outcome {self.observed!r} in run {stress.shown_in}: {self.meaning}"
+                + (f"\n    {stress.detail}" if stress.detail else "")
+            )
+        if self.role == "fix" and self.passed:
+            return f"{how}\n  no forbidden outcome: {stress.bound()}"
+        return f"{how}\n  {self.meaning}; {stress.stopped or f'{stress.runs} runs'}"
+
 
 def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
     """Explore one variant of ``case`` and judge it."""
     broken = variant in case.broken
-    if case.needs is not None:
-        return VariantReport(case, variant, None, 0.0, "skipped", True, "", case.needs)
     missing = case.missing()
     if missing is not None:
         return VariantReport(case, variant, None, 0.0, "skipped", True, "", missing)
+    if case.needs is not None:
+        return stress_variant(case, variant)
     search = (case.find if broken else case.prove).kwargs()
     search.update({k: v for k, v in overrides.items() if v is not None})
     module = case.module(variant)
+    prepare(module)
     start = time.perf_counter()
-    result = races.explore(
-        module.scenario,
-        granularity=search.pop("granularity", case.granularity),
-        max_steps=case.max_steps,
-        watch=case.watch,
-        **search,
-    )
+    try:
+        result = races.explore(
+            module.scenario,
+            granularity=search.pop("granularity", case.granularity),
+            max_steps=case.max_steps,
+            watch=case.watch,
+            exclude=case.exclude,
+            **search,
+        )
+    except races.Interrupted as stop:
+        raise races.Interrupted(f"{case.name}.{variant}: {stop}", stop.result) from None
     seconds = time.perf_counter() - start
     observed = result.kind.value if result.kind is not None else "ok"
     declared = case.outcomes.get(observed)
@@ -92,6 +131,72 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
     return VariantReport(case, variant, result, seconds, verdict, passed, observed, declared[1])
 
 
+def prepare(module: ModuleType) -> None:
+    """Call the variant's ``setup()``, if it has one, before it is explored: what must exist
+    before the program runs (a server) is started outside the scheduler, in real time."""
+    setup = getattr(module, "setup", None)
+    if callable(setup):
+        setup()
+
+
+def stress_variant(case: Case, variant: str) -> VariantReport:
+    """Show a variant the scheduler cannot run on real threads and processes, bounded:
+    a broken variant until its first forbidden outcome, a fix a fixed number of times."""
+    from races.stress import Setting, StressInterrupted, forbidden_outcomes, stress
+
+    broken = variant in case.broken
+    module = case.module(variant)
+    entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
+    forbidden = forbidden_outcomes(case.outcomes)
+    start = time.perf_counter()
+    try:
+        (histogram,) = stress(
+            f"{module.__name__}:{entry}",
+            runs=case.stress_runs,
+            settings=[Setting()],
+            timeout=case.stress_timeout,
+            max_hangs=1,
+            stop_on=forbidden if broken else (),
+        )
+    except StressInterrupted as stop:
+        raise KeyboardInterrupt(
+            f"interrupted while showing {case.name}.{variant} on real processes, after "
+            f"{len(stop.histograms[-1].runs)} of {case.stress_runs} runs"
+        ) from None
+    seconds = time.perf_counter() - start
+    runs = histogram.runs
+    bad = next((i for i, r in enumerate(runs) if r.outcome not in ("ok",)), None)
+    evidence = StressEvidence(
+        len(runs),
+        None if bad is None else bad + 1,
+        "" if bad is None else runs[bad].detail,
+        histogram.stopped,
+    )
+    observed = "ok" if bad is None else runs[bad].outcome
+    declared_as = "deadlock" if observed == "hang" and "deadlock" in case.outcomes else observed
+    if declared_as == "hang":
+        declared_as = "stuck thread"
+    declared = case.outcomes.get(declared_as)
+
+    def report(verdict: str, passed: bool, meaning: str) -> VariantReport:
+        return VariantReport(
+            case, variant, None, seconds, verdict, passed, observed, meaning, evidence
+        )
+
+    if declared is None:
+        return report(
+            "undeclared",
+            False,
+            f"the case does not declare the outcome {observed!r} "
+            f"({runs[bad].detail if bad is not None else ''}): add it to the Case's outcomes",
+        )
+    if broken:
+        shown = observed in forbidden
+        return report("bug shown" if shown else "bug missed", shown, declared[1])
+    holds = observed not in forbidden
+    return report("fix holds" if holds else "fix fails", holds, declared[1])
+
+
 def run_case(
     case: Case, variants: tuple[str, ...] | None = None, **overrides: Any
 ) -> list[VariantReport]:
@@ -115,6 +220,8 @@ class Row:
     @classmethod
     def of(cls, report: VariantReport) -> Row:
         schedules = "-" if report.result is None else str(report.result.schedules)
+        if report.stress is not None:
+            schedules = f"{report.stress.runs} real run{'s' if report.stress.runs != 1 else ''}"
         return cls(
             report.case.name,
             report.variant,
@@ -143,3 +250,55 @@ def summary_table(rows: list[Row]) -> str:
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _run_job(job: tuple[str, str, dict[str, Any]]) -> Row:
+    """Run one variant (in a worker process) and return its plain summary row."""
+    from races.catalogue import load_catalogue
+
+    name, variant, options = job
+    return Row.of(run_variant(load_catalogue().get(name), variant, **options))
+
+
+def _longest_first(cases: dict[str, Case], jobs: Sequence[tuple[str, str]]) -> list[int]:
+    """Job indexes, the slowest kinds first, so that no long job starts last: fixes shown
+    on real processes (a fixed number of runs), then their broken variants, then the rest."""
+
+    def cost(i: int) -> int:
+        case = cases[jobs[i][0]]
+        if case.needs is None:
+            return 0
+        return 2 if jobs[i][1] in case.fixes else 1
+
+    return sorted(range(len(jobs)), key=lambda i: -cost(i))
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``run_all``: ``rows`` are the variants that had finished."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        super().__init__(f"interrupted after {len(rows)} variant(s)")
+        self.rows = rows
+
+
+def run_all(
+    cases: dict[str, Case],
+    jobs: Sequence[tuple[str, str]],
+    options: dict[str, Any],
+    workers: int,
+) -> list[Row]:
+    """Run every (case, variant) job, in parallel when ``workers`` > 1; rows in job order.
+
+    Ctrl-C stops every worker at once and raises ``RunInterrupted`` with the rows that
+    had finished.
+    """
+    try:
+        return run_jobs(
+            _run_job, [(*job, options) for job in jobs], workers, _longest_first(cases, jobs)
+        )
+    except PartlyDone as stop:
+        raise RunInterrupted([stop.results[i] for i in sorted(stop.results)]) from None
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1

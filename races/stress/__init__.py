@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 #: The interpreter's default switch interval (5 ms on CPython).
@@ -75,6 +75,8 @@ class Histogram:
     seconds: float = 0.0
     hang_reports: list[str] = field(default_factory=list)
     children: list[int] = field(default_factory=list)  # pids, all waited for
+    #: Why it ended before ``planned`` runs, in words (the stop rule that applied), or "".
+    stopped: str = ""
 
     @property
     def counts(self) -> Counter[str]:
@@ -99,9 +101,8 @@ class Histogram:
             lines.append(f"    {outcome:<18}{count:>7}{count / len(evidence):>8.1%}  {verdict}")
         dropped = len(self.runs) - len(evidence)
         note = f"; {dropped} run(s) without overlapping threads not counted" if dropped else ""
-        skipped = self.planned - len(self.runs)
-        if skipped > 0:
-            note += f"; {skipped} run(s) skipped after {self.counts['hang']} hang(s)"
+        if self.stopped:
+            note += f"; {self.stopped}"
         lines.append(
             f"    {len(evidence)} of {len(self.runs)} runs counted{note}; {self.seconds:.1f} s"
         )
@@ -116,33 +117,91 @@ def stress(
     timeout: float = 10.0,
     seed: int = 0,
     max_hangs: int | None = None,
+    stop_on: Collection[str] = (),
+    seconds: float | None = None,
 ) -> list[Histogram]:
     """Run ``target`` (``module:function``) ``runs`` times per setting on real threads.
 
-    ``max_hangs`` ends a setting early after that many hung runs (each costs ``timeout``);
-    the histogram then says how many runs it skipped.
+    Stop rules, each stated in the histogram when it applies: ``max_hangs`` ends a setting
+    after that many hung runs (each costs ``timeout``); ``stop_on`` ends it at the first
+    run with one of those outcomes (the evidence was wanted, not the frequency);
+    ``seconds`` is a time budget shared equally by the settings.
     """
     if runs < 1:
         raise ValueError(f"runs must be at least 1, not {runs}")
-    return [_stress_setting(target, runs, s, timeout, seed, max_hangs) for s in settings]
+    share = None if seconds is None else seconds / max(1, len(settings))
+    rules = _StopRules(max_hangs, frozenset(stop_on), share)
+    histograms: list[Histogram] = []
+    for setting in settings:
+        histogram = Histogram(setting, planned=runs)
+        histograms.append(histogram)
+        try:
+            _stress_setting(target, histogram, timeout, seed, rules)
+        except KeyboardInterrupt:
+            histogram.stopped = "interrupted (Ctrl-C)"
+            raise StressInterrupted(histograms) from None
+    return histograms
+
+
+class StressInterrupted(KeyboardInterrupt):
+    """Ctrl-C: ``histograms`` holds what was measured, the last one cut short."""
+
+    def __init__(self, histograms: list[Histogram]) -> None:
+        last = histograms[-1]
+        super().__init__(
+            f"stress interrupted at {last.setting}, after {len(last.runs)} run(s) of it"
+        )
+        self.histograms = histograms
+
+
+@dataclass(frozen=True)
+class _StopRules:
+    max_hangs: int | None
+    stop_on: frozenset[str]
+    seconds: float | None
+
+    def why(self, histogram: Histogram, started: float) -> str:
+        """The stop rule that ends this setting now, in words, or ""."""
+        hangs = histogram.counts["hang"]
+        if self.max_hangs is not None and hangs >= self.max_hangs:
+            return f"stopped after {hangs} hang(s), {histogram.planned - len(histogram.runs)} run(s) not made"
+        last = histogram.runs[-1].outcome if histogram.runs else None
+        if last in self.stop_on:
+            return f"stopped at the first {last}, in run {len(histogram.runs)}"
+        if self.seconds is not None and time.perf_counter() - started >= self.seconds:
+            return (
+                f"stopped at its {self.seconds:.0f} s time budget after {len(histogram.runs)} "
+                f"of {histogram.planned} runs"
+            )
+        return ""
 
 
 def _stress_setting(
-    target: str, runs: int, setting: Setting, timeout: float, seed: int, max_hangs: int | None
-) -> Histogram:
-    histogram = Histogram(setting, planned=runs)
+    target: str, histogram: Histogram, timeout: float, seed: int, rules: _StopRules
+) -> None:
     start = time.perf_counter()
-    while len(histogram.runs) < runs:
-        if max_hangs is not None and histogram.counts["hang"] >= max_hangs:
-            break
-        done = len(histogram.runs)
-        _batch(target, runs - done, setting, timeout, seed + done, histogram)
-    histogram.seconds = time.perf_counter() - start
-    return histogram
+    runs = histogram.planned
+
+    def stop() -> bool:
+        histogram.stopped = rules.why(histogram, start)
+        return bool(histogram.stopped)
+
+    try:
+        while len(histogram.runs) < runs and not stop():
+            done = len(histogram.runs)
+            _batch(target, runs - done, histogram.setting, timeout, seed + done, histogram, stop)
+    finally:
+        histogram.seconds = time.perf_counter() - start
 
 
 def _batch(
-    target: str, runs: int, setting: Setting, timeout: float, seed: int, histogram: Histogram
+    target: str,
+    runs: int,
+    setting: Setting,
+    timeout: float,
+    seed: int,
+    histogram: Histogram,
+    stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """One child process: runs until it finishes, or until a run hangs."""
     command = [
@@ -203,6 +262,8 @@ def _batch(
                 )
             )
             done += 1
+            if done < runs and stop():
+                return  # the child is killed below, with whatever it was running
             deadline = time.monotonic() + timeout
         try:
             child.wait(timeout=timeout)  # every run is reported: let it exit on its own
@@ -314,6 +375,17 @@ def verdicts_for(outcomes: Mapping[str, tuple[str, str]], broken: bool) -> dict[
     return result
 
 
+def forbidden_outcomes(outcomes: Mapping[str, tuple[str, str]]) -> frozenset[str]:
+    """The stress outcomes a case forbids: its forbidden kinds, and a hang where it
+    forbids a deadlock or a stuck thread (a real one hangs)."""
+    from races.catalogue.case import FORBIDDEN
+
+    forbidden = {name for name, (verdict, _) in outcomes.items() if verdict == FORBIDDEN}
+    if forbidden & {"deadlock", "stuck thread"}:
+        forbidden.add("hang")
+    return frozenset(forbidden)
+
+
 def render(
     title: str, histograms: Sequence[Histogram], verdicts: Mapping[str, str] | None = None
 ) -> str:
@@ -325,6 +397,8 @@ __all__ = [
     "Histogram",
     "RunResult",
     "Setting",
+    "StressInterrupted",
+    "forbidden_outcomes",
     "render",
     "stress",
     "verdicts_for",

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
+from races.pool import run_jobs
 from races.stress import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting, stress
 
 
@@ -64,6 +63,10 @@ def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[
     return Row(name, variant, broken, tuple(cells), seen, scheduler)
 
 
+def _row_of(job: tuple[str, str, int, float, Sequence[Setting]]) -> Row:
+    return _row(*job)
+
+
 def campaign(
     cases: Sequence[tuple[str, str]],
     runs: int,
@@ -71,11 +74,8 @@ def campaign(
     jobs: int,
     settings: Sequence[Setting] = DEFAULT_SETTINGS,
 ) -> list[Row]:
-    args = [(c, v, runs, timeout, settings) for c, v in cases]
-    if jobs > 1 and len(args) > 1:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-            return list(pool.map(_row, *zip(*args, strict=True)))
-    return [_row(*a) for a in args]
+    """One row per (case, variant), in ``jobs`` processes; Ctrl-C raises ``PartlyDone``."""
+    return run_jobs(_row_of, [(c, v, runs, timeout, settings) for c, v in cases], jobs)
 
 
 def table(rows: Sequence[Row], settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:

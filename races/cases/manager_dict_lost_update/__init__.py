@@ -15,6 +15,7 @@ CASE = Case(
             "lost update: two processes read the same count through the proxy",
         ),
     },
+    stress_runs=10,  # each run is 4 processes x 5000 increments, under fork and spawn
     needs=(
         "processes: the race is between processes, which the in-process scheduler does not "
         "control. `races stress manager_dict_lost_update` shows it on real processes, under "

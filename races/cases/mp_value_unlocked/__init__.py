@@ -15,6 +15,7 @@ CASE = Case(
             "lost update: increments from different processes overwrote each other",
         ),
     },
+    stress_runs=10,  # each run is 4 processes x 5000 increments, under fork and spawn
     needs=(
         "processes: the race is between processes, which the in-process scheduler does not "
         "control. `races stress mp_value_unlocked` shows it on real processes, under both the "

@@ -5,7 +5,7 @@ from races.catalogue import ACCEPTABLE, FORBIDDEN, Case
 CASE = Case(
     title="Shared file: records written in parts",
     bug_class="atomicity violation (between processes)",
-    primitives=("open(..., 'a')", "multiprocessing.Lock"),
+    primitives=("os.open(O_APPEND)", "os.write"),
     order=32,
     related=("torn_records",),
     outcomes={

@@ -15,6 +15,7 @@ CASE = Case(
             "messages still in the queue when the reader was terminated were lost",
         ),
     },
+    stress_runs=10,  # a run of the fix waits for 2 x 100 messages handled, under fork and spawn
     needs=(
         "processes: the loss happens between processes, which the in-process scheduler does "
         "not control. `races stress terminate_loses_messages` shows it on real processes"

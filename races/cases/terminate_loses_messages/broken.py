@@ -3,7 +3,8 @@
 What goes wrong
 ---------------
 "The writers are done" does not mean "the reader is done". When the last writer exits,
-its messages may still be in the pipe, or read but not yet handled. `terminate()` kills
+its messages may still be in the pipe, or read but not yet handled: here handling one
+takes a millisecond, writing one far less, so the reader is always behind. `terminate()` kills
 the reader wherever it is: the remaining messages are simply gone, and nothing reports it.
 
 The fix
@@ -24,9 +25,10 @@ runs whose threads never overlapped are not counted:
 """
 
 import multiprocessing
+import time
 
 WRITERS = 2
-MESSAGES = 200
+MESSAGES = 100
 
 
 def write(queue, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -37,6 +39,7 @@ def write(queue, n: int) -> None:  # type: ignore[no-untyped-def]
 def read(queue, handled) -> None:  # type: ignore[no-untyped-def]
     while True:
         queue.get()
+        time.sleep(0.001)  # handling a message takes longer than writing one
         with handled.get_lock():
             handled.value += 1
 

@@ -1,9 +1,10 @@
 """Fix: a sentinel after the writers are joined, and a normal join() of the reader."""
 
 import multiprocessing
+import time
 
 WRITERS = 2
-MESSAGES = 200
+MESSAGES = 100
 DONE = None
 
 
@@ -14,6 +15,7 @@ def write(queue, n: int) -> None:  # type: ignore[no-untyped-def]
 
 def read(queue, handled) -> None:  # type: ignore[no-untyped-def]
     while queue.get() is not DONE:
+        time.sleep(0.001)  # handling a message takes longer than writing one
         with handled.get_lock():
             handled.value += 1
 

@@ -1,0 +1,72 @@
+"""Worker processes for long batches (``races run``, the stress campaign) that stop at once.
+
+``multiprocessing`` pools and Ctrl-C get along badly by default: the terminal sends SIGINT
+to every process of the group, each worker prints its own traceback, and the pool may
+wait for work that will never finish. Here workers ignore SIGINT (the parent alone
+decides what it means), and exit as programs do when the parent stops them with SIGTERM,
+so their ``atexit`` handlers run (a lesson's server goes with them). On Ctrl-C the parent
+stops every worker and raises ``PartlyDone`` with the results that had come in.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from multiprocessing import get_context
+from typing import Any, Generic, TypeVar
+
+Job = TypeVar("Job")
+Out = TypeVar("Out")
+
+
+class PartlyDone(KeyboardInterrupt, Generic[Out]):
+    """Ctrl-C: ``results`` maps the index of each finished job to its result."""
+
+    def __init__(self, results: dict[int, Out]) -> None:
+        super().__init__(f"interrupted after {len(results)} job(s)")
+        self.results = results
+
+
+def _worker_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+def _call(task: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
+    function, index, job = task
+    return index, function(job)
+
+
+def run_jobs(
+    function: Callable[[Job], Out],
+    jobs: Sequence[Job],
+    workers: int,
+    order: Sequence[int] | None = None,
+) -> list[Out]:
+    """``[function(job) for job in jobs]``, in ``workers`` processes when more than one,
+    started in ``order`` (indexes; the slowest first keeps the end short). ``function``
+    must be importable by name (the workers are spawned)."""
+    order = list(order) if order is not None else list(range(len(jobs)))
+    results: dict[int, Out] = {}
+    tasks = [(function, i, jobs[i]) for i in order]
+    try:
+        if workers > 1 and len(jobs) > 1:
+            pool = get_context("spawn").Pool(min(workers, len(jobs)), initializer=_worker_signals)
+            try:
+                for index, result in pool.imap_unordered(_call, tasks):
+                    results[index] = result
+            except BaseException:
+                pool.terminate()  # Ctrl-C, or a worker's error: every worker stops now
+                raise
+            else:
+                pool.close()  # done: the workers exit on their own
+            finally:
+                pool.join()
+        else:
+            for task in tasks:
+                index, result = _call(task)
+                results[index] = result
+    except KeyboardInterrupt:
+        raise PartlyDone(results) from None
+    return [results[i] for i in range(len(jobs))]
