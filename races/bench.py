@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -282,6 +283,85 @@ def _frontrun_child(budget: int) -> None:
     )
 
 
+def sleepers(threads: int) -> Callable[[], None]:
+    """N threads each sleep, then decrement a shared count: found at once, large to shrink."""
+
+    def scenario() -> None:
+        count = [threads]
+
+        def worker() -> None:
+            time.sleep(0.001)
+            value = count[0]
+            count[0] = value - 1
+
+        _run(*[worker] * threads)
+        assert count[0] == 0, f"count is {count[0]}"
+
+    return scenario
+
+
+def report_times(sizes: Sequence[int]) -> list[dict[str, Any]]:
+    """Explore-to-report time of the sleepers scenario, by thread count."""
+    rows = []
+    for threads in sizes:
+        start = time.perf_counter()
+        result = races.explore(sleepers(threads), include=INCLUDE)
+        seconds = time.perf_counter() - start
+        assert result.failed, result.render()
+        rows.append(
+            {
+                "threads": threads,
+                "steps": len(result.trace or ()),
+                "seconds": seconds,
+                "replays": result.shrink_replays,
+                "preemptions": result.preemptions,
+                "stopped": result.shrink_stopped,
+            }
+        )
+    return rows
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.value = 0
+        self.lock = threading.Lock()
+
+    def work(self) -> None:
+        for _ in range(1):
+            with self.lock:
+                self.value += 1
+
+
+def _status() -> dict[str, int]:
+    found = {}
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("Threads", "VmSize", "VmRSS"):
+                found[key] = int(value.split()[0])
+    return found
+
+
+def resources_over(schedules: int, marks: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Threads, VmSize and VmRSS (kB) at the given schedule numbers of one long random
+    search of a correct three-thread locked counter."""
+    samples: dict[int, dict[str, int]] = {}
+    calls = 0
+
+    def scenario() -> None:
+        nonlocal calls
+        calls += 1
+        if calls in marks:
+            samples[calls] = _status()
+        counter = _Counter()
+        _run(*[counter.work] * 3)
+        assert counter.value == 3
+
+    result = races.explore(scenario, strategy="random", budget=schedules, include=INCLUDE)
+    assert not result.failed, result.render()
+    return samples
+
+
 # --------------------------------------------------------------------- report
 
 
@@ -356,6 +436,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             "schedules (no partial-order reduction)"
         )
         report["dfs_schedules_locked_counter"] = dfs.schedules
+
+    sizes = (10, 20) if quick else (10, 20, 40, 100)
+    print("\nExplore to report: N threads sleep, then race on a count (found in 1 schedule)")
+    print(f"  {'threads':>7} {'steps':>7} {'seconds':>8} {'s/1000 steps':>13} {'replays':>8}")
+    times = report_times(sizes)
+    report["report_times"] = times
+    for row in times:
+        per = row["seconds"] / row["steps"] * 1000
+        note = f"  (shrinking stopped: {row['stopped']})" if row["stopped"] else ""
+        print(
+            f"  {row['threads']:>7} {row['steps']:>7} {row['seconds']:>8.2f} {per:>13.2f} "
+            f"{row['replays']:>8}{note}"
+        )
+
+    if os.path.exists("/proc/self/status"):
+        total = 2000 if quick else 20_000
+        marks = sorted({1000, total // 4, total // 2, total})
+        print(f"\nThreads and memory across {total:,} schedules (correct 3-thread counter)")
+        samples = resources_over(total, marks)
+        report["resources"] = samples
+        first = samples[marks[0]]
+        for mark in marks:
+            now = samples[mark]
+            print(
+                f"  after {mark:>6,} schedules: {now['Threads']} threads, VmSize "
+                f"{now['VmSize'] / 1024:,.0f} MB ({(now['VmSize'] - first['VmSize']) / 1024:+,.0f}), "
+                f"RSS {now['VmRSS'] / 1024:,.1f} MB ({(now['VmRSS'] - first['VmRSS']) / 1024:+,.1f})"
+            )
     if args.json:
         print(json.dumps(report, default=str))
     return 0

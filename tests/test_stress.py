@@ -47,6 +47,32 @@ def test_outcomes_are_classified_and_scenario_output_is_ignored() -> None:
     assert [r.outcome for r in raised.runs] == ["thread exception"] * 2
 
 
+def test_a_setting_stops_at_the_first_evidence_it_was_asked_for_and_says_so() -> None:
+    two = [Setting(), Setting(interval=1e-6)]
+    histograms = stress(
+        "tests.stress_targets:noisy_assertion", runs=50, settings=two, stop_on={"assertion"}
+    )
+    for histogram in histograms:
+        assert [r.outcome for r in histogram.runs] == ["assertion"]
+        assert "stopped at the first assertion, in run 1" in histogram.render()
+
+
+def test_a_time_budget_ends_a_setting_and_says_how_far_it_got() -> None:
+    (histogram,) = stress(
+        "tests.stress_targets:sequential_threads", runs=50, settings=ONE, seconds=0
+    )
+    assert len(histogram.runs) == 1  # a budget is checked after each run
+    assert "stopped at its 0 s time budget after 1 of 50 runs" in histogram.render()
+
+
+def test_races_stress_with_its_defaults_stops_a_broken_variant_at_its_first_evidence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["stress", "unlocked_counter", "--variant", "broken_pause"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert out.count("stopped at the first assertion, in run") == 3  # one per setting
+
+
 def test_runs_whose_threads_never_overlapped_are_not_counted() -> None:
     (histogram,) = stress("tests.stress_targets:sequential_threads", runs=3, settings=ONE)
     assert [r.outcome for r in histogram.runs] == ["ok"] * 3

@@ -168,7 +168,8 @@ class _StopRules:
         last = histogram.runs[-1].outcome if histogram.runs else None
         if last in self.stop_on:
             return f"stopped at the first {last}, in run {len(histogram.runs)}"
-        if self.seconds is not None and time.perf_counter() - started >= self.seconds:
+        spent = time.perf_counter() - started
+        if self.seconds is not None and histogram.runs and spent >= self.seconds:
             return (
                 f"stopped at its {self.seconds:.0f} s time budget after {len(histogram.runs)} "
                 f"of {histogram.planned} runs"
