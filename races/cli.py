@@ -49,6 +49,8 @@ def load_scenario(target: str) -> Callable[[], object]:
             f"{target!r} is not a scenario: name it as module:function, for example "
             "myproject.tests.races:transfer_scenario"
         )
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` does: modules of this directory
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -101,6 +103,7 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
         "budget": args.budget,
         "seed": args.seed,
         "granularity": args.granularity,
+        "shrink_time": args.shrink_time,
     }
 
 
@@ -178,6 +181,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{len(rows)} variants in {time.monotonic() - start:.0f} s."
     )
     plugin_status = _report_plugin_errors(catalogue)
+    if any(r.verdict == "internal error" for r in rows):
+        return EXIT_INTERNAL
     if failed:
         return EXIT_FAILURE_FOUND
     return plugin_status
@@ -199,7 +204,7 @@ def _print_rows(rows: list[Any], quiet: bool) -> list[Any]:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.target)
-    options = _search_options(args)
+    options = {k: v for k, v in _search_options(args).items() if v is not None}
     result = races.explore(scenario, max_steps=args.max_steps, watch=args.watch, **options)
     print(result.render())
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
@@ -358,6 +363,13 @@ def _add_search_options(parser: argparse.ArgumentParser, defaults: bool) -> None
     )
     parser.add_argument(
         "--seed", type=int, default=none_or(0), help="seed of the search (default: 0)"
+    )
+    parser.add_argument(
+        "--shrink-time",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="most seconds to spend shrinking a failure (default: 5)",
     )
     parser.add_argument(
         "--granularity",

@@ -91,10 +91,25 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
     scenario.__module__ = test.__module__
     scenario.__qualname__ = test.__qualname__
-    with _exploration():
+    with _exploration(), _internal_errors():
         result = races.explore(scenario, **options)
     result.raise_if_failed()
     return True
+
+
+@contextlib.contextmanager
+def _internal_errors() -> Iterator[None]:
+    """races' own failure is reported as such, in one paragraph, not as the test's bug."""
+    from races.errors import InternalError
+
+    try:
+        yield
+    except InternalError as exc:
+        pytest.fail(f"{INTERNAL_ERROR}: {exc}", pytrace=False)
+
+
+#: How a failure of races itself is reported: not a verdict on the test.
+INTERNAL_ERROR = "races: internal error (not a verdict on this test)"
 
 
 @contextlib.contextmanager
@@ -125,7 +140,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         from races.catalogue.runner import run_variant
 
-        with _exploration():
+        with _exploration(), _internal_errors():
             report = run_variant(self.case, self.variant)
         if not report.passed:
             raise CaseFailure(report.render())

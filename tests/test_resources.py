@@ -15,6 +15,8 @@ from races import cli
 from races.errors import InternalError
 from races.scheduler import execution
 
+pytest_plugins = ["pytester"]
+
 # ----------------------------------------------------------------- flat resources
 
 
@@ -125,3 +127,43 @@ def test_the_command_line_reports_an_internal_error_with_its_own_exit_code(
     err = capsys.readouterr().err
     assert err.startswith("races: internal error: races failed while")
     assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("threads_run_out")
+def test_races_run_reports_an_internal_error_on_its_row_and_runs_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = cli.main(["run", "join_under_lock", "--jobs", "1"])
+    assert code == cli.EXIT_INTERNAL
+    out = capsys.readouterr().out
+    assert "join_under_lock.broken (broken): internal error" in out
+    assert "races failed while" in out and "Traceback" not in out
+    assert "bug shown" not in out  # an error of races is never a verdict on the lesson
+
+
+def test_a_marked_test_reports_races_internal_error_as_such(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from races.scheduler import execution
+
+        @pytest.fixture(autouse=True)
+        def out_of_threads(monkeypatch):
+            def start(self, rec, body, args):
+                raise RuntimeError("can't start new thread")
+            monkeypatch.setattr(execution.Execution, "_start_os_thread", start)
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.races(budget=3)
+        def test_anything():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*races: internal error (not a verdict on this test)*"])
+    assert "Traceback" not in result.stdout.str()

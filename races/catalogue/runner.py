@@ -257,7 +257,14 @@ def _run_job(job: tuple[str, str, dict[str, Any]]) -> Row:
     from races.catalogue import load_catalogue
 
     name, variant, options = job
-    return Row.of(run_variant(load_catalogue().get(name), variant, **options))
+    case = load_catalogue().get(name)
+    try:
+        return Row.of(run_variant(case, variant, **options))
+    except races.InternalError as exc:
+        # races failed, not the lesson: say so on its row, and let the other variants run.
+        role = "broken" if variant in case.broken else "fix"
+        story = f"{name}.{variant} ({role}): internal error\n  races: internal error: {exc}"
+        return Row(name, variant, role, "-", "internal error", False, "-", 0.0, story)
 
 
 def _longest_first(cases: dict[str, Case], jobs: Sequence[tuple[str, str]]) -> list[int]:
