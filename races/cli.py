@@ -165,9 +165,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunInterrupted as stop:
         if stop.rows:
             _print_rows(stop.rows, args.quiet)
+        shown = " (shown above)" if stop.rows else ""
         print(
             f"\nraces: interrupted after {time.monotonic() - start:.0f} s: {len(stop.rows)} of "
-            f"{len(jobs)} variants finished (shown above)",
+            f"{len(jobs)} variants finished{shown}",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED

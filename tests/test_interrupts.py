@@ -189,7 +189,7 @@ def test_ctrl_c_stops_races_run_and_its_workers(job: list[subprocess.Popen[str]]
     assert code == 130, err
     assert "races: interrupted after" in err
     assert "Traceback" not in err + out
-    assert seconds < 10
+    assert seconds < 5  # within a second, here; a loaded machine may be slower
 
 
 def test_ctrl_c_stops_races_stress_and_prints_what_it_measured(
@@ -204,7 +204,7 @@ def test_ctrl_c_stops_races_stress_and_prints_what_it_measured(
     assert "lock_order_deadlock.fixed" in out and "interrupted (Ctrl-C)" in out
     assert "races: interrupted while stressing lock_order_deadlock.fixed" in err
     assert "Traceback" not in err + out
-    assert seconds < 10
+    assert seconds < 5  # within a second, here; a loaded machine may be slower
 
 
 def test_ctrl_c_stops_pytest_races_cases_with_exit_130(
@@ -228,4 +228,4 @@ def test_ctrl_c_stops_pytest_races_cases_with_exit_130(
     )
     assert code == 130, out + err
     assert "interrupted while showing mp_value_unlocked." in out
-    assert seconds < 10
+    assert seconds < 5  # within a second, here; a loaded machine may be slower
