@@ -100,4 +100,4 @@ def stress(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Measure handoffs, schedules per second and schedules to failure, against frontrun."""
     install(session, "bench")
-    session.run("python", "-m", "races.bench", *session.posargs)
+    session.run("python", "-m", "benchmarks.bench", *session.posargs)

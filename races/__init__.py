@@ -7,22 +7,21 @@ failing one with a schedule that ``races.replay`` reruns exactly.
 
 from __future__ import annotations
 
-from races.errors import (
+from races.api import explore, replay
+from races.core.result import Interrupted, RaceFailure, Result
+from races.core.trace import Step, Trace
+from races.vocabulary.errors import (
     InternalError,
-    Interrupted,
+    InvalidArgument,
     NestedExplorationError,
-    RaceFailure,
     RacesError,
     ScheduleDivergedError,
     ScheduleError,
     UncontrolledBlockingError,
     UncontrolledThreadError,
 )
-from races.explorer import explore, replay
-from races.result import Result
-from races.schedule import Schedule
-from races.scheduler.outcome import Failure, FailureKind
-from races.scheduler.trace import Step, Trace
+from races.vocabulary.outcome import Failure, FailureKind
+from races.vocabulary.schedule import Schedule
 
 __version__ = "0.1.0"
 
@@ -31,6 +30,7 @@ __all__ = [
     "FailureKind",
     "InternalError",
     "Interrupted",
+    "InvalidArgument",
     "NestedExplorationError",
     "RaceFailure",
     "RacesError",

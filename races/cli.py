@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import races
-from races.errors import InternalError, RacesError
-from races.strategies import NAMES as STRATEGIES
+from races.core.strategies.registry import names as strategy_names
+from races.vocabulary.errors import InternalError, RacesError
 
 EXIT_OK = 0
 EXIT_FAILURE_FOUND = 1
@@ -165,10 +165,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RunInterrupted as stop:
         if stop.rows:
             _print_rows(stop.rows, args.quiet)
-        shown = " (shown above)" if stop.rows else ""
+        above = " (shown above)" if stop.rows else ""
         print(
             f"\nraces: interrupted after {time.monotonic() - start:.0f} s: {len(stop.rows)} of "
-            f"{len(jobs)} variants finished{shown}",
+            f"{len(jobs)} variants finished{above}",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -310,7 +310,7 @@ def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
         if c.granularity not in ("await", "greenlet")  # tasks and greenlets never preempt
         for v in c.variants
     ]
-    from races.pool import PartlyDone
+    from races.catalogue.pool import PartlyDone
 
     try:
         rows = campaign(
@@ -352,7 +352,7 @@ def _add_search_options(parser: argparse.ArgumentParser, defaults: bool) -> None
     none_or = (lambda value: value) if defaults else (lambda value: None)
     parser.add_argument(
         "--strategy",
-        choices=STRATEGIES,
+        choices=strategy_names(),
         default=none_or("random"),
         help="how to search the interleavings (default: random; for cases, the case's)",
     )

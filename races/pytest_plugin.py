@@ -68,7 +68,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if marker is None:
         return None
     import races
-    from races.errors import RacesError
+    from races.vocabulary.errors import RacesError
 
     options = dict(marker.kwargs)
     config = pyfuncitem.config
@@ -100,7 +100,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 @contextlib.contextmanager
 def _internal_errors() -> Iterator[None]:
     """races' own failure is reported as such, in one paragraph, not as the test's bug."""
-    from races.errors import InternalError
+    from races.vocabulary.errors import InternalError
 
     try:
         yield

@@ -41,9 +41,10 @@ def leftovers(threads_before: int, trace_before: object = None) -> list[str]:
     for (module, name), original in _ORIGINALS.items():
         if original is not None and getattr(module, name) is not original:
             found.append(f"{getattr(module, '__name__', module)}.{name} is still patched")
-    from races.scheduler import async_session, execution, session
+    from races.core.runtime import EXPLORING
+    from races.runtimes.threads import execution
 
-    if execution.active is not None or session._open or async_session._open:
+    if execution.active is not None or EXPLORING.open:
         found.append("an execution or session is still open")
     return found
 

@@ -11,7 +11,7 @@ import pytest
 
 import races
 from races import FailureKind
-from races.scheduler.deadlock import RLOCK_HINT
+from races.runtimes.threads.deadlock import RLOCK_HINT
 from tests import scenarios
 
 

@@ -11,8 +11,8 @@ import pytest
 
 import races
 from races import FailureKind
-from races.errors import RacesError, UncontrolledBlockingError
-from races.scheduler import greenlet_child
+from races.runtimes.gevent import child as greenlet_child
+from races.vocabulary.errors import RacesError, UncontrolledBlockingError
 
 pytest.importorskip("gevent", reason="exploring greenlets needs gevent: pip install gevent")
 

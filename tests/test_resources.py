@@ -12,8 +12,8 @@ import pytest
 
 import races
 from races import cli
-from races.errors import InternalError
-from races.scheduler import execution
+from races.runtimes.threads import execution
+from races.vocabulary.errors import InternalError
 
 pytest_plugins = ["pytester"]
 
@@ -145,7 +145,7 @@ def test_a_marked_test_reports_races_internal_error_as_such(pytester: pytest.Pyt
     pytester.makeconftest(
         """
         import pytest
-        from races.scheduler import execution
+        from races.runtimes.threads import execution
 
         @pytest.fixture(autouse=True)
         def out_of_threads(monkeypatch):

@@ -15,11 +15,11 @@ import pytest
 
 import races
 from races import FailureKind
-from races.scheduler.confirm import confirm
-from races.scheduler.minimize import Shrunk, shrink, size
-from races.scheduler.outcome import Decision, Failure, Outcome
-from races.strategies.base import Chooser
-from races.strategies.replay import PositionReplayChooser
+from races.core.confirm import confirm
+from races.core.minimize import Shrunk, shrink, size
+from races.core.strategies.base import Chooser
+from races.core.strategies.replay import PositionReplayChooser
+from races.vocabulary.outcome import Decision, Failure, Outcome
 from tests import scenarios
 
 # ----------------------------------------------------------------- a model of runs

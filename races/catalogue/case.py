@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from races.scheduler.outcome import FailureKind
+from races.vocabulary.outcome import FailureKind
 
 ACCEPTABLE = "acceptable"
 FORBIDDEN = "forbidden"
@@ -85,6 +85,12 @@ class Case:
     name: str = ""
     package: str = ""
     origin: str = ""
+
+    @property
+    def runtime(self) -> str:
+        """The runtime its variants run on: a case's granularity "await" is asyncio's steps,
+        "greenlet" gevent's; line and instruction steps are threads'."""
+        return {"await": "asyncio", "greenlet": "gevent"}.get(self.granularity, "threads")
 
     @property
     def variants(self) -> tuple[str, ...]:

@@ -16,8 +16,8 @@ from typing import Any
 
 import races
 from races.catalogue.case import FORBIDDEN, Case
-from races.pool import PartlyDone, run_jobs
-from races.result import Result
+from races.catalogue.pool import PartlyDone, run_jobs
+from races.core.result import Result
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
     try:
         result = races.explore(
             module.scenario,
-            granularity=search.pop("granularity", case.granularity),
+            **_points(case, search.pop("granularity", None)),
             max_steps=case.max_steps,
             watch=case.watch,
             exclude=case.exclude,
@@ -129,6 +129,14 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
         verdict = "fix fails" if forbidden else "fix holds"
         passed = not forbidden
     return VariantReport(case, variant, result, seconds, verdict, passed, observed, declared[1])
+
+
+def _points(case: Case, granularity: str | None) -> dict[str, Any]:
+    """``explore``'s runtime and granularity for a case (the command line may ask for
+    another granularity of threads)."""
+    if case.runtime != "threads":
+        return {"runtime": case.runtime}
+    return {"runtime": "threads", "granularity": granularity or case.granularity}
 
 
 def prepare(module: ModuleType) -> None:

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from races.pool import run_jobs
+from races.catalogue.pool import run_jobs
 from races.stress import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting, stress
 
 

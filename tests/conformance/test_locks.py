@@ -219,7 +219,7 @@ class TestRLockScheduled(RLockTests, Scheduled):
 
 def test_primitives_are_modelled_while_exploring() -> None:
     import races
-    from races.models.lock import Lock
+    from races.runtimes.threads.models.lock import Lock
 
     seen = {}
 

@@ -1,0 +1,168 @@
+"""The path of one exploration through the core: search, shrink, confirm, report.
+
+    scenario -> runtime -> strategy -> trace -> minimise -> report
+
+A strategy hands the runtime one chooser per run until a run fails or the budget is
+spent (``Strategy.search``). A failure is shrunk (``minimize``), replayed strictly to
+confirm it (``confirm``), and its steps become a ``Trace``; the ``Result`` carries all of
+it. Replaying a schedule is the same path with one chooser and no search. Nothing here
+knows which runtime it drives: threads, asyncio and gevent all go through ``Runtime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from races.core.confirm import confirm, not_reproducible
+from races.core.minimize import Shrinker, Shrunk
+from races.core.result import Interrupted, Result
+from races.core.runtime import Runtime, make_watch, scenario_name
+from races.core.strategies.base import Strategy
+from races.core.strategies.replay import ReplayChooser
+from races.core.trace import build_trace
+from races.vocabulary.errors import ScheduleDivergedError
+from races.vocabulary.outcome import Outcome
+from races.vocabulary.schedule import Schedule
+
+
+class Exploration:
+    """One call of ``explore``: search, shrink, confirm; and how far it got, for Ctrl-C."""
+
+    def __init__(
+        self,
+        scenario: Callable[..., object],
+        strategy: Strategy,
+        *,
+        seed: int | None,
+        watch: Sequence[str] = (),
+        shrink_time: float,
+    ) -> None:
+        self.scenario = scenario
+        self.strategy = strategy
+        self.how = strategy.name + (f", seed {seed}" if strategy.seeded else "")
+        self.watch = watch
+        self.shrink_time = shrink_time
+        self.session: Runtime | None = None
+        self.found: Outcome | None = None
+        self.shrinker: Shrinker | None = None
+        self.first = 0
+
+    def run(self, session: Runtime, budget: int) -> Result:
+        self.session = session
+        strategy = self.strategy
+        search = strategy.search(session.run, budget)
+        summary = strategy.describe_pass(search)
+        if session.points in ("await", "greenlet") and strategy.name == "dfs" and search.exhausted:
+            # Tasks never preempt each other: the bound never applied, every order was run.
+            what = "tasks" if session.points == "await" else "greenlets"
+            summary = f"no failure in all {search.schedules} orders of the ready {what}"
+        result = Result(
+            scenario=scenario_name(self.scenario),
+            strategy=strategy.name,
+            granularity=session.points,
+            schedules=search.schedules,
+            summary=summary,
+        )
+        if search.failure is None:
+            return result
+        self.found = search.failure
+        self.first = search.first_failure or search.schedules
+        self.shrinker = Shrinker(session.run, search.failure, seconds=self.shrink_time)
+        shrunk = self.shrinker.shrink()
+        watch = make_watch(self.scenario, self.watch)
+        confirmed = confirm(lambda chooser: session.run(chooser, watch), session.points, shrunk)
+        outcome = confirmed.outcome
+        result.summary = self._found(shrunk)
+        result.found_after = self.first
+        result.shrink_replays = shrunk.replays
+        result.shrink_seconds = shrunk.seconds
+        result.shrink_stopped = shrunk.stopped
+        result.schedule = confirmed.schedule
+        result.trace = build_trace(outcome, self.watch)
+        result.preemptions = outcome.preemptions
+        assert outcome.failure is not None
+        if confirmed.reproducible:
+            result.failure = outcome.failure
+        else:
+            result.failure = not_reproducible(outcome.failure, confirmed.divergence)
+            result.summary = (
+                f"found by {self.how} after {plural(self.first, 'schedule')}; not reproducible"
+            )
+        return result
+
+    def _found(self, shrunk: Shrunk) -> str:
+        text = f"found by {self.how} after {plural(self.first, 'schedule')}; "
+        if shrunk.stopped is None:
+            return text + f"shrunk in {plural(shrunk.replays, 'replay')}, {shrunk.seconds:.1f} s"
+        limit = (
+            f"its {self.shrink_time:g} s budget" if shrunk.stopped == "time" else "its run budget"
+        )
+        return text + (
+            f"shrinking stopped at {limit} after {plural(shrunk.replays, 'replay')}: "
+            "a smaller interleaving may exist (raise shrink_time to look further)"
+        )
+
+    def interrupted(self) -> Interrupted:
+        """What to tell the user who pressed Ctrl-C: how far it got, what it found."""
+        runs = self.session.runs if self.session is not None else 0
+        name = scenario_name(self.scenario)
+        if self.found is None:
+            return Interrupted(
+                f"interrupted: no failure of {name} in the {plural(runs, 'schedule')} run so far "
+                f"({self.how})"
+            )
+        best = self.shrinker.result.best if self.shrinker is not None else self.found
+        assert best.failure is not None and self.session is not None
+        result = Result(
+            scenario=name,
+            strategy=self.strategy.name,
+            granularity=self.session.points,
+            schedules=self.first,
+            summary=(
+                f"found by {self.how} after {plural(self.first, 'schedule')}; "
+                "interrupted while shrinking"
+            ),
+            failure=best.failure,
+            schedule=Schedule(self.session.points, best.deviations()),
+            trace=build_trace(best),
+            preemptions=best.preemptions,
+            found_after=self.first,
+        )
+        return Interrupted(
+            f"interrupted while shrinking a failure found after {plural(self.first, 'schedule')} "
+            f"({self.how}): {best.failure.kind}: {best.failure.message}\n"
+            f"To replay (not yet confirmed): {result.replay_line}",
+            result,
+        )
+
+
+def replay_in(
+    session: Runtime, scenario: Callable[..., object], schedule: Schedule, watch: Sequence[str]
+) -> Result:
+    """Run ``scenario`` once in ``session``, exactly as ``schedule`` says."""
+    chooser = ReplayChooser(schedule.switches, strict=True)
+    outcome = session.run(chooser, make_watch(scenario, watch))
+    unused = chooser.unused()
+    if unused:
+        step, thread = unused[0]
+        raise ScheduleDivergedError(
+            f"the schedule switches to thread {thread} at step {step}, but the run "
+            f"{'ended' if step > outcome.steps else 'had no choice to make'} there "
+            f"({outcome.steps} steps in all). The scenario or the code it calls has changed "
+            "since the schedule was recorded, or it is not deterministic"
+        )
+    return Result(
+        scenario=scenario_name(scenario),
+        strategy="replay",
+        granularity=schedule.granularity,
+        schedules=1,
+        summary=f"replayed {schedule}" + ("" if outcome.failed else ": no failure"),
+        failure=outcome.failure,
+        schedule=schedule,
+        trace=build_trace(outcome, watch),
+        preemptions=outcome.preemptions,
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

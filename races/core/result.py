@@ -1,0 +1,108 @@
+"""The result of an exploration: what failed, the minimal interleaving, and how to replay it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from races.core.trace import Trace
+from races.vocabulary.outcome import Failure, FailureKind
+from races.vocabulary.schedule import Schedule
+
+
+@dataclass
+class Result:
+    """What ``races.explore`` or ``races.replay`` found.
+
+    ``failed`` and ``kind`` say whether and how the scenario went wrong; ``schedule`` is the
+    minimal failing interleaving as a string ``races.replay`` accepts; ``trace`` its steps;
+    ``render()`` the whole story as text; ``raise_if_failed()`` turns it into an exception.
+    """
+
+    scenario: str
+    strategy: str
+    granularity: str
+    schedules: int
+    summary: str
+    failure: Failure | None = None
+    schedule: Schedule | None = None
+    trace: Trace | None = None
+    preemptions: int = 0
+    found_after: int | None = None
+    #: Shrinking: runs it replayed, seconds it took, and why it stopped early (or None).
+    shrink_replays: int = 0
+    shrink_seconds: float = 0.0
+    shrink_stopped: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    @property
+    def kind(self) -> FailureKind | None:
+        return self.failure.kind if self.failure is not None else None
+
+    @property
+    def replay_line(self) -> str:
+        """The exact line to paste to see this interleaving again."""
+        return f"races.replay({self.scenario}, {str(self.schedule)!r})"
+
+    def render(self, last: int | None = None) -> str:
+        """The failure explained: message, report, interleaving, replay line."""
+        if self.failure is None:
+            return f"{self.scenario}: {self.summary}"
+        failure = self.failure
+        plural = "" if self.preemptions == 1 else "s"
+        lines = [
+            f"{failure.kind} in {self.scenario}: {failure.message}",
+            self.summary,
+        ]
+        if failure.report:
+            lines += ["", failure.report]
+        if self.trace is not None:
+            if failure.kind is FailureKind.STEP_LIMIT:
+                lines += ["", "The last steps:", self.trace.render(last=20)]
+            else:
+                if self.granularity in ("await", "greenlet"):
+                    changes = self.schedule.switches if self.schedule else ()
+                    how = f"{len(changes)} departure{'' if len(changes) == 1 else 's'} from FIFO order"
+                else:
+                    how = f"{self.preemptions} preemption{plural}"
+                lines += [
+                    "",
+                    f"Minimal interleaving ({how}, {len(self.trace)} steps):",
+                    self.trace.render(last=200),
+                ]
+        lines += ["", f"To replay: {self.replay_line}"]
+        return "\n".join(lines)
+
+    def raise_if_failed(self) -> None:
+        """Raise ``RaceFailure`` (an ``AssertionError``) carrying ``render()`` if it failed."""
+        if self.failure is None:
+            return
+        error = RaceFailure(self.render(), self)
+        if self.failure.exception is not None:
+            raise error from self.failure.exception
+        raise error
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+class RaceFailure(AssertionError):
+    """The scenario failed under some interleaving. The message shows it and how to replay it."""
+
+    def __init__(self, message: str, result: Result) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped an exploration; the message says how far it had got.
+
+    ``result`` is what was found so far: None, or a failed ``Result`` whose schedule was
+    not yet confirmed by a strict replay when the interruption came.
+    """
+
+    def __init__(self, message: str, result: Result | None = None) -> None:
+        super().__init__(message)
+        self.result = result

@@ -1,0 +1,83 @@
+"""Where a thread is, in terms a user recognises: the line of their code and the call it made."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from races.runtimes.threads.tracing import CodeFilter
+
+# races/core/sites.py -> races/, spelled as code objects spell their files (unresolved).
+_RACES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_CASES_DIR = _RACES_DIR + "/cases"
+
+# CPython's pure-Python fallbacks and our models, as the user wrote them.
+_DISPLAY = {
+    "_PyRLock": "RLock",
+    "_PySimpleQueue": "SimpleQueue",
+    "ThreadHandle": "Thread",
+}
+_ALIASES = {
+    "Lock.__enter__": "Lock.acquire",
+    "RLock.__enter__": "RLock.acquire",
+    "Condition.__enter__": "Condition.acquire",
+    "Semaphore.__enter__": "Semaphore.acquire",
+    "BoundedSemaphore.__enter__": "BoundedSemaphore.acquire",
+    "sleep": "time.sleep",
+}
+
+#: Operations that take ownership of a mutex: what a deadlock report lists as "holds".
+MUTEX_OPERATIONS = frozenset({"Lock.acquire", "RLock.acquire", "Condition.acquire"})
+
+
+@dataclass(frozen=True)
+class Site:
+    """A call from code under test: the operation called, and the file and line calling it."""
+
+    operation: str
+    filename: str
+    lineno: int
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.lineno}"
+
+
+def is_races_internal(filename: str) -> bool:
+    return filename.startswith(_RACES_DIR) and not filename.startswith(_CASES_DIR)
+
+
+def operation_name(frame: FrameType) -> str:
+    qualname = frame.f_code.co_qualname
+    owner, _, method = qualname.rpartition(".")
+    if owner in _DISPLAY:
+        qualname = f"{_DISPLAY[owner]}.{method}"
+    return _ALIASES.get(qualname, qualname)
+
+
+def call_site(under_test: CodeFilter, frame: FrameType | None = None) -> Site | None:
+    """The innermost call from code under test on the current stack, and what it called.
+
+    With no code under test on the stack (a thread's own bootstrap, an executor's worker),
+    the innermost frame outside races stands in for it.
+    """
+    if frame is None:
+        frame = sys._getframe(1)
+    callee: FrameType | None = None
+    fallback: FrameType | None = None
+    f: FrameType | None = frame
+    while f is not None:
+        code = f.f_code
+        if under_test(code):
+            op = operation_name(callee) if callee is not None else code.co_qualname
+            return Site(op, code.co_filename, f.f_lineno)
+        if fallback is None and not is_races_internal(code.co_filename):
+            fallback = f
+        callee = f
+        f = f.f_back
+    if fallback is None:
+        return None
+    return Site(operation_name(fallback), fallback.f_code.co_filename, fallback.f_lineno)

@@ -1,0 +1,242 @@
+"""Sessions for coroutine scenarios: each run is a fresh ``ControlledLoop``.
+
+``explore`` hands a coroutine function here instead of to ``Session``; the strategies,
+minimisation and reports are shared. A run mirrors ``asyncio.run``: the scenario runs as
+the main task; when it returns, tasks still pending are cancelled and the loop is closed.
+A task that is still pending at that point lost its work, and a task whose exception was
+never retrieved lost its error: both are failures, as they are silent in a real program.
+
+Ownership of ``asyncio.Lock`` is not recorded by asyncio, so while exploring, ``acquire``
+notes its owner: that is what lets a deadlock report name the cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import linecache
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from races.core.runtime import EXPLORING
+from races.core.strategies.base import Chooser, DefaultChooser
+from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
+from races.vocabulary.errors import NestedExplorationError
+from races.vocabulary.outcome import Failure, FailureKind, Outcome, describe, scenario_failure
+
+_ORIGINAL_ACQUIRE = asyncio.Lock.acquire
+_ORIGINAL_RELEASE = asyncio.Lock.release
+
+
+async def _acquire(self: asyncio.Lock) -> bool:
+    result = await _ORIGINAL_ACQUIRE(self)
+    self._races_owner = asyncio.current_task()  # type: ignore[attr-defined]
+    return result
+
+
+def _release(self: asyncio.Lock) -> None:
+    self._races_owner = None  # type: ignore[attr-defined]
+    _ORIGINAL_RELEASE(self)
+
+
+class AsyncSession:
+    """Runs a coroutine function under the scheduler, once per chooser."""
+
+    def __init__(
+        self,
+        scenario: Callable[[], Coroutine[Any, Any, Any]],
+        *,
+        max_steps: int = 50_000,
+        watchdog: float = 10.0,
+    ) -> None:
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1, not {max_steps}")
+        self.scenario = scenario
+        self.max_steps = max_steps
+        self.watchdog = watchdog
+        self.runs = 0
+        self.points = "await"
+
+    def __enter__(self) -> AsyncSession:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise NestedExplorationError(
+                "races.explore() of a coroutine needs its own event loop; call it from "
+                "synchronous code, not from inside a running event loop"
+            )
+        EXPLORING.enter()
+        self._random_state = random.getstate()
+        self._counter = asyncio.tasks._task_name_counter  # type: ignore[attr-defined]
+        asyncio.Lock.acquire = _acquire  # type: ignore[method-assign, assignment]
+        asyncio.Lock.release = _release  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        asyncio.Lock.acquire = _ORIGINAL_ACQUIRE  # type: ignore[method-assign]
+        asyncio.Lock.release = _ORIGINAL_RELEASE  # type: ignore[method-assign]
+        asyncio.tasks._task_name_counter = self._counter  # type: ignore[attr-defined]
+        random.setstate(self._random_state)
+        asyncio.set_event_loop(None)
+        EXPLORING.leave()
+
+    def run(self, chooser: Chooser, watch: Callable[[], tuple[str, ...]] | None = None) -> Outcome:
+        random.seed(0)
+        asyncio.tasks._task_name_counter = itertools.count(1).__next__  # type: ignore[attr-defined]
+        loop = ControlledLoop(chooser, self.max_steps, watch, self.watchdog)
+        asyncio.set_event_loop(loop)
+        failure: Failure | None = None
+        try:
+            main = loop.create_task(self.scenario(), name="main")
+            try:
+                loop.run_until_complete(main)
+            except NothingToRun:
+                failure = _nobody_can_run(loop)
+            except StepLimit:
+                failure = Failure(
+                    FailureKind.STEP_LIMIT,
+                    f"the scenario did not finish within max_steps={self.max_steps} task steps; "
+                    "it may loop forever, or it needs a larger max_steps",
+                )
+            except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
+                failure = scenario_failure(exc)
+            if failure is None:
+                failure = _lost_work(loop)
+            if failure is None:
+                failure = _lost_exception(loop)
+            names = [t.get_name() for t in loop.tasks]
+            outcome = Outcome.of_loop(loop, failure, names, watch)
+        finally:
+            _shut_down(loop)
+            asyncio.set_event_loop(None)
+        self.runs += 1
+        return outcome
+
+
+def _await_site(task: Any) -> tuple[str, str]:
+    """(operation, 'file:line `source`') where the task is suspended, innermost first."""
+    coro = task.get_coro()
+    operation, site = "await", ""
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None)
+        if frame is None:  # waiting on a future: the task knows which one
+            waited = type(getattr(task, "_fut_waiter", None)).__name__
+            operation = _FUTURES.get(waited, f"await {waited}")
+            break
+        code = frame.f_code
+        if code.co_filename.startswith(_ASYNCIO_DIR):
+            operation = code.co_qualname
+            if operation.endswith("__aenter__"):  # `async with lock:` is an acquire
+                operation = f"{type(frame.f_locals.get('self')).__name__}.acquire"
+            break
+        source = linecache.getline(code.co_filename, frame.f_lineno).strip()
+        site = f"{code.co_filename}:{frame.f_lineno}  `{source}`"
+        coro = getattr(coro, "cr_await", None)
+    return operation, site
+
+
+_ASYNCIO_DIR = asyncio.__path__[0]
+_FUTURES = {
+    "_GatheringFuture": "asyncio.gather",
+    "Task": "a task",
+    "_PyTask": "a task",
+    "Future": "a future",
+}
+
+
+def _waited_lock(task: Any) -> Any:
+    coro = task.get_coro()
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None)
+        if frame is not None and frame.f_code is _ORIGINAL_ACQUIRE.__code__:
+            return frame.f_locals.get("self")
+        coro = getattr(coro, "cr_await", None)
+    return None
+
+
+def _nobody_can_run(loop: ControlledLoop) -> Failure:
+    waiting = [t for t in loop.tasks if not t.done()]
+    edges = {}
+    for t in waiting:
+        owner = getattr(_waited_lock(t), "_races_owner", None)
+        if owner is not None and owner is not t and not owner.done():
+            edges[t] = owner
+    lines = []
+    for t in waiting:
+        operation, site = _await_site(t)
+        holder = f" (held by {edges[t].get_name()})" if t in edges else ""
+        lines.append(f"  {t.get_name()} waits in {operation}{holder}, at {site}")
+    for start in edges:
+        seen = [start]
+        node = edges[start]
+        while node in edges and node not in seen:
+            seen.append(node)
+            node = edges[node]
+        if node in seen:
+            cycle = seen[seen.index(node) :]
+            chain = " -> ".join(t.get_name() for t in [*cycle, cycle[0]])
+            return Failure(
+                FailureKind.DEADLOCK,
+                f"deadlock: {chain}, each waiting for an asyncio.Lock the next one holds",
+                report="Deadlock: these tasks wait for each other in a cycle:\n" + "\n".join(lines),
+            )
+    first = waiting[0]
+    operation, site = _await_site(first)
+    return Failure(
+        FailureKind.STUCK,
+        f"stuck: {first.get_name()} waits in {operation} at {site.split('  ')[0]} and nothing can wake it",
+        report="Stuck: every task waits, and none of them can wake another:\n" + "\n".join(lines),
+    )
+
+
+def _lost_work(loop: ControlledLoop) -> Failure | None:
+    # A task someone cancelled is being stopped on purpose; its work is not lost.
+    pending = [t for t in loop.tasks if not t.done() and not t.cancelling()]
+    if not pending:
+        return None
+    names = ", ".join(t.get_name() for t in pending)
+    operation, site = _await_site(pending[0])
+    return Failure(
+        FailureKind.STUCK,
+        f"{names} still pending when the main task returned: asyncio.run() cancels "
+        "it, and its work is lost",
+        report=f"  {pending[0].get_name()} was waiting in {operation}, at {site}"
+        if site
+        else f"  {pending[0].get_name()} had not started",
+    )
+
+
+def _lost_exception(loop: ControlledLoop) -> Failure | None:
+    for task in loop.tasks:
+        if task.done() and not task.cancelled() and task._log_traceback:
+            exc = task.exception()
+            return Failure(
+                FailureKind.THREAD_EXCEPTION,
+                f"{describe(exc)} (in {task.get_name()}; never retrieved: nobody awaited the task)",
+                exc,
+                task.get_name(),
+            )
+    return None
+
+
+def _shut_down(loop: ControlledLoop) -> None:
+    """Cancel what is left and close the loop, as ``asyncio.run`` does."""
+    pending = [t for t in loop.tasks if not t.done()]
+    for task in pending:
+        task.cancel()
+    loop.chooser = DefaultChooser()
+    loop.max_steps = loop.step + 10_000
+    try:
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    except (NothingToRun, StepLimit, RuntimeError):
+        pass
+    for task in loop.tasks:
+        task._log_traceback = False  # reported above, if it mattered
+    executor = loop._default_executor  # type: ignore[attr-defined]
+    if executor is not None:
+        executor.shutdown(wait=True)  # as asyncio.run does: no thread outlives the run
+    loop.close()

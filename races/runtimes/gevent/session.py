@@ -1,0 +1,202 @@
+"""Sessions for greenlet scenarios: each run gets a fresh gevent hub on a controlled loop.
+
+A greenlet scenario is a plain function, run as gevent runs a program: in the main
+greenlet, with ``gevent.monkey.patch_all()`` already applied, so ``time.sleep``, sockets
+and ``threading`` switch greenlets. Patching is for the whole process and cannot be
+undone, so this module only ever runs in a child process that ``races.runtimes.gevent.child``
+starts; ``explore`` and ``replay`` send greenlet scenarios there.
+
+A run ends as a gevent program does: the main greenlet returns, or raises, or blocks
+with nothing left to wake it (gevent's ``LoopExit``, which races reports as stuck
+greenlets, each at its wait site). Then, as for asyncio tasks, a greenlet still alive has
+lost its work, and one that died of an exception nobody saw has lost its error: both fail
+the run. Whatever is left is killed and the hub destroyed before the next run.
+"""
+
+from __future__ import annotations
+
+import linecache
+import random
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+import gevent.hub
+import greenlet
+from gevent._hub_local import set_hub
+
+from races.core.strategies.base import Chooser, DefaultChooser
+from races.runtimes.gevent.loop import ControlledGeventLoop
+from races.runtimes.threads.execution import WAIT
+from races.vocabulary.errors import NestedExplorationError
+from races.vocabulary.outcome import Failure, FailureKind, Outcome, describe, scenario_failure
+
+
+class _Hub(gevent.hub.Hub):  # type: ignore[misc]
+    """A hub that records errors in greenlets instead of printing them."""
+
+    def __init__(self, loop: ControlledGeventLoop) -> None:
+        super().__init__(loop=loop)
+        self.errors: list[tuple[Any, BaseException]] = []
+
+    def handle_error(self, context: Any, type: Any, value: Any, tb: Any) -> None:
+        type, value, tb = self._normalize_exception(type, value, tb)
+        if isinstance(value, (gevent.hub.HubDestroyed, *self.SYSTEM_ERROR)):
+            super().handle_error(context, type, value, tb)
+        elif not isinstance(value, self.NOT_ERROR):
+            self.errors.append((context, value.with_traceback(tb)))
+
+
+class GreenletSession:
+    """Runs a function in the main greenlet under the scheduler, once per chooser."""
+
+    _current: GreenletSession | None = None
+    _loop: ControlledGeventLoop | None = None
+
+    @classmethod
+    def progress(cls) -> tuple[int, int, int]:
+        """Changes whenever a greenlet switches: what the child's watchdog looks at."""
+        session, loop = cls._current, cls._loop
+        return (id(session), session.runs if session else 0, loop.step if loop else 0)
+
+    def __init__(
+        self, scenario: Callable[[], object], *, max_steps: int = 50_000, watchdog: float = 10.0
+    ) -> None:
+        if max_steps < 1:
+            raise ValueError(f"max_steps must be at least 1, not {max_steps}")
+        self.scenario = scenario
+        self.max_steps = max_steps
+        self.watchdog = watchdog
+        self.runs = 0
+        self.points = "greenlet"
+
+    def __enter__(self) -> GreenletSession:
+        if gevent.hub._get_hub() is not None and gevent.getcurrent().parent is not None:
+            raise NestedExplorationError(
+                "races.explore() of greenlets must run in the main greenlet, not inside one"
+            )
+        self._random_state = random.getstate()
+        self._trace = greenlet.gettrace()
+        GreenletSession._current = self
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        GreenletSession._current = GreenletSession._loop = None
+        greenlet.settrace(self._trace)
+        random.setstate(self._random_state)
+
+    def run(self, chooser: Chooser, watch: Callable[[], tuple[str, ...]] | None = None) -> Outcome:
+        random.seed(0)
+        # Waiting for I/O ends (the run is stuck) before the child's watchdog would fire.
+        loop = ControlledGeventLoop(chooser, self.max_steps, watch, io_wait=0.8 * self.watchdog)
+        hub = _Hub(loop)
+        loop.hub = hub
+        GreenletSession._loop = loop
+        main = greenlet.getcurrent()
+        loop.register(main, "main")
+        set_hub(hub)
+        loop.trace.append((0, WAIT, *loop.start(0, self.scenario)))
+        loop.step = 1
+        if watch is not None:
+            loop.snapshots.append(watch())
+        failure: Failure | None = None
+        previous = greenlet.settrace(loop.on_switch)
+        try:
+            try:
+                self.scenario()
+            except gevent.hub.LoopExit as exc:
+                failure = _nobody_can_run(loop, exc)
+            except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
+                failure = scenario_failure(exc)
+            if failure is None and loop.stop_reason is not None:
+                failure = _step_limit(self.max_steps)
+            if failure is None:
+                failure = _lost_exception(hub)
+            if failure is None:
+                failure = _lost_work(loop)
+            names = [g._races_name for g in loop.greenlets]
+            outcome = Outcome.of_loop(loop, failure, names, watch)
+        finally:
+            greenlet.settrace(previous)
+            _shut_down(loop, hub)
+        self.runs += 1
+        return outcome
+
+
+def _step_limit(max_steps: int) -> Failure:
+    return Failure(
+        FailureKind.STEP_LIMIT,
+        f"the scenario did not finish within max_steps={max_steps} greenlet steps; "
+        "it may loop forever, or it needs a larger max_steps",
+    )
+
+
+def _where(loop: ControlledGeventLoop, number: int) -> str:
+    """'file:line `source`' where greenlet ``number`` waits."""
+    if number not in loop.sites:
+        return "its start (it never ran)"
+    code, lineno = loop.sites[number]
+    if code is None:
+        return "(inside gevent)"
+    source = linecache.getline(code.co_filename, lineno).strip()
+    return f"{code.co_filename}:{lineno}  `{source}`"
+
+
+def _nobody_can_run(loop: ControlledGeventLoop, exc: BaseException) -> Failure:
+    if loop.stop_reason is not None:
+        return _step_limit(loop.max_steps)
+    waiting = [n for n, g in enumerate(loop.greenlets) if n == 0 or not g.dead]
+    lines = [f"  {loop.greenlets[n]._races_name} waits at {_where(loop, n)}" for n in waiting]
+    return Failure(
+        FailureKind.STUCK,
+        f"stuck: main waits at {_where(loop, 0).split('  ')[0]} and nothing can wake it "
+        "(gevent: this operation would block forever)",
+        exc,
+        "main",
+        report="Stuck: every greenlet waits, and none of them can wake another:\n"
+        + "\n".join(lines),
+    )
+
+
+def _lost_exception(hub: _Hub) -> Failure | None:
+    if not hub.errors:
+        return None
+    context, error = hub.errors[0]
+    name = getattr(context, "_races_name", None) or getattr(context, "__qualname__", repr(context))
+    return Failure(
+        FailureKind.THREAD_EXCEPTION,
+        f"{describe(error)} (in {name}; gevent only prints it, the program goes on)",
+        error,
+        name,
+    )
+
+
+def _lost_work(loop: ControlledGeventLoop) -> Failure | None:
+    alive = [g for g in loop.greenlets[1:] if not g.dead]
+    if not alive:
+        return None
+    names = ", ".join(g._races_name for g in alive)
+    return Failure(
+        FailureKind.STUCK,
+        f"{names} still alive when the main greenlet returned: the program exits and its "
+        "work is lost",
+        report=f"  {alive[0]._races_name} was at {_where(loop, loop.greenlets.index(alive[0]))}",
+    )
+
+
+def _shut_down(loop: ControlledGeventLoop, hub: _Hub) -> None:
+    """Kill what is left in FIFO order, then destroy the hub and its loop."""
+    loop.chooser = DefaultChooser()
+    loop.stop_reason = None
+    loop.max_steps = loop.step + 10_000
+    alive = [g for g in loop.greenlets[1:] if not g.dead]
+    try:
+        if alive:
+            gevent.killall([g for g in alive if isinstance(g, gevent.Greenlet)], block=True)
+        for g in alive:
+            if not g.dead:
+                g.throw(greenlet.GreenletExit)
+    except (gevent.hub.LoopExit, greenlet.error):
+        pass
+    hub.destroy(destroy_loop=True)
+    set_hub(None)

@@ -1,0 +1,738 @@
+"""One run of a scenario under the scheduler.
+
+Threads and gates
+-----------------
+Each controlled thread is a raw OS thread (never a ``threading.Thread`` of ours: that
+class runs on the very primitives we replace) with a *gate*, a raw lock that is held
+while the thread may not run. Exactly one thread is between its gate and the next switch
+point at any moment: the one in ``Execution.current``. To hand over, the running thread
+opens the chosen thread's gate and waits at its own (``_handoff``).
+
+Blocking
+--------
+A modelled lock that cannot be taken calls ``block``: the thread is marked as waiting for
+that lock, and the scheduler picks someone else. A waiting thread is *enabled* again as
+soon as its lock is free, so when it is chosen its acquire succeeds at once. A waiting
+thread with a timeout is woken by virtual time, which only moves when no thread can run
+(trio's autojump clock): a ``join(timeout=1)`` on a stuck thread returns at once, and
+threads whose deadlines coincide are all woken together, so the strategy chooses their
+order. Timed code never waits for real time, and timeouts never fire while someone could
+still make progress, which keeps the search to interleavings that matter.
+
+When nobody can run and no deadline is pending, the run is over: a deadlock or a stuck
+thread, analysed by ``deadlock.py``. Detection is instant and never waits.
+
+Ending a run
+------------
+A run ends when the scenario and every non-daemon thread it started have finished (as the
+interpreter would exit, abandoning daemon threads), or at the first failure. Whatever the
+cause, the driver then *aborts* the remaining threads one at a time: it opens their gates
+with ``aborting`` set, so each raises ``Abort`` (a ``BaseException`` user code does not
+catch) at its next switch point and unwinds. Nothing is left running.
+"""
+
+from __future__ import annotations
+
+import _thread
+import enum
+import math
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from races.core.sites import is_races_internal
+from races.vocabulary.errors import InternalError, RacesError, UncontrolledThreadError
+from races.vocabulary.outcome import Decision, Failure, FailureKind, Outcome, describe
+
+if TYPE_CHECKING:
+    from races.core.strategies.base import Chooser
+    from races.runtimes.threads.tracing import CodeFilter, Tracer
+
+# Trace entry kinds: (thread index, kind, a, b)
+LINE = 0  # a: code object, b: line number
+INSTRUCTION = 1  # a: code object, b: instruction offset
+BLOCK = 2  # a: operation name, b: (filename, lineno) of the call in code under test
+FINISH = 3  # the thread ended
+SLEEP = 4  # a: seconds, b: (filename, lineno)
+EVENT = 5  # a: what happened, b: (filename, lineno) or None
+AWAIT = 6  # a task step of a coroutine scenario, run at once: a: code object, b: line resumed at
+WAIT = 7  # a greenlet step, run at once: a: code object, b: line resumed at; or a: what, b: (file, line) or None
+
+# Captured at import: while exploring, the `_thread` module's own functions are models.
+_get_ident = _thread.get_ident
+_allocate_lock = _thread.allocate_lock
+_start_new_thread = _thread.start_new_thread
+_start_joinable_thread = getattr(_thread, "start_joinable_thread", None)
+_set_sentinel = getattr(_thread, "_set_sentinel", None)
+_real_count = _thread._count
+_real_monotonic = time.monotonic
+_real_sleep = time.sleep
+
+#: Real seconds a socket or pipe may take to answer before virtual time jumps past it.
+IO_GRACE = 0.1
+
+#: The execution in progress, if any. There is at most one per process: the patches it
+#: relies on are process-wide.
+active: Execution | None = None
+
+
+class Abort(BaseException):
+    """Unwinds a controlled thread when its run is over. Never escapes races; code that
+    runs the user's code on a controlled thread must let it through."""
+
+
+class State(enum.Enum):
+    RUNNABLE = "runnable"
+    BLOCKED = "blocked"
+    FINISHED = "finished"
+
+
+class ControlledThread:
+    """The scheduler's record of one thread of the scenario."""
+
+    __slots__ = (
+        "blocked_op",
+        "blocked_site",
+        "busy",
+        "daemon",
+        "deadline",
+        "exited",
+        "gate",
+        "handle",
+        "held",
+        "ident",
+        "index",
+        "label",
+        "os_join",
+        "sentinels",
+        "state",
+        "steps",
+        "thread",
+        "timed_out",
+        "unwinding",
+        "waiting_for",
+    )
+
+    def __init__(self, index: int, daemon: bool) -> None:
+        self.index = index
+        self.label = ""  # the name of a thread started without a threading.Thread
+        self.gate = _allocate_lock()
+        self.gate.acquire()
+        self.exited = _allocate_lock()
+        self.exited.acquire()
+        self.ident: int | None = None
+        self.state = State.RUNNABLE
+        self.steps = 0  # steps this thread has taken: its own clock, for positions
+        self.waiting_for: Any = None
+        self.deadline: float | None = None
+        self.timed_out = False
+        self.thread: Any = None  # the threading.Thread object it runs, once known
+        self.daemon = daemon
+        self.sentinels: list[Any] = []  # locks released when the thread ends (Thread.join)
+        self.held: list[Any] = []  # modelled locks it holds, for deadlock reports
+        self.handle: Any = None  # 3.13+: the modelled _ThreadHandle
+        self.os_join: Callable[[float], bool] | None = None
+        self.blocked_op = ""
+        self.blocked_site: tuple[str, int] | None = None
+        self.busy = False  # inside the scheduler: user code it calls makes no switch points
+        self.unwinding = False  # Abort raised: let `finally` and `with` blocks run freely
+
+    @property
+    def name(self) -> str:
+        if self.thread is not None:
+            return str(self.thread.name)
+        return self.label or f"thread {self.index}"
+
+    def enabled(self) -> bool:
+        if self.state is State.RUNNABLE or self.timed_out:
+            return True
+        lock = self.waiting_for
+        return self.state is State.BLOCKED and lock is not None and not lock.locked()
+
+
+class Execution:
+    """One run: starts the scenario on a controlled thread and drives it to its end."""
+
+    def __init__(
+        self,
+        scenario: Callable[[], object],
+        chooser: Chooser,
+        *,
+        tracer: Tracer,
+        under_test: CodeFilter,
+        max_steps: int,
+        watchdog: float,
+        watch: Callable[[], tuple[str, ...]] | None = None,
+        on_scenario_end: Callable[[], None] | None = None,
+        outside_threads: int = 0,
+        known_threads: frozenset[int] = frozenset(),
+    ) -> None:
+        self.scenario = scenario
+        self.chooser = chooser
+        self.tracer = tracer
+        self.under_test = under_test
+        self.max_steps = max_steps
+        self.watchdog = watchdog
+        self.watch = watch
+        self.on_scenario_end = on_scenario_end
+        self.outside_threads = outside_threads  # threads the scenario did not start
+        self.known_threads = known_threads  # idents of threads that were there before
+        self.threads: list[ControlledThread] = []
+        self.live: list[ControlledThread] = []
+        self.by_ident: dict[int, ControlledThread] = {}
+        self.current: ControlledThread | None = None
+        self.step = 0
+        self.clock = 0.0
+        self.trace: list[tuple[Any, ...]] = []
+        self.snapshots: list[tuple[str, ...]] = []
+        self.decisions: list[Decision] = []
+        self.failure: Failure | None = None
+        self.over = False
+        self.aborting = False
+        self.stalled: str | None = None
+        self.internal_error: BaseException | None = None
+        self.lock_serial = 0
+        self.counters: dict[str, int] = {}
+        # (ident, join) of each OS thread the run started, for the session to join.
+        self.os_joins: list[tuple[int | None, Callable[[float], bool]]] = []
+        self.done = _allocate_lock()
+        self.done.acquire()
+
+    # ------------------------------------------------------------------ driver side
+
+    def run(self) -> Outcome:
+        """Run the scenario to its end; called on the thread that called ``explore``."""
+        global active
+        if active is not None:
+            raise RuntimeError("races: an execution is already in progress")
+        active = self
+        try:
+            root = self._new_thread(daemon=False)
+            self.current = root
+            try:
+                self._start_os_thread(root, self._root_body, ())
+            except Exception as exc:
+                raise InternalError("starting the scenario's thread", exc) from exc
+            root.gate.release()
+            self._wait_for_end()
+        finally:
+            self._abort_all()
+            active = None
+        error = self.internal_error
+        if error is not None:
+            if isinstance(error, (RacesError, InternalError)):
+                raise error
+            raise InternalError("running a schedule", error) from error
+        return Outcome(
+            failure=self.failure,
+            steps=self.step,
+            decisions=self.decisions,
+            trace=self.trace,
+            thread_names=[t.name for t in self.threads],
+            snapshots=self.snapshots,
+        )
+
+    def _wait_for_end(self) -> None:
+        last_step = -1
+        since = _real_monotonic()
+        while not self.done.acquire(timeout=0.05):
+            if self.step != last_step:
+                last_step, since = self.step, _real_monotonic()
+            elif _real_monotonic() - since > self.watchdog:
+                self.stalled = self._describe_stall()
+                return
+
+    def _describe_stall(self) -> str:
+        rec = self.current
+        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        where = "an unknown place"
+        if frame is not None:
+            where = f"{frame.f_code.co_qualname} ({frame.f_code.co_filename}:{frame.f_lineno})"
+        name = rec.name if rec else "a thread"
+        return (
+            f"{name} has run for {self.watchdog:g} s without reaching a switch point; it is "
+            f"probably blocked in a call races does not control, in {where}. Real locks "
+            "created before the exploration and kept inside objects, sockets, subprocesses "
+            "and C extensions that block cannot be scheduled: create the lock inside the "
+            "scenario, or replace the blocking call with a fake. races has stopped every other "
+            f"thread; {name} stays blocked until that call returns."
+        )
+
+    def _abort_all(self) -> None:
+        """Unwind every thread still alive, one at a time, and wait for its OS thread."""
+        self.aborting = True
+        first = [self.current] if self.current is not None else []
+        for rec in first + [t for t in self.threads if t is not self.current]:
+            if rec.exited.acquire(False):
+                rec.exited.release()
+            else:
+                try:
+                    rec.gate.release()
+                except RuntimeError:
+                    pass  # already open: the thread is running and will see `aborting`
+                if rec.exited.acquire(timeout=2.0):
+                    rec.exited.release()
+                # else: blocked outside our control (reported by `stalled`); the session's
+                # join gives up on it and hands it to the error as a straggler.
+            if rec.os_join is not None:
+                # Its teardown overlaps the next run; the session joins it before it closes.
+                self.os_joins.append((rec.ident, rec.os_join))
+        self._forget_threads()
+
+    def _forget_threads(self) -> None:
+        """Remove what CPython's threading bookkeeping still knows of our threads."""
+        import threading
+
+        for rec in self.threads:
+            thread = rec.thread
+            if thread is not None:
+                threading._limbo.pop(thread, None)  # type: ignore[attr-defined]
+                if rec.ident is not None and threading._active.get(rec.ident) is thread:  # type: ignore[attr-defined]
+                    del threading._active[rec.ident]  # type: ignore[attr-defined]
+            if rec.ident is not None:
+                self.by_ident.pop(rec.ident, None)
+
+    # ------------------------------------------------------------------ thread side
+
+    def _new_thread(self, daemon: bool) -> ControlledThread:
+        rec = ControlledThread(len(self.threads), daemon)
+        self.threads.append(rec)
+        self.live.append(rec)
+        return rec
+
+    def _start_os_thread(
+        self, rec: ControlledThread, body: Callable[..., object], args: tuple[Any, ...]
+    ) -> None:
+        if _start_joinable_thread is not None:  # 3.13+
+            handle = _start_joinable_thread(lambda: self._thread_main(rec, body, args), daemon=True)
+
+            def join(timeout: float) -> bool:  # a negative timeout waits for good
+                handle.join(None if timeout < 0 else timeout)
+                return bool(handle.is_done())
+
+            rec.os_join = join
+        else:
+            _start_new_thread(self._thread_main, (rec, body, args))
+
+    def _thread_main(
+        self, rec: ControlledThread, body: Callable[..., object], args: tuple[Any, ...]
+    ) -> None:
+        if _start_joinable_thread is None:
+            # Released by the runtime when this thread's state is deleted (as Thread.join
+            # relies on); a join that gets it gives it back, so joining twice works.
+            assert _set_sentinel is not None
+            sentinel = _set_sentinel()
+            sentinel.acquire()
+
+            def join(timeout: float) -> bool:
+                if not sentinel.acquire(timeout=timeout):
+                    return False
+                sentinel.release()
+                return True
+
+            rec.os_join = join
+        rec.ident = _get_ident()
+        self.by_ident[rec.ident] = rec
+        rec.gate.acquire()
+        try:
+            if not self.aborting:
+                self.tracer.start_thread(self, rec)
+                body(*args)
+        except Abort:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - an error in races itself
+            if not self.aborting:
+                self._internal(exc)
+        finally:
+            self.tracer.stop_thread()
+            for lock in rec.sentinels:
+                lock._release_at_exit()
+            if rec.handle is not None:
+                rec.handle._finish()
+            try:
+                self._thread_finished(rec)
+            finally:
+                # Before the OS thread ends: its ident may be reused by any new thread.
+                self.by_ident.pop(rec.ident, None)
+                rec.exited.release()
+
+    def _root_body(self) -> None:
+        """Become the scenario's main thread: a real ``threading.Thread`` object, run here."""
+        import threading
+
+        root = self.threads[0]
+        thread = threading.Thread(target=self._run_scenario, name="MainThread", daemon=False)
+        root.thread = thread
+        _silence_abort(thread)
+        self.attach_handle(root, getattr(thread, "_handle", None))
+        threading._limbo[thread] = thread  # type: ignore[attr-defined]
+        thread._bootstrap()  # type: ignore[attr-defined]
+
+    def _run_scenario(self) -> None:
+        try:
+            self.scenario()
+            if self.on_scenario_end is not None:
+                self.on_scenario_end()
+        except Abort:
+            raise
+        except AssertionError as exc:
+            self.fail(FailureKind.ASSERTION, exc)
+        except BaseException as exc:  # noqa: BLE001 - any exception fails the scenario
+            self.fail(FailureKind.EXCEPTION, exc)
+
+    def spawn(
+        self,
+        function: Callable[..., object],
+        args: tuple[Any, ...],
+        handle: Any = None,
+        label: str = "",
+    ) -> None:
+        """Start a controlled thread (``threading``'s thread-start leaf calls this, and so
+        does ``_thread.start_new_thread``, with a ``label`` since there is no Thread)."""
+        if self.aborting:
+            raise Abort
+        owner = getattr(function, "__self__", None) if not label else None
+        rec = self._new_thread(daemon=bool(getattr(owner, "daemon", True)))
+        rec.thread = owner
+        rec.label = label
+        _silence_abort(owner)
+        self.attach_handle(rec, handle)
+        try:
+            self._start_os_thread(rec, function, args)
+        except Exception as exc:  # noqa: BLE001 - out of threads is races' failure, not the scenario's
+            self.threads.remove(rec)
+            self.live.remove(rec)
+            self._internal(InternalError("starting a controlled thread", exc))
+            me = self.me()
+            if me is not None:
+                me.unwinding = True
+            raise Abort from None
+
+    def attach_handle(self, rec: ControlledThread, handle: Any) -> None:
+        if handle is not None and hasattr(handle, "_start"):
+            rec.handle = handle
+            handle._start(rec)
+
+    def me(self) -> ControlledThread | None:
+        return self.by_ident.get(_get_ident())
+
+    # ------------------------------------------------------------------ switching
+
+    def switch_point(self, rec: ControlledThread, kind: int, a: Any, b: Any) -> None:
+        """Called before each line or instruction of code under test: the hot path."""
+        if rec.busy:
+            return
+        if self.aborting:
+            self._abort(rec)
+            return
+        self.step += 1
+        if self.step > self.max_steps:
+            self._step_limit(rec)
+        self.trace.append((rec.index, kind, a, b))
+        rec.steps += 1
+        if self.watch is not None:
+            rec.busy = True
+            self.snapshots.append(self.watch())
+            rec.busy = False
+        if len(self.live) == 1:
+            return
+        nxt = self._choose(rec, current_enabled=True)
+        if nxt is not rec and nxt is not None:
+            self._handoff(rec, nxt)
+
+    def _handoff(self, me: ControlledThread, nxt: ControlledThread) -> None:
+        self.current = nxt
+        nxt.gate.release()
+        me.gate.acquire()
+        if self.aborting:
+            self._abort(me)
+
+    @staticmethod
+    def _abort(rec: ControlledThread) -> None:
+        """Unwind ``rec`` once; while it unwinds its cleanup code runs without switch points."""
+        if not rec.unwinding:
+            rec.unwinding = True
+            raise Abort
+
+    def _choose(self, rec: ControlledThread, current_enabled: bool) -> ControlledThread | None:
+        try:
+            enabled = self._enabled()
+            if not enabled and self._advance_clock():
+                enabled = self._enabled()
+            if not enabled:
+                return None
+            if len(enabled) == 1:
+                return enabled[0]
+            indexes = [t.index for t in enabled]
+            current = rec.index if current_enabled else None
+            chosen = self.chooser.choose(self.step, indexes, current, (rec.index, rec.steps))
+            if chosen not in indexes:
+                raise RuntimeError(f"races: chooser picked thread {chosen}, not one of {indexes}")
+        except Exception as exc:  # noqa: BLE001 - handed to the caller of explore()
+            # A diverging replay, a broken strategy, a thread races cannot see: never let
+            # user code see it.
+            self._internal(exc)
+            rec.unwinding = True
+            raise Abort from None
+        default = current if current is not None else indexes[0]
+        preemption = current is not None and chosen != current
+        self.decisions.append(
+            Decision(self.step, chosen, default, preemption, (rec.index, rec.steps))
+        )
+        return self.threads[chosen]
+
+    def _enabled(self) -> list[ControlledThread]:
+        """``[t for t in live if t.enabled()]``, inlined: it runs at every switch point, over
+        every live thread, and a method call per thread made it the cost of a 100-thread run."""
+        runnable = State.RUNNABLE
+        return [
+            t
+            for t in self.live
+            if t.state is runnable
+            or t.timed_out
+            or (t.waiting_for is not None and not t.waiting_for.locked())
+        ]
+
+    def _advance_clock(self) -> bool:
+        """Nobody can run: let the outside world answer, or jump virtual time to the
+        earliest deadline. True when that enabled a thread."""
+        deadlines = [
+            t.deadline for t in self.live if t.state is State.BLOCKED and t.deadline is not None
+        ]
+        if self._wait_for_io(IO_GRACE if deadlines else 0.8 * self.watchdog):
+            return True
+        if not deadlines:
+            return False
+        strangers = self._uncontrolled_threads()
+        if strangers:
+            what = "; ".join(strangers)
+            raise UncontrolledThreadError(
+                f"virtual time would jump {min(deadlines) - self.clock:g} s ahead, because "
+                "every thread races controls is waiting, but "
+                f"{'these threads' if len(strangers) > 1 else 'this thread'} started during "
+                f"the exploration {'are' if len(strangers) > 1 else 'is'} not controlled by "
+                f"races: {what}. It may be about to do what the others wait "
+                "for, and only real time would tell. Start threads with threading or _thread "
+                "from the scenario (races controls those), or join them before waiting"
+            )
+        self.clock = max(self.clock, min(deadlines))
+        for t in self.live:
+            if t.state is State.BLOCKED and t.deadline is not None and t.deadline <= self.clock:
+                t.timed_out = True
+        return True
+
+    def _wait_for_io(self, seconds: float) -> bool:
+        """Wait in real time, up to ``seconds``, for a thread blocked on outside I/O (a
+        socket, a pipe) to become ready: only the outside world can wake it, and a real
+        program would wait for it before any timeout fired. True if one is ready."""
+        waiting = [t for t in self.live if getattr(t.waiting_for, "external", False)]
+        if not waiting:
+            return False
+        deadline = _real_monotonic() + seconds
+        while True:
+            if any(not t.waiting_for.locked() for t in waiting):
+                return True
+            if _real_monotonic() >= deadline:
+                return False
+            _real_sleep(0.001)
+
+    def _uncontrolled_threads(self) -> list[str]:
+        """Threads alive now that races neither started nor found running before.
+
+        Counted, because a thread that has just been started has no Python frame yet;
+        named from the frames of those that have one. Our own threads may be exiting (the
+        count drops a moment before their join returns), so the count errs towards none.
+        """
+        import threading
+
+        me = _get_ident()
+        ours = [t for t in self.threads if t.ident == me or t.os_join is None or not t.os_join(0)]
+        extra = _real_count() - self.outside_threads - len(ours)
+        if extra <= 0:
+            return []
+        known = self.known_threads | {t.ident for t in self.threads}
+        names = threading._active  # type: ignore[attr-defined]
+        found = []
+        for ident, frame in sys._current_frames().items():
+            if ident not in known:
+                thread = names.get(ident)
+                name = thread.name if thread is not None else f"thread {ident}"
+                shown: Any = frame
+                while shown.f_back is not None and is_races_internal(shown.f_code.co_filename):
+                    shown = shown.f_back  # where the thread is in its own code
+                code = shown.f_code
+                found.append(f"{name} in {code.co_qualname} ({code.co_filename}:{shown.f_lineno})")
+        unnamed = extra - len(found)
+        if unnamed > 0:
+            found.append(f"{unnamed} thread(s) that have not run Python code yet")
+        return found
+
+    # ------------------------------------------------------------------ blocking
+
+    def block(
+        self,
+        rec: ControlledThread,
+        lock: Any,
+        timeout: float | None,
+        op: str,
+        site: tuple[str, int] | None,
+    ) -> bool:
+        """Park ``rec`` until ``lock`` is free or ``timeout`` virtual seconds pass.
+
+        ``lock`` None means only time can wake it (``sleep``). Returns False on timeout.
+        """
+        if self.aborting:
+            rec.unwinding = True
+            raise Abort  # a thread that is unwinding cannot wait for anyone
+        rec.busy = True
+        try:
+            rec.state = State.BLOCKED
+            rec.waiting_for = lock
+            rec.deadline = None if timeout is None else self._deadline(timeout)
+            rec.blocked_op, rec.blocked_site = op, site
+            self.step += 1
+            if self.step > self.max_steps:
+                self._step_limit(rec)
+            if lock is None:
+                self.trace.append((rec.index, SLEEP, timeout, site))
+            else:
+                self.trace.append((rec.index, BLOCK, op, site))
+            rec.steps += 1
+            if self.watch is not None:
+                self.snapshots.append(self.watch())
+            nxt = self._choose(rec, current_enabled=False)
+            if nxt is None:
+                self._nobody_can_run()
+                rec.unwinding = True
+                raise Abort
+        finally:
+            rec.busy = False
+        if nxt is not rec:
+            self._handoff(rec, nxt)
+        timed_out = rec.timed_out
+        rec.state = State.RUNNABLE
+        rec.waiting_for = None
+        rec.deadline = None
+        rec.timed_out = False
+        return not timed_out
+
+    def _deadline(self, timeout: float) -> float:
+        """``clock + timeout``, rounded up so that ``deadline - clock >= timeout`` holds:
+        a real sleep never comes back early, so a virtual one must not either."""
+        deadline = self.clock + timeout
+        while deadline - self.clock < timeout:
+            deadline = math.nextafter(deadline, math.inf)
+        return deadline
+
+    def _thread_finished(self, rec: ControlledThread) -> None:
+        rec.state = State.FINISHED
+        if rec in self.live:
+            self.live.remove(rec)
+        if self.over or self.aborting:
+            return
+        root = self.threads[0]
+        if root.state is State.FINISHED and all(t.daemon for t in self.live):
+            self._end_run()  # the interpreter would exit here, abandoning daemon threads
+            return
+        rec.busy = True
+        self.step += 1
+        self.trace.append((rec.index, FINISH, None, None))
+        rec.steps += 1
+        if self.watch is not None:
+            self.snapshots.append(self.watch())
+        try:
+            nxt = self._choose(rec, current_enabled=False)
+        except Abort:
+            return  # races itself failed; the run is over
+        if nxt is None:
+            self._nobody_can_run()
+            return
+        self.current = nxt
+        nxt.gate.release()
+
+    # ------------------------------------------------------------------ run end
+
+    def fail(
+        self,
+        kind: FailureKind,
+        exc: BaseException | None,
+        message: str | None = None,
+        report: str = "",
+    ) -> None:
+        """Record the run's failure, end it, and unwind the calling thread."""
+        if not self.over:
+            rec = self.me()
+            self.failure = Failure(
+                kind=kind,
+                message=message if message is not None else describe(exc),
+                exception=exc,
+                thread=rec.name if rec is not None else None,
+                report=report,
+            )
+            self._end_run()
+        rec = self.me()
+        if rec is not None:
+            rec.unwinding = True
+        raise Abort
+
+    def _step_limit(self, rec: ControlledThread) -> None:
+        self.fail(
+            FailureKind.STEP_LIMIT,
+            None,
+            message=(
+                f"the scenario did not finish within max_steps={self.max_steps} steps; it "
+                "may loop forever (a livelock or an infinite loop), or it needs a larger "
+                "max_steps"
+            ),
+        )
+
+    def _nobody_can_run(self) -> None:
+        kind, message, report = deadlock.analyse(self)
+        self.failure = Failure(kind=kind, message=message, report=report)
+        self._end_run()
+
+    def _end_run(self) -> None:
+        if not self.over:
+            self.over = True
+            self.aborting = True  # from now on every thread only unwinds
+            self.done.release()
+
+    def _internal(self, exc: BaseException) -> None:
+        """races itself failed: end the run, and have ``run`` raise it to the caller."""
+        if self.internal_error is None:
+            self.internal_error = exc
+        self._end_run()
+
+    def next_lock_serial(self) -> int:
+        self.lock_serial += 1
+        return self.lock_serial
+
+
+def _silence_abort(thread: Any) -> None:
+    """Keep ``Abort`` from the thread's excepthook, whichever hook is installed by then."""
+    invoke = getattr(thread, "_invoke_excepthook", None)
+    if invoke is None:
+        return
+
+    def invoke_excepthook(thread: Any) -> None:
+        if not isinstance(sys.exc_info()[1], Abort):
+            invoke(thread)
+
+    thread._invoke_excepthook = invoke_excepthook
+
+
+def controlled() -> tuple[Execution, ControlledThread] | None:
+    """The execution and thread record of the caller, if it is a controlled thread."""
+    ex = active
+    if ex is None:
+        return None
+    rec = ex.by_ident.get(_get_ident())
+    if rec is None:
+        return None
+    return ex, rec
+
+
+# At the bottom: deadlock analysis needs this module's names, and must be imported before
+# any run (an import inside a controlled thread would run importlib hooks as user code).
+from races.runtimes.threads import deadlock  # noqa: E402

@@ -1,0 +1,290 @@
+"""Installing the modelled leaves for a session, and taking every one of them out again.
+
+Two kinds of replacement:
+
+* the leaves themselves, in the modules that look them up at call time (``threading``,
+  ``queue``, ``time``, ``concurrent.futures.thread``);
+* references the user's modules took at import time: ``from threading import Lock``,
+  ``from time import sleep``, and real locks created at import (``lock = Lock()`` at module
+  or class level, or captured by the scenario's closure). A real lock held across a switch
+  point would freeze the run, so while exploring these are swapped for modelled ones.
+
+Everything is recorded in a ``Patches`` object and undone in reverse order, whatever
+happened in between.
+"""
+
+from __future__ import annotations
+
+import _thread
+import concurrent.futures.thread as futures_thread
+import queue
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from types import FunctionType, ModuleType
+from typing import Any
+
+from races.runtimes.threads import execution
+from races.runtimes.threads.models import clock, io
+from races.runtimes.threads.models import thread as thread_model
+from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
+from races.runtimes.threads.tracing import CodeFilter
+from races.vocabulary.outcome import FailureKind
+
+_MISSING = object()
+_REAL_LOCK_TYPE = _thread.LockType
+_REAL_ALLOCATE_LOCK = _thread.allocate_lock
+_REAL_START_NEW_THREAD = _thread.start_new_thread
+_REAL_RLOCK_TYPE = getattr(_thread, "RLock", None)
+
+
+class Patches:
+    """Attribute replacements, undone in reverse order by ``restore``."""
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], None]] = []
+
+    def set(self, obj: Any, name: str, value: Any) -> None:
+        old = obj.__dict__.get(name, _MISSING) if hasattr(obj, "__dict__") else getattr(obj, name)
+        setattr(obj, name, value)
+
+        def undo() -> None:
+            if old is _MISSING:
+                delattr(obj, name)
+            else:
+                setattr(obj, name, old)
+
+        self._undo.append(undo)
+
+    def set_cell(self, cell: Any, value: Any) -> None:
+        old = cell.cell_contents
+        cell.cell_contents = value
+        self._undo.append(lambda: setattr(cell, "cell_contents", old))
+
+    def call_on_restore(self, action: Callable[[], None]) -> None:
+        self._undo.append(action)
+
+    def restore(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+def install(
+    patches: Patches, under_test: CodeFilter, scenario: Callable[[], object]
+) -> Callable[[], None]:
+    """Install every replacement a session needs; returns what to call before each run."""
+    _install_leaves(patches)
+    swap = _Swapper(patches)
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(module, ModuleType) and file and under_test.filename_under_test(file):
+            swap.namespace(module, module.__name__)
+    swap.function(scenario)
+    return swap.reset
+
+
+def _install_leaves(p: Patches) -> None:
+    # 3.13's threading.Lock is the lock type itself: keep isinstance() working there.
+    p.set(threading, "Lock", LockType if isinstance(threading.Lock, type) else allocate_lock)
+    p.set(threading, "_allocate_lock", allocate_lock)
+    p.set(threading, "_CRLock", None)  # RLock() then builds CPython's _PyRLock on our Lock
+    if hasattr(threading, "_start_joinable_thread"):  # 3.13+
+        p.set(threading, "_start_joinable_thread", thread_model.start_joinable_thread)
+        p.set(threading, "_ThreadHandle", thread_model.thread_handle)
+    else:
+        p.set(threading, "_start_new_thread", thread_model.start_new_thread)
+        p.set(threading, "_set_sentinel", thread_model.set_sentinel)
+        p.call_on_restore(_forget_shutdown_locks)
+    # The low-level module, for code that starts threads and makes locks with it directly
+    # (CPython's own lock tests do): the same models, reached by their `_thread` names.
+    p.set(_thread, "start_new_thread", thread_model.start_raw_thread)
+    if hasattr(_thread, "start_new"):
+        p.set(_thread, "start_new", thread_model.start_raw_thread)
+    p.set(_thread, "allocate_lock", allocate_lock)
+    if hasattr(_thread, "allocate"):
+        p.set(_thread, "allocate", allocate_lock)
+    p.set(_thread, "LockType", LockType)
+    if hasattr(_thread, "RLock"):
+        p.set(_thread, "RLock", rlock)
+    p.set(_thread, "_count", thread_model.count)
+    for selector in io.SELECTORS:
+        p.set(selector, "select", io.controlled_select(selector.select))
+    p.set(threading, "_time", clock.monotonic)
+    p.set(queue, "time", clock.monotonic)
+    p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]
+    p.set(time, "sleep", clock.sleep)
+    p.set(time, "monotonic", clock.monotonic)
+    p.set(time, "time", clock.time)
+    p.set(time, "perf_counter", clock.perf_counter)
+    clock.set_origin()
+
+    # Thread names come from process-wide counters; number them per run so a replay shows
+    # the same names.
+    p.set(threading, "_counter", _per_run(threading._counter, "thread", 1))  # type: ignore[attr-defined]
+    executor = futures_thread.ThreadPoolExecutor
+    p.set(executor, "_counter", staticmethod(_per_run(executor._counter, "executor", 0)))  # type: ignore[attr-defined]
+
+    saved_hook = threading.excepthook
+    p.set(threading, "excepthook", _excepthook(saved_hook))
+
+    # ThreadPoolExecutor's module-level state: a real lock held while a worker starts
+    # (which blocks), and the registry its interpreter-exit hook drains.
+    p.set(futures_thread, "_global_shutdown_lock", Lock())
+    p.set(futures_thread, "_threads_queues", weakref.WeakKeyDictionary())
+    p.set(futures_thread, "_shutdown", False)
+
+
+def _reset_lock(lock: Any) -> None:
+    if isinstance(lock, Lock):
+        lock._reset()
+    else:  # CPython's _PyRLock on one of our Locks
+        lock._owner = None
+        lock._count = 0
+        lock._block._reset()
+
+
+def _per_run(real: Callable[[], int], key: str, start: int) -> Callable[[], int]:
+    def counter() -> int:
+        here = execution.controlled()
+        if here is None:
+            return real()
+        ex = here[0]
+        value = ex.counters.get(key, start)
+        ex.counters[key] = value + 1
+        return value
+
+    return counter
+
+
+def _excepthook(saved: Callable[[Any], object]) -> Callable[[Any], object]:
+    def excepthook(args: Any) -> object:
+        here = execution.controlled()
+        if here is None:
+            return saved(args)
+        ex, rec = here
+        exc = args.exc_value
+        name = args.thread.name if args.thread is not None else rec.name
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        ex.fail(FailureKind.THREAD_EXCEPTION, exc, message=f"{detail} (uncaught in {name})")
+        return None
+
+    return excepthook
+
+
+def _forget_shutdown_locks() -> None:
+    """3.11/3.12 record non-daemon threads' sentinels for interpreter exit; drop ours."""
+    locks = threading._shutdown_locks  # type: ignore[attr-defined]
+    with threading._shutdown_locks_lock:  # type: ignore[attr-defined]
+        locks.difference_update([lock for lock in locks if isinstance(lock, Lock)])
+
+
+def interpreter_exit() -> None:
+    """What the interpreter does for executors at exit, run when the scenario returns.
+
+    CPython stops idle ``ThreadPoolExecutor`` workers at exit (``_python_exit``) before it
+    joins non-daemon threads; without this, a scenario that never shuts its executor down
+    would look stuck.
+    """
+    items = [(t, q) for t, q in list(futures_thread._threads_queues.items()) if t.is_alive()]
+    if not items:
+        return
+    futures_thread._shutdown = True
+    for _, q in items:
+        q.put(None)
+    for t, _ in items:
+        t.join()
+
+
+class _Swapper:
+    """Replaces references to real leaves and real locks in the user's namespaces."""
+
+    def __init__(self, patches: Patches) -> None:
+        self.patches = patches
+        self.leaves: dict[int, Any] = {
+            id(_REAL_ALLOCATE_LOCK): allocate_lock,
+            id(_REAL_LOCK_TYPE): LockType,
+            id(_REAL_START_NEW_THREAD): thread_model.start_raw_thread,
+            id(clock.real_sleep): clock.sleep,
+            id(clock.real_monotonic): clock.monotonic,
+            id(clock.real_time): clock.time,
+            id(clock.real_perf_counter): clock.perf_counter,
+        }
+        simple = getattr(sys.modules.get("_queue"), "SimpleQueue", None)
+        if simple is not None:
+            self.leaves[id(simple)] = queue._PySimpleQueue  # type: ignore[attr-defined]
+        self.swapped: dict[int, Any] = {}  # id(real lock) -> its modelled stand-in
+        self.visited: set[int] = set()
+
+    def replacement(self, value: Any) -> Any:
+        """The stand-in for ``value``, or None to keep it."""
+        leaf = self.leaves.get(id(value))
+        if leaf is not None:
+            return leaf
+        kind = type(value)
+        if kind is _REAL_LOCK_TYPE or kind is _REAL_RLOCK_TYPE:
+            return self._lock(value)
+        if kind is threading.Condition and type(value._lock) in (_REAL_LOCK_TYPE, _REAL_RLOCK_TYPE):
+            if not value._waiters:
+                inner = self._lock(value._lock)
+                if inner is not None:
+                    return self._remember(value, threading.Condition(inner))
+        return None
+
+    def _lock(self, real: Any) -> Any:
+        if id(real) in self.swapped:
+            return self.swapped[id(real)]
+        if type(real) is _REAL_LOCK_TYPE:
+            if real.locked():
+                return None
+            return self._remember(real, Lock())
+        if real._is_owned():
+            return None
+        rlock = threading._PyRLock()  # type: ignore[attr-defined]
+        rlock._block = Lock()
+        return self._remember(real, rlock)
+
+    def reset(self) -> None:
+        """Unlock every stand-in: a run may end with a thread aborted while holding one.
+
+        The real objects were free when we swapped them, so free is the state to restore.
+        """
+        for stand_in in self.swapped.values():
+            if isinstance(stand_in, Lock):
+                stand_in._reset()
+            elif isinstance(stand_in, threading.Condition):
+                stand_in._waiters.clear()  # type: ignore[attr-defined]
+                _reset_lock(stand_in._lock)  # type: ignore[attr-defined]
+            else:
+                _reset_lock(stand_in)
+
+    def _remember(self, real: Any, stand_in: Any) -> Any:
+        self.swapped[id(real)] = stand_in
+        # Keep the real object alive so its id is not reused while we map by id.
+        self.patches.call_on_restore(lambda: real)
+        return stand_in
+
+    def namespace(self, owner: Any, module_name: str) -> None:
+        if id(owner) in self.visited:
+            return
+        self.visited.add(id(owner))
+        for name, value in list(vars(owner).items()):
+            new = self.replacement(value)
+            if new is not None:
+                self.patches.set(owner, name, new)
+            elif isinstance(value, type) and value.__module__ == module_name:
+                self.namespace(value, module_name)
+
+    def function(self, scenario: Callable[[], object]) -> None:
+        target: Any = getattr(scenario, "__func__", scenario)
+        while hasattr(target, "func") and not isinstance(target, FunctionType):
+            target = target.func  # functools.partial
+        for cell in getattr(target, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue  # an empty cell
+            new = self.replacement(value)
+            if new is not None:
+                self.patches.set_cell(cell, new)
