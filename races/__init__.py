@@ -20,7 +20,8 @@ from races.vocabulary.errors import (
     UncontrolledBlockingError,
     UncontrolledThreadError,
 )
-from races.vocabulary.outcome import Failure, FailureKind
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import Failure
 from races.vocabulary.schedule import Schedule
 
 __version__ = "0.1.0"

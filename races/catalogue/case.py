@@ -16,10 +16,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from races.vocabulary.outcome import FailureKind
-
-ACCEPTABLE = "acceptable"
-FORBIDDEN = "forbidden"
+from races.vocabulary.kinds import ACCEPTABLE, FORBIDDEN, FailureKind
 
 #: Every outcome a scenario run can have: it ended well, or failed in one of these ways.
 OUTCOMES = ("ok", *(kind.value for kind in FailureKind))

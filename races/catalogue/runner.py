@@ -15,9 +15,10 @@ from types import ModuleType
 from typing import Any
 
 import races
-from races.catalogue.case import FORBIDDEN, Case
+from races.catalogue.case import Case
 from races.catalogue.pool import PartlyDone, run_jobs
 from races.core.result import Result
+from races.vocabulary.kinds import FORBIDDEN
 
 
 @dataclass(frozen=True)

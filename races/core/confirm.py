@@ -19,7 +19,8 @@ from races.core.minimize import Shrunk
 from races.core.strategies.base import Chooser
 from races.core.strategies.replay import ReplayChooser
 from races.vocabulary.errors import ScheduleDivergedError
-from races.vocabulary.outcome import Failure, FailureKind, Outcome
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import Failure, Outcome
 from races.vocabulary.schedule import Schedule
 
 #: Strict replays tried, smallest candidate first; the run the search found is always last.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from races.core.trace import Trace
-from races.vocabulary.outcome import Failure, FailureKind
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import Failure
 from races.vocabulary.schedule import Schedule
 
 

@@ -23,6 +23,10 @@ from races.vocabulary.outcome import Outcome
 #: Reads the watched variables after a step, as short reprs.
 Watch = Callable[[], tuple[str, ...]]
 
+#: Real seconds outside I/O (a socket to a real server) may take to answer before
+#: virtual time jumps past it: a real program would have waited for the answer.
+IO_GRACE = 0.1
+
 
 class Runtime(Protocol):
     #: What a step of this runtime is, as schedules spell it: "line", "instruction",

@@ -9,7 +9,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from races.runtimes.threads.tracing import CodeFilter
+    from races.core.codefilter import CodeFilter
 
 # races/core/sites.py -> races/, spelled as code objects spell their files (unresolved).
 _RACES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

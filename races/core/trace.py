@@ -15,18 +15,17 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import overload
 
-from races.runtimes.threads.execution import (
-    AWAIT,
-    BLOCK,
-    EVENT,
-    FINISH,
-    INSTRUCTION,
-    LINE,
-    SLEEP,
-    WAIT,
-)
-from races.runtimes.threads.tracing import INSTRUCTIONS
+from races.core.instructions import INSTRUCTIONS
+from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Outcome
+
+LINE, INSTRUCTION, BLOCK, FINISH = (
+    StepKind.LINE,
+    StepKind.INSTRUCTION,
+    StepKind.BLOCK,
+    StepKind.FINISH,
+)
+SLEEP, EVENT, AWAIT, WAIT = StepKind.SLEEP, StepKind.EVENT, StepKind.AWAIT, StepKind.WAIT
 
 
 @dataclass(frozen=True)

@@ -363,7 +363,7 @@ def verdicts_for(outcomes: Mapping[str, tuple[str, str]], broken: bool) -> dict[
     """jcstress verdicts from a case's declared outcomes: a forbidden outcome is
     *interesting* when the broken variant shows it. A hang is a deadlock or a stuck
     thread, whichever the case declares."""
-    from races.catalogue.case import FORBIDDEN
+    from races.vocabulary.kinds import FORBIDDEN
 
     result = {}
     for name, (verdict, _) in outcomes.items():
@@ -379,7 +379,7 @@ def verdicts_for(outcomes: Mapping[str, tuple[str, str]], broken: bool) -> dict[
 def forbidden_outcomes(outcomes: Mapping[str, tuple[str, str]]) -> frozenset[str]:
     """The stress outcomes a case forbids: its forbidden kinds, and a hang where it
     forbids a deadlock or a stuck thread (a real one hangs)."""
-    from races.catalogue.case import FORBIDDEN
+    from races.vocabulary.kinds import FORBIDDEN
 
     forbidden = {name for name, (verdict, _) in outcomes.items() if verdict == FORBIDDEN}
     if forbidden & {"deadlock", "stuck thread"}:

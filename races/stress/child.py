@@ -31,7 +31,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from races.runtimes.threads.tracing import CodeFilter
+from races.core.codefilter import CodeFilter
 
 _real_run = threading.Thread.run
 _real_sleep = time.sleep

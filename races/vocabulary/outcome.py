@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-
-class FailureKind(enum.StrEnum):
-    """How a run went wrong. The values are what reports and the CLI print."""
-
-    ASSERTION = "assertion"
-    EXCEPTION = "exception"
-    THREAD_EXCEPTION = "thread exception"
-    DEADLOCK = "deadlock"
-    STUCK = "stuck thread"
-    STEP_LIMIT = "step limit"
-    #: A failure that happened once and did not happen again when its schedule was replayed.
-    NOT_REPRODUCIBLE = "found, not reproducible"
-
-    def __str__(self) -> str:
-        return self.value
+from races.vocabulary.kinds import FailureKind
 
 
 @dataclass

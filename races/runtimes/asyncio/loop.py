@@ -24,8 +24,9 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from races.runtimes.threads.execution import AWAIT, EVENT, IO_GRACE
+from races.core.runtime import IO_GRACE
 from races.vocabulary.errors import UncontrolledBlockingError
+from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Decision, Position
 
 if TYPE_CHECKING:
@@ -140,9 +141,9 @@ class ControlledLoop(asyncio.SelectorEventLoop):
         task = self.tasks[chosen]
         frame = _resume_frame(task)
         if frame is not None:
-            self.trace.append((chosen, AWAIT, frame.f_code, frame.f_lineno))
+            self.trace.append((chosen, StepKind.AWAIT, frame.f_code, frame.f_lineno))
         else:
-            self.trace.append((chosen, EVENT, f"step of {task.get_name()}", None))
+            self.trace.append((chosen, StepKind.EVENT, f"step of {task.get_name()}", None))
         self.steps_of[chosen] = self.steps_of.get(chosen, 0) + 1
         if self.watch is not None:
             self.snapshots.append(self.watch())

@@ -23,7 +23,8 @@ from races.core.runtime import EXPLORING
 from races.core.strategies.base import Chooser, DefaultChooser
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
 from races.vocabulary.errors import NestedExplorationError
-from races.vocabulary.outcome import Failure, FailureKind, Outcome, describe, scenario_failure
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import Failure, Outcome, describe, scenario_failure
 
 _ORIGINAL_ACQUIRE = asyncio.Lock.acquire
 _ORIGINAL_RELEASE = asyncio.Lock.release

@@ -37,8 +37,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from races.runtimes.threads.execution import WAIT
 from races.vocabulary.errors import RacesError
+from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Decision, Position
 
 if TYPE_CHECKING:
@@ -284,9 +284,9 @@ class ControlledGeventLoop:
         if self.step > self.max_steps:
             self.stop_reason = "step limit"
         if number in self.sites:
-            self.trace.append((number, WAIT, *self.sites[number]))
+            self.trace.append((number, StepKind.WAIT, *self.sites[number]))
         else:
-            self.trace.append((number, WAIT, *self.start(number)))
+            self.trace.append((number, StepKind.WAIT, *self.start(number)))
         self.steps_of[number] = self.steps_of.get(number, 0) + 1
         if self.watch is not None:
             self.snapshots.append(self.watch())

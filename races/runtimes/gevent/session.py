@@ -27,9 +27,9 @@ from gevent._hub_local import set_hub
 
 from races.core.strategies.base import Chooser, DefaultChooser
 from races.runtimes.gevent.loop import ControlledGeventLoop
-from races.runtimes.threads.execution import WAIT
 from races.vocabulary.errors import NestedExplorationError
-from races.vocabulary.outcome import Failure, FailureKind, Outcome, describe, scenario_failure
+from races.vocabulary.kinds import FailureKind, StepKind
+from races.vocabulary.outcome import Failure, Outcome, describe, scenario_failure
 
 
 class _Hub(gevent.hub.Hub):  # type: ignore[misc]
@@ -95,7 +95,7 @@ class GreenletSession:
         main = greenlet.getcurrent()
         loop.register(main, "main")
         set_hub(hub)
-        loop.trace.append((0, WAIT, *loop.start(0, self.scenario)))
+        loop.trace.append((0, StepKind.WAIT, *loop.start(0, self.scenario)))
         loop.step = 1
         if watch is not None:
             loop.snapshots.append(watch())

@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from races.runtimes.threads.execution import State
-from races.vocabulary.outcome import FailureKind
+from races.vocabulary.kinds import FailureKind
 
 if TYPE_CHECKING:
     from races.runtimes.threads.execution import ControlledThread, Execution

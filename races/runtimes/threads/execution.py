@@ -41,23 +41,24 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from races.core.runtime import IO_GRACE
 from races.core.sites import is_races_internal
 from races.vocabulary.errors import InternalError, RacesError, UncontrolledThreadError
-from races.vocabulary.outcome import Decision, Failure, FailureKind, Outcome, describe
+from races.vocabulary.kinds import FailureKind, StepKind
+from races.vocabulary.outcome import Decision, Failure, Outcome, describe
 
 if TYPE_CHECKING:
+    from races.core.codefilter import CodeFilter
     from races.core.strategies.base import Chooser
-    from races.runtimes.threads.tracing import CodeFilter, Tracer
+    from races.runtimes.threads.tracing import Tracer
 
-# Trace entry kinds: (thread index, kind, a, b)
-LINE = 0  # a: code object, b: line number
-INSTRUCTION = 1  # a: code object, b: instruction offset
-BLOCK = 2  # a: operation name, b: (filename, lineno) of the call in code under test
-FINISH = 3  # the thread ended
-SLEEP = 4  # a: seconds, b: (filename, lineno)
-EVENT = 5  # a: what happened, b: (filename, lineno) or None
-AWAIT = 6  # a task step of a coroutine scenario, run at once: a: code object, b: line resumed at
-WAIT = 7  # a greenlet step, run at once: a: code object, b: line resumed at; or a: what, b: (file, line) or None
+LINE, INSTRUCTION, BLOCK, FINISH, SLEEP = (
+    StepKind.LINE,
+    StepKind.INSTRUCTION,
+    StepKind.BLOCK,
+    StepKind.FINISH,
+    StepKind.SLEEP,
+)
 
 # Captured at import: while exploring, the `_thread` module's own functions are models.
 _get_ident = _thread.get_ident
@@ -68,9 +69,6 @@ _set_sentinel = getattr(_thread, "_set_sentinel", None)
 _real_count = _thread._count
 _real_monotonic = time.monotonic
 _real_sleep = time.sleep
-
-#: Real seconds a socket or pipe may take to answer before virtual time jumps past it.
-IO_GRACE = 0.1
 
 #: The execution in progress, if any. There is at most one per process: the patches it
 #: relies on are process-wide.

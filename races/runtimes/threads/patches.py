@@ -26,12 +26,12 @@ from collections.abc import Callable
 from types import FunctionType, ModuleType
 from typing import Any
 
+from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
 from races.runtimes.threads.models import clock, io
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
-from races.runtimes.threads.tracing import CodeFilter
-from races.vocabulary.outcome import FailureKind
+from races.vocabulary.kinds import FailureKind
 
 _MISSING = object()
 _REAL_LOCK_TYPE = _thread.LockType

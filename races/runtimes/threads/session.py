@@ -13,11 +13,12 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 
+from races.core.codefilter import CodeFilter
 from races.core.runtime import EXPLORING
 from races.core.strategies.base import Chooser
 from races.runtimes.threads import execution, patches
 from races.runtimes.threads.models import thread as thread_model
-from races.runtimes.threads.tracing import CodeFilter, Granularity, Mechanism, make_tracer
+from races.runtimes.threads.tracing import Granularity, Mechanism, make_tracer
 from races.vocabulary.errors import UncontrolledBlockingError
 from races.vocabulary.outcome import Outcome
 

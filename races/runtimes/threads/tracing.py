@@ -1,4 +1,4 @@
-"""Which code is under test, and the trace hooks that put switch points into it.
+"""The trace hooks that put switch points into the code under test.
 
 Two mechanisms, one behaviour. ``sys.monitoring`` (3.12+) reaches every thread at once and
 lets us switch off each location that is not a switch point, so untested code costs
@@ -11,211 +11,22 @@ everything other threads do, so switching before them adds schedules and finds n
 
 from __future__ import annotations
 
-import dis
-import fnmatch
-import importlib.util
-import os
 import sys
-import sysconfig
 import threading
-from collections.abc import Sequence
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
-from races.core.sites import is_races_internal
-from races.runtimes.threads.execution import INSTRUCTION, LINE
+from races.core.codefilter import CodeFilter
+from races.core.instructions import INSTRUCTIONS
+from races.vocabulary.kinds import StepKind
+
+INSTRUCTION, LINE = StepKind.INSTRUCTION, StepKind.LINE
 
 if TYPE_CHECKING:
     from races.runtimes.threads.execution import ControlledThread, Execution
 
 Granularity = Literal["line", "instruction"]
 Mechanism = Literal["auto", "settrace", "monitoring"]
-
-# Test and tooling infrastructure a scenario never means to test.
-_INFRASTRUCTURE = (
-    "_pytest",
-    "pytest",
-    "pluggy",
-    "hypothesis",
-    "coverage",
-    "xdist",
-    "execnet",
-    "pytest_timeout",
-    "_hypothesis_pytestplugin",
-    "nox",
-    "_distutils_hack",
-    "setuptools",
-    "pkg_resources",
-    "pip",
-)
-
-_FRAME_LOCAL_OPS = frozenset(
-    {
-        "NOP",
-        "RESUME",
-        "CACHE",
-        "EXTENDED_ARG",
-        "PRECALL",
-        "KW_NAMES",
-        "PUSH_NULL",
-        "LOAD_FAST",
-        "LOAD_FAST_CHECK",
-        "LOAD_FAST_AND_CLEAR",
-        "LOAD_FAST_LOAD_FAST",
-        "STORE_FAST",
-        "STORE_FAST_LOAD_FAST",
-        "STORE_FAST_STORE_FAST",
-        "DELETE_FAST",
-        "LOAD_CONST",
-        "LOAD_SMALL_INT",
-        "RETURN_CONST",
-        "POP_TOP",
-        "COPY",
-        "SWAP",
-        "JUMP_FORWARD",
-        "JUMP_BACKWARD",
-        "JUMP_BACKWARD_NO_INTERRUPT",
-        "JUMP",
-        "JUMP_NO_INTERRUPT",
-        "MAKE_CELL",
-        "COPY_FREE_VARS",
-        "NOT_TAKEN",
-        "END_FOR",
-        "POP_ITER",
-        "END_SEND",
-        "INTERPRETER_EXIT",
-        "RESERVED",
-        "GEN_START",
-    }
-)
-
-
-class CodeFilter:
-    """Decides, once per code object, whether its lines belong to the code under test.
-
-    By default that is everything but the standard library, races' own machinery (its
-    catalogue of cases is under test), test infrastructure, and code without a source file. ``include`` and ``exclude``
-    take module names (``mypkg`` covers ``mypkg.sub``) or path globs (``*/vendored/*``);
-    ``exclude`` wins, then ``include``, then the default.
-    """
-
-    def __init__(self, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
-        paths = sysconfig.get_paths()
-        self._stdlib = tuple(
-            {
-                os.path.realpath(paths["stdlib"]),
-                os.path.realpath(paths["platstdlib"]),
-                paths["stdlib"],
-                paths["platstdlib"],
-            }
-        )
-        self._site = tuple(
-            {
-                os.path.realpath(paths["purelib"]),
-                os.path.realpath(paths["platlib"]),
-                paths["purelib"],
-                paths["platlib"],
-            }
-        )
-        self._infrastructure = tuple(_package_dirs(_INFRASTRUCTURE))
-        self._include = [_pattern(p) for p in include]
-        self._exclude = [_pattern(p) for p in exclude]
-        self._cache: dict[CodeType, bool] = {}
-
-    def __call__(self, code: CodeType) -> bool:
-        try:
-            return self._cache[code]
-        except KeyError:
-            result = self._cache[code] = self.filename_under_test(code.co_filename)
-            return result
-
-    def filename_under_test(self, filename: str) -> bool:
-        if any(match(filename) for match in self._exclude):
-            return False
-        if any(match(filename) for match in self._include):
-            return True
-        # Generated code (dataclass methods, namedtuples, exec'd strings) has no source to
-        # show and is most often the library's, not the user's.
-        if filename.startswith("<") or is_races_internal(filename):
-            return False
-        if filename.startswith(self._infrastructure):
-            return False
-        return not (filename.startswith(self._stdlib) and not filename.startswith(self._site))
-
-
-def _package_dirs(names: Sequence[str]) -> list[str]:
-    """Where these top-level packages live, whether or not they are imported yet."""
-    dirs: list[str] = []
-    for name in names:
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        if spec is None or spec.origin is None:
-            continue
-        if spec.submodule_search_locations:
-            dirs.extend(os.path.join(p, "") for p in spec.submodule_search_locations)
-        else:
-            dirs.append(spec.origin)
-    return dirs
-
-
-def _pattern(text: str) -> Any:
-    if any(ch in text for ch in "/*?[") or text.endswith(".py"):
-        return lambda filename: fnmatch.fnmatch(filename, text)
-    loaded = sys.modules.get(text)
-    if loaded is not None and getattr(loaded, "__spec__", None) is None:
-        # A script run as `python script.py` is `__main__`, with no spec: its file says it.
-        origin, package = getattr(loaded, "__file__", None), hasattr(loaded, "__path__")
-    else:
-        try:
-            spec = importlib.util.find_spec(text)
-        except (ImportError, ValueError):
-            spec = None
-        origin = spec.origin if spec is not None else None
-        package = spec is not None and bool(spec.submodule_search_locations)
-    if origin is None:
-        raise ValueError(
-            f"include/exclude: no module named {text!r}; give a module name that can be "
-            "imported, or a path glob such as '*/mypkg/*'"
-        )
-    prefix = os.path.dirname(origin) + os.sep if package else origin
-    return lambda filename: filename.startswith(prefix)
-
-
-class InstructionTable:
-    """Per code object: which offsets are switch points, and how to show an instruction."""
-
-    def __init__(self) -> None:
-        self._switch: dict[CodeType, frozenset[int]] = {}
-        self._info: dict[CodeType, dict[int, tuple[int, str]]] = {}
-
-    def switch_offsets(self, code: CodeType) -> frozenset[int]:
-        try:
-            return self._switch[code]
-        except KeyError:
-            offsets = frozenset(
-                i.offset for i in dis.get_instructions(code) if i.opname not in _FRAME_LOCAL_OPS
-            )
-            self._switch[code] = offsets
-            return offsets
-
-    def describe(self, code: CodeType, offset: int) -> tuple[int, str]:
-        """(line number, 'LOAD_GLOBAL num') for the instruction at ``offset``."""
-        info = self._info.get(code)
-        if info is None:
-            info = {}
-            line = code.co_firstlineno
-            for ins in dis.get_instructions(code):
-                if ins.positions is not None and ins.positions.lineno is not None:
-                    line = ins.positions.lineno
-                text = ins.opname if not ins.argrepr else f"{ins.opname} {ins.argrepr}"
-                info[ins.offset] = (line, text)
-            self._info[code] = info
-        return info.get(offset, (code.co_firstlineno, "?"))
-
-
-INSTRUCTIONS = InstructionTable()
 
 
 class Tracer:

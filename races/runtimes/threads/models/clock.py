@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from races.core.sites import call_site
 from races.runtimes.threads import execution
-from races.runtimes.threads.execution import SLEEP
+from races.vocabulary.kinds import StepKind
 
 real_sleep = _time.sleep
 real_monotonic = _time.monotonic
@@ -37,7 +37,7 @@ def sleep(secs: float) -> None:
     site = call_site(ex.under_test)
     where = (site.filename, site.lineno) if site is not None else None
     if secs == 0:
-        ex.switch_point(rec, SLEEP, 0.0, where)  # sleep(0) only yields
+        ex.switch_point(rec, StepKind.SLEEP, 0.0, where)  # sleep(0) only yields
     else:
         ex.block(rec, None, secs, "time.sleep", where)
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from races.runtimes.threads import execution
 from races.runtimes.threads.models.lock import Lock
-from races.vocabulary.outcome import FailureKind, describe
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import describe
 
 _real_start_new_thread = _thread.start_new_thread
 _real_set_sentinel = getattr(_thread, "_set_sentinel", None)

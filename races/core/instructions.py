@@ -1,0 +1,86 @@
+"""Instructions as switch points: which ones can touch shared state, and how to show one.
+
+Instructions that only move values within the frame (``LOAD_FAST``, ``LOAD_CONST``, ...)
+commute with everything other threads do, so switching before them adds schedules and
+finds nothing. The table is kept per code object, across runs and sessions.
+"""
+
+from __future__ import annotations
+
+import dis
+from types import CodeType
+
+_FRAME_LOCAL_OPS = frozenset(
+    {
+        "NOP",
+        "RESUME",
+        "CACHE",
+        "EXTENDED_ARG",
+        "PRECALL",
+        "KW_NAMES",
+        "PUSH_NULL",
+        "LOAD_FAST",
+        "LOAD_FAST_CHECK",
+        "LOAD_FAST_AND_CLEAR",
+        "LOAD_FAST_LOAD_FAST",
+        "STORE_FAST",
+        "STORE_FAST_LOAD_FAST",
+        "STORE_FAST_STORE_FAST",
+        "DELETE_FAST",
+        "LOAD_CONST",
+        "LOAD_SMALL_INT",
+        "RETURN_CONST",
+        "POP_TOP",
+        "COPY",
+        "SWAP",
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+        "JUMP",
+        "JUMP_NO_INTERRUPT",
+        "MAKE_CELL",
+        "COPY_FREE_VARS",
+        "NOT_TAKEN",
+        "END_FOR",
+        "POP_ITER",
+        "END_SEND",
+        "INTERPRETER_EXIT",
+        "RESERVED",
+        "GEN_START",
+    }
+)
+
+
+class InstructionTable:
+    """Per code object: which offsets are switch points, and how to show an instruction."""
+
+    def __init__(self) -> None:
+        self._switch: dict[CodeType, frozenset[int]] = {}
+        self._info: dict[CodeType, dict[int, tuple[int, str]]] = {}
+
+    def switch_offsets(self, code: CodeType) -> frozenset[int]:
+        try:
+            return self._switch[code]
+        except KeyError:
+            offsets = frozenset(
+                i.offset for i in dis.get_instructions(code) if i.opname not in _FRAME_LOCAL_OPS
+            )
+            self._switch[code] = offsets
+            return offsets
+
+    def describe(self, code: CodeType, offset: int) -> tuple[int, str]:
+        """(line number, 'LOAD_GLOBAL num') for the instruction at ``offset``."""
+        info = self._info.get(code)
+        if info is None:
+            info = {}
+            line = code.co_firstlineno
+            for ins in dis.get_instructions(code):
+                if ins.positions is not None and ins.positions.lineno is not None:
+                    line = ins.positions.lineno
+                text = ins.opname if not ins.argrepr else f"{ins.opname} {ins.argrepr}"
+                info[ins.offset] = (line, text)
+            self._info[code] = info
+        return info.get(offset, (code.co_firstlineno, "?"))
+
+
+INSTRUCTIONS = InstructionTable()
