@@ -6,9 +6,10 @@
 ``scaffold``   ``races new``: a plugin package with one working case, ready to edit
 """
 
-from races.catalogue.case import ACCEPTABLE, FORBIDDEN, Case, Search
+from races.catalogue.case import Case, Search
 from races.catalogue.registry import Catalogue, PluginError, load_catalogue
 from races.catalogue.runner import VariantReport, run_case
+from races.vocabulary.kinds import ACCEPTABLE, FORBIDDEN
 
 __all__ = [
     "ACCEPTABLE",
