@@ -7,22 +7,26 @@ failing one with a schedule that ``races.replay`` reruns exactly.
 
 from __future__ import annotations
 
-from races.api import explore, replay
-from races.core.result import Interrupted, RaceFailure, Result
-from races.core.trace import Step, Trace
-from races.vocabulary.errors import (
+from races.api import (
+    Failure,
+    FailureKind,
     InternalError,
+    Interrupted,
     InvalidArgument,
     NestedExplorationError,
+    RaceFailure,
     RacesError,
+    Result,
+    Schedule,
     ScheduleDivergedError,
     ScheduleError,
+    Step,
+    Trace,
     UncontrolledBlockingError,
     UncontrolledThreadError,
+    explore,
+    replay,
 )
-from races.vocabulary.kinds import FailureKind
-from races.vocabulary.outcome import Failure
-from races.vocabulary.schedule import Schedule
 
 __version__ = "0.1.0"
 

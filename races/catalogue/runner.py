@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-import races
 from races.catalogue.case import Case
 from races.catalogue.pool import PartlyDone, run_jobs
-from races.core.result import Result
+from races.core.result import Interrupted, Result
+from races.runtimes.launch import explore
+from races.vocabulary.errors import InternalError
 from races.vocabulary.kinds import FORBIDDEN
 
 
@@ -97,7 +98,7 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
     prepare(module)
     start = time.perf_counter()
     try:
-        result = races.explore(
+        result = explore(
             module.scenario,
             **_points(case, search.pop("granularity", None)),
             max_steps=case.max_steps,
@@ -105,8 +106,8 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
             exclude=case.exclude,
             **search,
         )
-    except races.Interrupted as stop:
-        raise races.Interrupted(f"{case.name}.{variant}: {stop}", stop.result) from None
+    except Interrupted as stop:
+        raise Interrupted(f"{case.name}.{variant}: {stop}", stop.result) from None
     seconds = time.perf_counter() - start
     observed = result.kind.value if result.kind is not None else "ok"
     declared = case.outcomes.get(observed)
@@ -263,13 +264,13 @@ def summary_table(rows: list[Row]) -> str:
 
 def _run_job(job: tuple[str, str, dict[str, Any]]) -> Row:
     """Run one variant (in a worker process) and return its plain summary row."""
-    from races.catalogue import load_catalogue
+    from races.catalogue.registry import load_catalogue
 
     name, variant, options = job
     case = load_catalogue().get(name)
     try:
         return Row.of(run_variant(case, variant, **options))
-    except races.InternalError as exc:
+    except InternalError as exc:
         # races failed, not the lesson: say so on its row, and let the other variants run.
         role = "broken" if variant in case.broken else "fix"
         story = f"{name}.{variant} ({role}): internal error\n  races: internal error: {exc}"

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from types import FrameType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from races.core.codefilter import CodeFilter
+from types import CodeType, FrameType
 
 # races/core/sites.py -> races/, spelled as code objects spell their files (unresolved).
 _RACES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -58,7 +55,9 @@ def operation_name(frame: FrameType) -> str:
     return _ALIASES.get(qualname, qualname)
 
 
-def call_site(under_test: CodeFilter, frame: FrameType | None = None) -> Site | None:
+def call_site(
+    under_test: Callable[[CodeType], bool], frame: FrameType | None = None
+) -> Site | None:
     """The innermost call from code under test on the current stack, and what it called.
 
     With no code under test on the stack (a thread's own bootstrap, an executor's worker),

@@ -27,7 +27,7 @@ class Row:
 
 
 def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[Setting]) -> Row:
-    from races.catalogue import load_catalogue
+    from races.catalogue.registry import load_catalogue
     from races.catalogue.runner import run_variant
 
     case = load_catalogue().get(name)
@@ -146,6 +146,6 @@ def write_docstring(row: Row, runs: int, settings: Sequence[Setting] = DEFAULT_S
 
 
 def _package(case: str) -> str:
-    from races.catalogue import load_catalogue
+    from races.catalogue.registry import load_catalogue
 
     return load_catalogue().get(case).package

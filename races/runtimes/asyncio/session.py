@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import linecache
 import random
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from races.core import diagnosis
+from races.core.diagnosis import Waiter
 from races.core.runtime import EXPLORING
 from races.core.strategies.base import Chooser, DefaultChooser
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
 from races.vocabulary.errors import NestedExplorationError
-from races.vocabulary.kinds import FailureKind
-from races.vocabulary.outcome import Failure, Outcome, describe, scenario_failure
+from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
 _ORIGINAL_ACQUIRE = asyncio.Lock.acquire
 _ORIGINAL_RELEASE = asyncio.Lock.release
@@ -97,11 +97,7 @@ class AsyncSession:
             except NothingToRun:
                 failure = _nobody_can_run(loop)
             except StepLimit:
-                failure = Failure(
-                    FailureKind.STEP_LIMIT,
-                    f"the scenario did not finish within max_steps={self.max_steps} task steps; "
-                    "it may loop forever, or it needs a larger max_steps",
-                )
+                failure = diagnosis.step_limit(self.max_steps, "task steps")
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
                 failure = scenario_failure(exc)
             if failure is None:
@@ -117,10 +113,10 @@ class AsyncSession:
         return outcome
 
 
-def _await_site(task: Any) -> tuple[str, str]:
-    """(operation, 'file:line `source`') where the task is suspended, innermost first."""
+def _waiter(task: Any) -> Waiter:
+    """The task as a report shows it: where it is suspended, innermost first, in what."""
     coro = task.get_coro()
-    operation, site = "await", ""
+    operation, site = "await", None
     while coro is not None:
         frame = getattr(coro, "cr_frame", None)
         if frame is None:  # waiting on a future: the task knows which one
@@ -133,10 +129,9 @@ def _await_site(task: Any) -> tuple[str, str]:
             if operation.endswith("__aenter__"):  # `async with lock:` is an acquire
                 operation = f"{type(frame.f_locals.get('self')).__name__}.acquire"
             break
-        source = linecache.getline(code.co_filename, frame.f_lineno).strip()
-        site = f"{code.co_filename}:{frame.f_lineno}  `{source}`"
+        site = (code.co_filename, frame.f_lineno)
         coro = getattr(coro, "cr_await", None)
-    return operation, site
+    return Waiter(task.get_name(), operation, site, place="its start: it never ran")
 
 
 _ASYNCIO_DIR = asyncio.__path__[0]
@@ -160,37 +155,17 @@ def _waited_lock(task: Any) -> Any:
 
 def _nobody_can_run(loop: ControlledLoop) -> Failure:
     waiting = [t for t in loop.tasks if not t.done()]
+    waiters = {t: _waiter(t) for t in waiting}
     edges = {}
     for t in waiting:
         owner = getattr(_waited_lock(t), "_races_owner", None)
         if owner is not None and owner is not t and not owner.done():
             edges[t] = owner
-    lines = []
-    for t in waiting:
-        operation, site = _await_site(t)
-        holder = f" (held by {edges[t].get_name()})" if t in edges else ""
-        lines.append(f"  {t.get_name()} waits in {operation}{holder}, at {site}")
-    for start in edges:
-        seen = [start]
-        node = edges[start]
-        while node in edges and node not in seen:
-            seen.append(node)
-            node = edges[node]
-        if node in seen:
-            cycle = seen[seen.index(node) :]
-            chain = " -> ".join(t.get_name() for t in [*cycle, cycle[0]])
-            return Failure(
-                FailureKind.DEADLOCK,
-                f"deadlock: {chain}, each waiting for an asyncio.Lock the next one holds",
-                report="Deadlock: these tasks wait for each other in a cycle:\n" + "\n".join(lines),
-            )
-    first = waiting[0]
-    operation, site = _await_site(first)
-    return Failure(
-        FailureKind.STUCK,
-        f"stuck: {first.get_name()} waits in {operation} at {site.split('  ')[0]} and nothing can wake it",
-        report="Stuck: every task waits, and none of them can wake another:\n" + "\n".join(lines),
-    )
+            waiters[t].holder = waiters[owner]
+    cycle = diagnosis.find_cycle(edges, order=loop.tasks)
+    if cycle:
+        return diagnosis.deadlock([waiters[t] for t in cycle], "tasks")
+    return diagnosis.stuck(list(waiters.values()), waiters[waiting[0]], "tasks")
 
 
 def _lost_work(loop: ControlledLoop) -> Failure | None:
@@ -198,27 +173,18 @@ def _lost_work(loop: ControlledLoop) -> Failure | None:
     pending = [t for t in loop.tasks if not t.done() and not t.cancelling()]
     if not pending:
         return None
-    names = ", ".join(t.get_name() for t in pending)
-    operation, site = _await_site(pending[0])
-    return Failure(
-        FailureKind.STUCK,
-        f"{names} still pending when the main task returned: asyncio.run() cancels "
-        "it, and its work is lost",
-        report=f"  {pending[0].get_name()} was waiting in {operation}, at {site}"
-        if site
-        else f"  {pending[0].get_name()} had not started",
+    return diagnosis.lost_work(
+        [_waiter(t) for t in pending],
+        "pending when the main task returned",
+        "asyncio.run() cancels it, and its work is lost",
     )
 
 
 def _lost_exception(loop: ControlledLoop) -> Failure | None:
     for task in loop.tasks:
         if task.done() and not task.cancelled() and task._log_traceback:
-            exc = task.exception()
-            return Failure(
-                FailureKind.THREAD_EXCEPTION,
-                f"{describe(exc)} (in {task.get_name()}; never retrieved: nobody awaited the task)",
-                exc,
-                task.get_name(),
+            return diagnosis.lost_exception(
+                task.exception(), task.get_name(), "never retrieved: nobody awaited the task"
             )
     return None
 

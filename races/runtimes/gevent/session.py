@@ -15,7 +15,6 @@ the run. Whatever is left is killed and the hub destroyed before the next run.
 
 from __future__ import annotations
 
-import linecache
 import random
 from collections.abc import Callable
 from typing import Any
@@ -25,11 +24,13 @@ import gevent.hub
 import greenlet
 from gevent._hub_local import set_hub
 
+from races.core import diagnosis
+from races.core.diagnosis import Waiter
 from races.core.strategies.base import Chooser, DefaultChooser
 from races.runtimes.gevent.loop import ControlledGeventLoop
 from races.vocabulary.errors import NestedExplorationError
-from races.vocabulary.kinds import FailureKind, StepKind
-from races.vocabulary.outcome import Failure, Outcome, describe, scenario_failure
+from races.vocabulary.kinds import StepKind
+from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
 
 class _Hub(gevent.hub.Hub):  # type: ignore[misc]
@@ -109,7 +110,7 @@ class GreenletSession:
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
                 failure = scenario_failure(exc)
             if failure is None and loop.stop_reason is not None:
-                failure = _step_limit(self.max_steps)
+                failure = diagnosis.step_limit(self.max_steps, "greenlet steps")
             if failure is None:
                 failure = _lost_exception(hub)
             if failure is None:
@@ -123,39 +124,27 @@ class GreenletSession:
         return outcome
 
 
-def _step_limit(max_steps: int) -> Failure:
-    return Failure(
-        FailureKind.STEP_LIMIT,
-        f"the scenario did not finish within max_steps={max_steps} greenlet steps; "
-        "it may loop forever, or it needs a larger max_steps",
-    )
-
-
-def _where(loop: ControlledGeventLoop, number: int) -> str:
-    """'file:line `source`' where greenlet ``number`` waits."""
+def _waiter(loop: ControlledGeventLoop, number: int) -> Waiter:
+    """Greenlet ``number`` as a report shows it: where it waits."""
+    name = loop.greenlets[number]._races_name
     if number not in loop.sites:
-        return "its start (it never ran)"
+        return Waiter(name, place="its start (it never ran)")
     code, lineno = loop.sites[number]
     if code is None:
-        return "(inside gevent)"
-    source = linecache.getline(code.co_filename, lineno).strip()
-    return f"{code.co_filename}:{lineno}  `{source}`"
+        return Waiter(name, place="(inside gevent)")
+    return Waiter(name, site=(code.co_filename, lineno))
 
 
 def _nobody_can_run(loop: ControlledGeventLoop, exc: BaseException) -> Failure:
     if loop.stop_reason is not None:
-        return _step_limit(loop.max_steps)
+        return diagnosis.step_limit(loop.max_steps, "greenlet steps")
     waiting = [n for n, g in enumerate(loop.greenlets) if n == 0 or not g.dead]
-    lines = [f"  {loop.greenlets[n]._races_name} waits at {_where(loop, n)}" for n in waiting]
-    return Failure(
-        FailureKind.STUCK,
-        f"stuck: main waits at {_where(loop, 0).split('  ')[0]} and nothing can wake it "
-        "(gevent: this operation would block forever)",
-        exc,
-        "main",
-        report="Stuck: every greenlet waits, and none of them can wake another:\n"
-        + "\n".join(lines),
+    waiters = [_waiter(loop, n) for n in waiting]
+    failure = diagnosis.stuck(
+        waiters, waiters[0], "greenlets", " (gevent: this operation would block forever)", exc
     )
+    failure.thread = "main"
+    return failure
 
 
 def _lost_exception(hub: _Hub) -> Failure | None:
@@ -163,24 +152,18 @@ def _lost_exception(hub: _Hub) -> Failure | None:
         return None
     context, error = hub.errors[0]
     name = getattr(context, "_races_name", None) or getattr(context, "__qualname__", repr(context))
-    return Failure(
-        FailureKind.THREAD_EXCEPTION,
-        f"{describe(error)} (in {name}; gevent only prints it, the program goes on)",
-        error,
-        name,
-    )
+    return diagnosis.lost_exception(error, str(name), "gevent only prints it, the program goes on")
 
 
 def _lost_work(loop: ControlledGeventLoop) -> Failure | None:
-    alive = [g for g in loop.greenlets[1:] if not g.dead]
+    alive = [n for n, g in enumerate(loop.greenlets) if n > 0 and not g.dead]
     if not alive:
         return None
-    names = ", ".join(g._races_name for g in alive)
-    return Failure(
-        FailureKind.STUCK,
-        f"{names} still alive when the main greenlet returned: the program exits and its "
-        "work is lost",
-        report=f"  {alive[0]._races_name} was at {_where(loop, loop.greenlets.index(alive[0]))}",
+    return diagnosis.lost_work(
+        [_waiter(loop, n) for n in alive],
+        "alive when the main greenlet returned",
+        "the program exits and its work is lost",
+        was="was",
     )
 
 

@@ -34,15 +34,17 @@ catch) at its next switch point and unwinds. Nothing is left running.
 from __future__ import annotations
 
 import _thread
-import enum
 import math
 import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from races.core import diagnosis
 from races.core.runtime import IO_GRACE
 from races.core.sites import is_races_internal
+from races.runtimes.threads import deadlock
+from races.runtimes.threads.records import ControlledThread, State
 from races.vocabulary.errors import InternalError, RacesError, UncontrolledThreadError
 from races.vocabulary.kinds import FailureKind, StepKind
 from races.vocabulary.outcome import Decision, Failure, Outcome, describe
@@ -78,75 +80,6 @@ active: Execution | None = None
 class Abort(BaseException):
     """Unwinds a controlled thread when its run is over. Never escapes races; code that
     runs the user's code on a controlled thread must let it through."""
-
-
-class State(enum.Enum):
-    RUNNABLE = "runnable"
-    BLOCKED = "blocked"
-    FINISHED = "finished"
-
-
-class ControlledThread:
-    """The scheduler's record of one thread of the scenario."""
-
-    __slots__ = (
-        "blocked_op",
-        "blocked_site",
-        "busy",
-        "daemon",
-        "deadline",
-        "exited",
-        "gate",
-        "handle",
-        "held",
-        "ident",
-        "index",
-        "label",
-        "os_join",
-        "sentinels",
-        "state",
-        "steps",
-        "thread",
-        "timed_out",
-        "unwinding",
-        "waiting_for",
-    )
-
-    def __init__(self, index: int, daemon: bool) -> None:
-        self.index = index
-        self.label = ""  # the name of a thread started without a threading.Thread
-        self.gate = _allocate_lock()
-        self.gate.acquire()
-        self.exited = _allocate_lock()
-        self.exited.acquire()
-        self.ident: int | None = None
-        self.state = State.RUNNABLE
-        self.steps = 0  # steps this thread has taken: its own clock, for positions
-        self.waiting_for: Any = None
-        self.deadline: float | None = None
-        self.timed_out = False
-        self.thread: Any = None  # the threading.Thread object it runs, once known
-        self.daemon = daemon
-        self.sentinels: list[Any] = []  # locks released when the thread ends (Thread.join)
-        self.held: list[Any] = []  # modelled locks it holds, for deadlock reports
-        self.handle: Any = None  # 3.13+: the modelled _ThreadHandle
-        self.os_join: Callable[[float], bool] | None = None
-        self.blocked_op = ""
-        self.blocked_site: tuple[str, int] | None = None
-        self.busy = False  # inside the scheduler: user code it calls makes no switch points
-        self.unwinding = False  # Abort raised: let `finally` and `with` blocks run freely
-
-    @property
-    def name(self) -> str:
-        if self.thread is not None:
-            return str(self.thread.name)
-        return self.label or f"thread {self.index}"
-
-    def enabled(self) -> bool:
-        if self.state is State.RUNNABLE or self.timed_out:
-            return True
-        lock = self.waiting_for
-        return self.state is State.BLOCKED and lock is not None and not lock.locked()
 
 
 class Execution:
@@ -344,10 +277,7 @@ class Execution:
                 self._internal(exc)
         finally:
             self.tracer.stop_thread()
-            for lock in rec.sentinels:
-                lock._release_at_exit()
-            if rec.handle is not None:
-                rec.handle._finish()
+            rec.ended()
             try:
                 self._thread_finished(rec)
             finally:
@@ -524,12 +454,12 @@ class Execution:
         """Wait in real time, up to ``seconds``, for a thread blocked on outside I/O (a
         socket, a pipe) to become ready: only the outside world can wake it, and a real
         program would wait for it before any timeout fired. True if one is ready."""
-        waiting = [t for t in self.live if getattr(t.waiting_for, "external", False)]
+        waiting = [t.waiting_for for t in self.live if getattr(t.waiting_for, "external", False)]
         if not waiting:
             return False
         deadline = _real_monotonic() + seconds
         while True:
-            if any(not t.waiting_for.locked() for t in waiting):
+            if any(wait is not None and not wait.locked() for wait in waiting):
                 return True
             if _real_monotonic() >= deadline:
                 return False
@@ -675,19 +605,11 @@ class Execution:
         raise Abort
 
     def _step_limit(self, rec: ControlledThread) -> None:
-        self.fail(
-            FailureKind.STEP_LIMIT,
-            None,
-            message=(
-                f"the scenario did not finish within max_steps={self.max_steps} steps; it "
-                "may loop forever (a livelock or an infinite loop), or it needs a larger "
-                "max_steps"
-            ),
-        )
+        limit = diagnosis.step_limit(self.max_steps, causes=" (a livelock or an infinite loop)")
+        self.fail(limit.kind, None, message=limit.message)
 
     def _nobody_can_run(self) -> None:
-        kind, message, report = deadlock.analyse(self)
-        self.failure = Failure(kind=kind, message=message, report=report)
+        self.failure = deadlock.analyse(self.live, self.threads[0], self.under_test)
         self._end_run()
 
     def _end_run(self) -> None:
@@ -729,8 +651,3 @@ def controlled() -> tuple[Execution, ControlledThread] | None:
     if rec is None:
         return None
     return ex, rec
-
-
-# At the bottom: deadlock analysis needs this module's names, and must be imported before
-# any run (an import inside a controlled thread would run importlib hooks as user code).
-from races.runtimes.threads import deadlock  # noqa: E402

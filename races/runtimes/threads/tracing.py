@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from races.core.codefilter import CodeFilter
 from races.core.instructions import INSTRUCTIONS
@@ -23,7 +23,16 @@ from races.vocabulary.kinds import StepKind
 INSTRUCTION, LINE = StepKind.INSTRUCTION, StepKind.LINE
 
 if TYPE_CHECKING:
-    from races.runtimes.threads.execution import ControlledThread, Execution
+    from races.runtimes.threads.records import ControlledThread
+
+
+class Execution(Protocol):
+    """What a tracer needs of the run in progress: its threads, and its switch points."""
+
+    by_ident: dict[int, ControlledThread]
+
+    def switch_point(self, rec: ControlledThread, kind: StepKind, a: Any, b: Any) -> None: ...
+
 
 Granularity = Literal["line", "instruction"]
 Mechanism = Literal["auto", "settrace", "monitoring"]

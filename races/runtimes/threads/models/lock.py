@@ -76,7 +76,7 @@ class Lock:
         site = call_site(ex.under_test)
         self._site = site
         if site is not None and site.operation in MUTEX_OPERATIONS:
-            rec.held.append(self)
+            rec.took(self)
 
     def _acquire_for(self, rec: Any) -> None:
         """Take the lock on behalf of a thread that is about to start (3.13 handles)."""
@@ -87,11 +87,10 @@ class Lock:
         self._lock.release()
         holder = self._holder
         if holder is not None:
-            if self in holder.held:
-                holder.held.remove(self)
+            holder.gave_back(self)
             self._holder = None
 
-    def _release_at_exit(self) -> None:
+    def release_at_exit(self) -> None:
         """What CPython does to a thread's sentinel when the thread ends."""
         if self._lock.locked():
             self.release()

@@ -87,7 +87,7 @@ def set_sentinel() -> Any:
         return _real_set_sentinel()
     rec = here[1]
     lock = Lock()
-    rec.sentinels.append(lock)
+    rec.release_at_exit(lock)
     return lock
 
 
@@ -121,11 +121,12 @@ class ThreadHandle:
             self._running.release()
 
     def _set_done(self) -> None:
-        self._finish()
+        self.release_at_exit()
 
-    def _finish(self) -> None:
+    def release_at_exit(self) -> None:
+        """Its thread has ended: joins return."""
         self._done = True
-        self._running._release_at_exit()
+        self._running.release_at_exit()
 
 
 def start_joinable_thread(

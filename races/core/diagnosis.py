@@ -1,0 +1,159 @@
+"""Why a run ended badly, said the same way for threads, tasks and greenlets.
+
+When no thread (task, greenlet) can run, each runtime describes each of them as a
+``Waiter``: what it waits in, where, for what, and who holds that. The wait-for graph
+("waiter -> holder") then tells a *deadlock* (a cycle) from *stuck* units (each waits for a
+wake-up that nobody left can give). The other ends a run can come to are said here too:
+work still pending when the program would exit, an exception nobody saw, and a run that
+never finishes.
+"""
+
+from __future__ import annotations
+
+import linecache
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import Failure, describe
+
+Site = tuple[str, int]
+
+
+@dataclass(eq=False)
+class Waiter:
+    """One thread, task or greenlet that cannot run, as a report shows it."""
+
+    name: str
+    waits_in: str = ""  # the operation: "Lock.acquire", "Queue.join"; "" when unknown
+    site: Site | None = None  # where it waits, in the code under test
+    place: str = ""  # instead of a site: "its start (it never ran)"
+    waits_for: str = ""  # what it waits for, named: "lock_b (Lock)"
+    holder: Waiter | None = None  # who holds what it waits for
+    joining: bool = False  # it waits for ``holder`` to finish
+    for_itself: bool = False  # it waits for a wake-up (a notify, a put) after releasing a lock
+    holds: list[tuple[str, Site | None]] = field(default_factory=list)  # (what, acquired at)
+
+    def where(self, source: bool = True) -> str:
+        """'file:line' (with the source line when ``source``), or what stands for it."""
+        if self.site is None:
+            return self.place or "an unknown place"
+        return show_site(self.site, source)
+
+    def lines(self) -> str:
+        """What it holds and what it waits for, as report lines."""
+        waits = f"waits in {self.waits_in}" if self.waits_in else "waits"
+        if self.joining and self.holder is not None:
+            waits += f" for {self.holder.name} to finish"
+        elif self.for_itself:
+            waits += " for a notify/put/set that no running thread can make"
+        else:
+            if self.waits_for:
+                waits += f" for {self.waits_for}"
+            if self.holder is not None:
+                waits += f" (held by {self.holder.name})"
+        waits += f", at {self.where()}"
+        if not self.holds:
+            return f"  {self.name} {waits}"
+        held = [f"    holds {what} (acquired at {_show(site)})" for what, site in self.holds]
+        return "\n".join([f"  {self.name}", *held, f"    {waits}"])
+
+
+def show_site(site: Site, source: bool = True) -> str:
+    text = f"{site[0]}:{site[1]}"
+    line = linecache.getline(site[0], site[1]).strip() if source else ""
+    return f"{text}  `{line}`" if line else text
+
+
+def _show(site: Site | None) -> str:
+    return show_site(site) if site is not None else "an unknown place"
+
+
+Node = TypeVar("Node", bound=Hashable)
+
+
+def find_cycle(edges: Mapping[Node, Node], order: Sequence[Node] = ()) -> list[Node]:
+    """A cycle of the graph (each node has at most one successor), starting from the node
+    that comes first in ``order``; [] if there is none."""
+    rank = {node: i for i, node in enumerate(order)}
+    for start in edges:
+        seen: list[Node] = []
+        node = start
+        while node in edges and node not in seen:
+            seen.append(node)
+            node = edges[node]
+        if node in seen:
+            cycle = seen[seen.index(node) :]
+            first = min(cycle, key=lambda n: rank.get(n, len(rank)))
+            i = cycle.index(first)
+            return cycle[i:] + cycle[:i]
+    return []
+
+
+def deadlock(cycle: Sequence[Waiter], units: str) -> Failure:
+    """Each waiter of ``cycle`` waits for what the next one holds."""
+    names = " -> ".join(w.name for w in [*cycle, cycle[0]])
+    steps = [
+        (f"{w.name} waits for " if i == 0 else "waits for ")
+        + (f"{w.waits_for} held by " if w.waits_for else "")
+        + (w.holder.name if w.holder is not None else "?")
+        for i, w in enumerate(cycle)
+    ]
+    return Failure(
+        FailureKind.DEADLOCK,
+        f"deadlock: {names}: {', which '.join(steps)}",
+        report=f"Deadlock: these {units} wait for each other in a cycle:\n"
+        + "\n".join(w.lines() for w in cycle),
+    )
+
+
+def self_deadlock(waiter: Waiter, hint: str) -> Failure:
+    return Failure(
+        FailureKind.DEADLOCK,
+        f"self-deadlock: {waiter.name} acquires {waiter.waits_for}, which it already holds",
+        report=f"Self-deadlock:\n{waiter.lines()}\nHint: {hint}",
+    )
+
+
+def stuck(
+    waiters: Sequence[Waiter],
+    first: Waiter,
+    units: str,
+    note: str = "",
+    exc: BaseException | None = None,
+) -> Failure:
+    """Every waiter waits, and none can wake another; ``first`` is the one to name."""
+    waits = f"waits in {first.waits_in}" if first.waits_in else "waits"
+    return Failure(
+        FailureKind.STUCK,
+        f"stuck: {first.name} {waits} at {first.where(source=False)} and nothing can wake it{note}",
+        exc,
+        report=f"Stuck: every {units[:-1]} waits, and none of them can wake another:\n"
+        + "\n".join(w.lines() for w in waiters),
+    )
+
+
+def lost_work(pending: Sequence[Waiter], when: str, so: str, was: str = "was waiting") -> Failure:
+    """Units still unfinished when the program would end (``when``); ``so`` says what then."""
+    names = ", ".join(w.name for w in pending)
+    first = pending[0]
+    how = (
+        f"  {first.name} {was} in {first.waits_in}, at {first.where()}"
+        if first.waits_in
+        else f"  {first.name} {was} at {first.where()}"
+    )
+    return Failure(FailureKind.STUCK, f"{names} still {when}: {so}", report=how)
+
+
+def lost_exception(exc: BaseException, name: str, why: str) -> Failure:
+    """An exception that ended a unit, which nobody saw (``why`` says why not)."""
+    return Failure(FailureKind.THREAD_EXCEPTION, f"{describe(exc)} (in {name}; {why})", exc, name)
+
+
+def step_limit(max_steps: int, steps: str = "steps", causes: str = "") -> Failure:
+    return Failure(
+        FailureKind.STEP_LIMIT,
+        f"the scenario did not finish within max_steps={max_steps} {steps}; it may loop "
+        f"forever{causes}, or it needs a larger max_steps",
+    )

@@ -1,0 +1,229 @@
+"""Launching an exploration: pick the runtime a scenario needs and run the core on it.
+
+``explore`` and ``replay`` (``races.explore`` and ``races.replay``) check their arguments,
+pick the runtime (threads, asyncio or gevent), open its session, and hand it to the
+core's ``Exploration``; gevent scenarios go to a child process that gevent has patched,
+with a request that says what to run and how. This is the one module that knows all
+three runtimes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from races.core.exploration import Exploration, replay_in
+from races.core.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
+from races.core.result import Result
+from races.core.runtime import Runtime, check_watch, scenario_name
+from races.core.strategies.base import StrategyOptions
+from races.core.strategies.registry import strategy_class
+from races.vocabulary.errors import InternalError, InvalidArgument, RacesError, ScheduleError
+from races.vocabulary.schedule import Schedule
+
+Granularity = Literal["line", "instruction"]
+RuntimeName = Literal["auto", "threads", "asyncio", "gevent"]
+Mechanism = Literal["auto", "settrace", "monitoring"]
+
+
+def explore(
+    scenario: Callable[[], object],
+    *,
+    strategy: str = "random",
+    budget: int | None = None,
+    seed: int | None = 0,
+    runtime: RuntimeName = "auto",
+    granularity: Granularity | Literal["greenlet"] = "instruction",
+    max_steps: int = 50_000,
+    preemption_bound: int = 2,
+    depth: int = 3,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    watch: Sequence[str] = (),
+    watchdog: float = 10.0,
+    tracing: Mechanism = "auto",
+    database: object = "default",
+    shrink_time: float = DEFAULT_SHRINK_TIME,
+) -> Result:
+    """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
+
+    ``scenario`` is any zero-argument callable: ordinary threading code that signals
+    failure by raising, by an exception in one of its threads, or by deadlocking.
+    ``runtime`` says how it runs, and is found from the scenario by default: a coroutine
+    function runs as the main task of a controlled event loop (``"asyncio"``), whose
+    schedules choose which ready task runs at each ``await``; ``"gevent"`` runs gevent
+    code in a child process after ``gevent.monkey.patch_all()``, and its schedules choose
+    which greenlet the hub wakes whenever one waits (so it must be importable by name);
+    anything else runs on OS threads (``"threads"``).
+    ``strategy`` is ``"random"``, ``"pct"`` (priority change points, ``depth``), ``"dfs"``
+    (every schedule with at most ``preemption_bound`` preemptions), ``"hypothesis"``, or
+    one a plugin registered. ``budget`` caps the schedules run (the strategy's default:
+    1000; 100,000 for dfs). ``granularity`` places the switch points of threads before
+    each ``"instruction"`` or each ``"line"`` of the code under test (set it with
+    ``include``/``exclude``: module names or path globs); ``"greenlet"`` is another way to
+    say ``runtime="gevent"``. ``max_steps`` ends a run that never finishes. ``watch`` names
+    module-level variables of the scenario to show after every step of the reported
+    interleaving. ``watchdog`` is how many real seconds a thread may go without reaching a
+    switch point before races reports it blocked outside its control. ``database`` is the
+    Hypothesis example database the ``"hypothesis"`` strategy stores failures in
+    (Hypothesis' default, or None for none).
+
+    A failure is shrunk to the fewest preemptions, then the fewest steps, for at most
+    ``shrink_time`` seconds, then replayed to confirm it. The result's ``raise_if_failed()``
+    raises it with the interleaving and the line that replays it. Ctrl-C raises
+    ``races.Interrupted``, which says how far the exploration got.
+    """
+    chosen = strategy_class(strategy)  # an unknown name gets the list of known ones
+    if budget is None:
+        budget = chosen.default_budget
+    if budget < 1:
+        raise InvalidArgument(f"budget must be at least 1 schedule, not {budget}")
+    if shrink_time < 0:
+        raise InvalidArgument(f"shrink_time must be 0 seconds or more, not {shrink_time}")
+    check_watch(scenario, watch)
+    runs_on = _runtime(scenario, runtime, granularity)
+    options = StrategyOptions(
+        seed=seed,
+        depth=depth,
+        preemption_bound=preemption_bound,
+        database_key=_database_key(scenario, runs_on, granularity),
+        database=database,
+    )
+    if runs_on == "gevent":
+        from races.runtimes.gevent import child
+
+        request = child.ChildRequest.explore(
+            scenario,
+            strategy=strategy,
+            options=options,
+            budget=budget,
+            max_steps=max_steps,
+            watch=tuple(watch),
+            watchdog=watchdog,
+            shrink_time=shrink_time,
+        )
+        return child.run(request)
+    exploration = Exploration(
+        scenario, chosen.create(options), seed=seed, watch=watch, shrink_time=shrink_time
+    )
+    session = _session(
+        scenario, runs_on, granularity, include, exclude, max_steps, watchdog, tracing
+    )
+    try:
+        with session:
+            return exploration.run(session, budget)
+    except KeyboardInterrupt:
+        raise exploration.interrupted() from None
+    except (RacesError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(f"exploring {scenario_name(scenario)}", exc) from exc
+
+
+def replay(
+    scenario: Callable[[], object],
+    schedule: str | Schedule,
+    *,
+    max_steps: int = 50_000,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    watch: Sequence[str] = (),
+    watchdog: float = 10.0,
+    tracing: Mechanism = "auto",
+    database: object = "default",
+) -> Result:
+    """Run ``scenario`` once under exactly the interleaving ``schedule`` describes.
+
+    ``schedule`` is the string a failure printed; it says which runtime it is for. The
+    result has the same trace every time on the same Python; if the scenario no longer
+    follows the schedule, ``ScheduleDivergedError`` says where it parted.
+    """
+    parsed = Schedule.parse(schedule)
+    parsed.check_python()
+    check_watch(scenario, watch)
+    points = parsed.granularity
+    if points == "greenlet":
+        from races.runtimes.gevent import child
+
+        request = child.ChildRequest.replay(
+            scenario, schedule=parsed, max_steps=max_steps, watch=tuple(watch), watchdog=watchdog
+        )
+        return child.run(request)
+    if (points == "await") != is_coroutine_scenario(scenario):
+        kind = "a coroutine function" if points == "await" else "a plain function"
+        raise ScheduleError(
+            f"this is a {points} schedule, which replays {kind}; "
+            f"{scenario_name(scenario)} is not one"
+        )
+    runtime = "asyncio" if points == "await" else "threads"
+    granularity: Any = "instruction" if points == "await" else points
+    session = _session(
+        scenario, runtime, granularity, include, exclude, max_steps, watchdog, tracing
+    )
+    with session:
+        return replay_in(session, scenario, parsed, watch)
+
+
+def is_coroutine_scenario(scenario: Callable[..., object]) -> bool:
+    return inspect.iscoroutinefunction(getattr(scenario, "__func__", scenario))
+
+
+def _runtime(scenario: Callable[..., object], runtime: str, granularity: str) -> str:
+    """The runtime a scenario runs on: the one asked for, checked, or the one it needs."""
+    if granularity not in ("line", "instruction", "greenlet"):
+        raise InvalidArgument(
+            f"granularity must be 'line' or 'instruction' (or 'greenlet' for gevent code), "
+            f"not {granularity!r}"
+        )
+    coroutine = is_coroutine_scenario(scenario)
+    if runtime == "auto":
+        if coroutine:
+            return "asyncio"
+        return "gevent" if granularity == "greenlet" else "threads"
+    if runtime not in ("threads", "asyncio", "gevent"):
+        raise InvalidArgument(
+            f"runtime must be 'threads', 'asyncio', 'gevent' or 'auto', not {runtime!r}"
+        )
+    if (runtime == "asyncio") != coroutine:
+        what = "a coroutine function" if coroutine else "a plain function"
+        raise InvalidArgument(
+            f"runtime={runtime!r} does not fit {scenario_name(scenario)}, which is {what}: "
+            "asyncio runs coroutine functions (async def), threads and gevent plain ones"
+        )
+    return runtime
+
+
+def _session(
+    scenario: Callable[..., Any],
+    runtime: str,
+    granularity: Granularity | Literal["greenlet"],
+    include: Sequence[str],
+    exclude: Sequence[str],
+    max_steps: int,
+    watchdog: float,
+    tracing: Mechanism,
+) -> Runtime:
+    """The runtime's session for this scenario (threads or asyncio; gevent has a child)."""
+    if runtime == "asyncio":
+        from races.runtimes.asyncio.session import AsyncSession
+
+        return AsyncSession(scenario, max_steps=max_steps, watchdog=watchdog)
+    from races.runtimes.threads.session import Session
+
+    return Session(
+        scenario,
+        granularity=granularity,  # type: ignore[arg-type]
+        include=include,
+        exclude=exclude,
+        max_steps=max_steps,
+        watchdog=watchdog,
+        tracing=tracing,
+    )
+
+
+def _database_key(scenario: Callable[..., object], runtime: str, granularity: str) -> bytes:
+    points = {"asyncio": "await", "gevent": "greenlet"}.get(runtime, granularity)
+    text = f"races:{scenario_name(scenario)}:{points}"
+    return hashlib.sha256(text.encode()).digest()
