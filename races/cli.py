@@ -55,6 +55,10 @@ def load_scenario(target: str) -> Callable[[], object]:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise UsageError(f"cannot import {module_name!r}: {exc}") from exc
+    except Exception as exc:  # the module's own error, at import
+        raise UsageError(
+            f"importing {module_name!r} raised {type(exc).__name__}: {exc}; fix the module"
+        ) from exc
     obj: object = module
     for part in attr.split("."):
         if not hasattr(obj, part):
@@ -523,9 +527,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"races: {exc or 'interrupted'}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (UsageError, RacesError, ValueError, TypeError, FileExistsError) as exc:
+    except (UsageError, RacesError) as exc:  # a mistake of the caller's, named by races
         print(f"races: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `races show x | head`: the reader has all it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # anything else is a fault of races
+        error = InternalError(f"running races {args.command}", exc)
+        print(f"races: internal error: {error}", file=sys.stderr)
+        if os.environ.get("RACES_DEBUG"):
+            raise
+        return EXIT_INTERNAL

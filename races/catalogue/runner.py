@@ -152,7 +152,8 @@ def prepare(module: ModuleType) -> None:
 def stress_variant(case: Case, variant: str) -> VariantReport:
     """Show a variant the scheduler cannot run on real threads and processes, bounded:
     a broken variant until its first forbidden outcome, a fix a fixed number of times."""
-    from races.stress import Setting, StressInterrupted, forbidden_outcomes, stress
+    from races.stress.histogram import Setting, forbidden_outcomes
+    from races.stress.sweep import StressInterrupted, stress
 
     broken = variant in case.broken
     module = case.module(variant)

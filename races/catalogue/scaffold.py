@@ -5,6 +5,8 @@ from __future__ import annotations
 import keyword
 from pathlib import Path
 
+from races.vocabulary.errors import InvalidArgument
+
 _PYPROJECT = """[build-system]
 requires = ["setuptools>=69"]
 build-backend = "setuptools.build_meta"
@@ -127,12 +129,12 @@ def test_case_behaves_as_declared(case):
 def scaffold(name: str, directory: Path) -> Path:
     """Write the plugin ``name`` under ``directory``; refuses to overwrite anything."""
     if not name.isidentifier() or keyword.iskeyword(name) or name != name.lower():
-        raise ValueError(
+        raise InvalidArgument(
             f"plugin name {name!r} must be a lowercase Python identifier, such as my_races"
         )
     root = directory / name
     if root.exists():
-        raise FileExistsError(f"{root} already exists; choose another name or directory")
+        raise InvalidArgument(f"{root} already exists; choose another name or directory")
     files = {
         "pyproject.toml": _PYPROJECT.format(name=name, dist=name.replace("_", "-")),
         f"{name}/__init__.py": _PACKAGE.format(name=name),

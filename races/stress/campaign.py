@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from races.catalogue.pool import run_jobs
-from races.stress import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting, stress
+from races.stress.histogram import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting
+from races.stress.sweep import stress
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from races.stress import DEFAULT_INTERVAL, Setting, stress
+from races.stress.histogram import DEFAULT_INTERVAL, Setting
+from races.stress.sweep import stress
+from races.vocabulary.errors import InvalidArgument
 
 #: Orders matter: Hypothesis shrinks towards the first entry, the mildest setting.
 INTERVALS = (DEFAULT_INTERVAL, 1e-4, 1e-6)
@@ -57,7 +59,7 @@ def search(
 
     for name, (low, high) in ranges.items():
         if low > high:
-            raise ValueError(f"range for {name!r} is empty: {low}..{high}")
+            raise InvalidArgument(f"range for {name!r} is empty: {low}..{high}")
     examples = 0
     first: Setting | None = None
 

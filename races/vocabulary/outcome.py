@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,26 +75,6 @@ class Outcome:
     @property
     def preemptions(self) -> int:
         return sum(d.preemption for d in self.decisions)
-
-    @classmethod
-    def of_loop(
-        cls,
-        loop: Any,
-        failure: Failure | None,
-        names: list[str],
-        watch: Callable[[], tuple[str, ...]] | None,
-    ) -> Outcome:
-        """A run on a controlled event loop (asyncio's or gevent's), with its final values."""
-        if watch is not None:
-            loop.snapshots.append(watch())
-        return cls(
-            failure=failure,
-            steps=loop.step,
-            decisions=list(loop.decisions),
-            trace=list(loop.trace),
-            thread_names=names,
-            snapshots=list(loop.snapshots),
-        )
 
     def deviations(self) -> tuple[tuple[int, int], ...]:
         """The choices that differ from the default policy: together they are the schedule."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions, ordered_options
-from races.vocabulary.errors import ScheduleDivergedError
+from races.vocabulary.errors import InvalidArgument, ScheduleDivergedError
 from races.vocabulary.outcome import Position
 
 
@@ -64,7 +64,7 @@ class DFSStrategy(Strategy):
 
     def __init__(self, preemption_bound: int = 2) -> None:
         if preemption_bound < 0:
-            raise ValueError(f"preemption_bound must be 0 or more, not {preemption_bound}")
+            raise InvalidArgument(f"preemption_bound must be 0 or more, not {preemption_bound}")
         self.preemption_bound = preemption_bound
         self.stack: list[_Node] = []
         self._started = False

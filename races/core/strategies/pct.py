@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 
 from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions
+from races.vocabulary.errors import InvalidArgument
 from races.vocabulary.outcome import Position
 
 
@@ -46,7 +47,7 @@ class PCTStrategy(Strategy):
 
     def __init__(self, seed: int | None, depth: int = 3) -> None:
         if depth < 1:
-            raise ValueError(f"pct depth must be at least 1, not {depth}")
+            raise InvalidArgument(f"pct depth must be at least 1, not {depth}")
         self.seed = seed
         self.depth = depth
         self._random = random.Random(seed)

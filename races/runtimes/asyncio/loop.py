@@ -25,9 +25,9 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from races.core.runtime import IO_GRACE
+from races.core.steps import StepLog
 from races.vocabulary.errors import UncontrolledBlockingError
 from races.vocabulary.kinds import StepKind
-from races.vocabulary.outcome import Decision, Position
 
 if TYPE_CHECKING:
     from races.core.strategies.base import Chooser
@@ -44,7 +44,7 @@ class StepLimit(Exception):
     """The run took more steps than allowed."""
 
 
-class ControlledLoop(asyncio.SelectorEventLoop):
+class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
     """Runs one ready callback per iteration, choosing among ready tasks with ``chooser``."""
 
     def __init__(
@@ -57,22 +57,10 @@ class ControlledLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self.watchdog = watchdog
         self.in_threads: list[Any] = []  # futures of functions running in executor threads
-        self.chooser = chooser
-        self.max_steps = max_steps
-        self.watch = watch
+        self.start_log(chooser, max_steps, watch)
         self.clock = 0.0
-        self.step = 0
         self.tasks: list[Any] = []
         self.index: dict[int, int] = {}  # id(task) -> its number, in creation order
-        self.trace: list[tuple[Any, ...]] = []
-        self.decisions: list[Decision] = []
-        self.snapshots: list[tuple[str, ...]] = []
-        self.steps_of: dict[int, int] = {}  # task -> steps it has taken
-
-    def position(self) -> Position:
-        """The task that took the last step, and how many steps it has taken."""
-        last = self.trace[-1][0] if self.trace else 0
-        return (last, self.steps_of.get(last, 0))
 
     def time(self) -> float:
         return self.clock
@@ -129,24 +117,14 @@ class ControlledLoop(asyncio.SelectorEventLoop):
         self.step += 1
         if self.step > self.max_steps:
             raise StepLimit
-        if len(handles) > 1:
-            at = self.position()
-            chosen = self.chooser.choose(self.step, owners, None, at)
-            if chosen not in owners:
-                raise RuntimeError(f"races: chooser picked task {chosen}, not one of {owners}")
-            self.decisions.append(Decision(self.step, chosen, owners[0], False, at))
-        else:
-            chosen = owners[0]
+        chosen = self.choose(self.step, owners, "task")
         handle = handles[owners.index(chosen)]
         task = self.tasks[chosen]
         frame = _resume_frame(task)
         if frame is not None:
-            self.trace.append((chosen, StepKind.AWAIT, frame.f_code, frame.f_lineno))
+            self.record(chosen, StepKind.AWAIT, frame.f_code, frame.f_lineno)
         else:
-            self.trace.append((chosen, StepKind.EVENT, f"step of {task.get_name()}", None))
-        self.steps_of[chosen] = self.steps_of.get(chosen, 0) + 1
-        if self.watch is not None:
-            self.snapshots.append(self.watch())
+            self.record(chosen, StepKind.EVENT, f"step of {task.get_name()}", None)
         ready.remove(handle)
         handle._run()
 

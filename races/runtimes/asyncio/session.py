@@ -21,9 +21,9 @@ from typing import Any
 from races.core import diagnosis
 from races.core.diagnosis import Waiter
 from races.core.runtime import EXPLORING
-from races.core.strategies.base import Chooser, DefaultChooser
+from races.core.strategies.base import Chooser
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
-from races.vocabulary.errors import NestedExplorationError
+from races.vocabulary.errors import InvalidArgument, NestedExplorationError
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
 _ORIGINAL_ACQUIRE = asyncio.Lock.acquire
@@ -52,7 +52,7 @@ class AsyncSession:
         watchdog: float = 10.0,
     ) -> None:
         if max_steps < 1:
-            raise ValueError(f"max_steps must be at least 1, not {max_steps}")
+            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
         self.scenario = scenario
         self.max_steps = max_steps
         self.watchdog = watchdog
@@ -105,7 +105,7 @@ class AsyncSession:
             if failure is None:
                 failure = _lost_exception(loop)
             names = [t.get_name() for t in loop.tasks]
-            outcome = Outcome.of_loop(loop, failure, names, watch)
+            outcome = loop.outcome(failure, names)
         finally:
             _shut_down(loop)
             asyncio.set_event_loop(None)
@@ -194,8 +194,7 @@ def _shut_down(loop: ControlledLoop) -> None:
     pending = [t for t in loop.tasks if not t.done()]
     for task in pending:
         task.cancel()
-    loop.chooser = DefaultChooser()
-    loop.max_steps = loop.step + 10_000
+    loop.wind_down()
     try:
         if pending:
             loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

@@ -37,9 +37,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from races.core.steps import StepLog
 from races.vocabulary.errors import RacesError
 from races.vocabulary.kinds import StepKind
-from races.vocabulary.outcome import Decision, Position
 
 if TYPE_CHECKING:
     from races.core.strategies.base import Chooser
@@ -198,7 +198,7 @@ class _Callback:
     close = stop
 
 
-class ControlledGeventLoop:
+class ControlledGeventLoop(StepLog):
     """gevent's ILoop, run one callback at a time, greenlet order chosen by ``chooser``."""
 
     MAXPRI = 2  # gevent.select asks for it
@@ -212,9 +212,7 @@ class ControlledGeventLoop:
         watch: Callable[[], tuple[str, ...]] | None = None,
         io_wait: float = 10.0,
     ) -> None:
-        self.chooser = chooser
-        self.max_steps = max_steps
-        self.watch = watch
+        self.start_log(chooser, max_steps, watch)
         self.io_wait = io_wait
         self.clock = 0.0
         self.error_handler: Any = None
@@ -222,11 +220,6 @@ class ControlledGeventLoop:
         self.greenlets: list[Any] = []  # in the order they first became runnable
         self.index: dict[int, int] = {}  # id(greenlet) -> its number
         self.sites: dict[int, tuple[Any, int]] = {}  # number -> (code, line) where it waits
-        self.step = 0
-        self.decisions: list[Decision] = []
-        self.trace: list[tuple[Any, ...]] = []
-        self.snapshots: list[tuple[str, ...]] = []
-        self.steps_of: dict[int, int] = {}  # greenlet -> steps it has taken
         self.hub: Any = None
         self._ready: deque[_Callback] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
@@ -283,18 +276,7 @@ class ControlledGeventLoop:
         self.step += 1
         if self.step > self.max_steps:
             self.stop_reason = "step limit"
-        if number in self.sites:
-            self.trace.append((number, StepKind.WAIT, *self.sites[number]))
-        else:
-            self.trace.append((number, StepKind.WAIT, *self.start(number)))
-        self.steps_of[number] = self.steps_of.get(number, 0) + 1
-        if self.watch is not None:
-            self.snapshots.append(self.watch())
-
-    def position(self) -> Position:
-        """The greenlet that took the last step, and how many steps it has taken."""
-        last = self.trace[-1][0] if self.trace else 0
-        return (last, self.steps_of.get(last, 0))
+        self.record(number, StepKind.WAIT, *(self.sites.get(number) or self.start(number)))
 
     def start(self, number: int, run: Any = None) -> tuple[str, tuple[str, int] | None]:
         """A greenlet's first step, for the trace: 'starts f()' at f's first line."""
@@ -331,15 +313,7 @@ class ControlledGeventLoop:
             pick = live[owners.index(None)]
         else:
             options = [o for o in dict.fromkeys(owners) if o is not None]
-            chosen = options[0]
-            if len(options) > 1:
-                at = self.position()
-                chosen = self.chooser.choose(self.step + 1, options, None, at)
-                if chosen not in options:
-                    raise RuntimeError(
-                        f"races: chooser picked greenlet {chosen}, not one of {options}"
-                    )
-                self.decisions.append(Decision(self.step + 1, chosen, options[0], False, at))
+            chosen = self.choose(self.step + 1, options, "greenlet")
             pick = live[owners.index(chosen)]
         self._ready.remove(pick)
         callback, args = pick.callback, pick.args

@@ -26,9 +26,9 @@ from gevent._hub_local import set_hub
 
 from races.core import diagnosis
 from races.core.diagnosis import Waiter
-from races.core.strategies.base import Chooser, DefaultChooser
+from races.core.strategies.base import Chooser
 from races.runtimes.gevent.loop import ControlledGeventLoop
-from races.vocabulary.errors import NestedExplorationError
+from races.vocabulary.errors import InvalidArgument, NestedExplorationError
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
@@ -64,7 +64,7 @@ class GreenletSession:
         self, scenario: Callable[[], object], *, max_steps: int = 50_000, watchdog: float = 10.0
     ) -> None:
         if max_steps < 1:
-            raise ValueError(f"max_steps must be at least 1, not {max_steps}")
+            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
         self.scenario = scenario
         self.max_steps = max_steps
         self.watchdog = watchdog
@@ -116,7 +116,7 @@ class GreenletSession:
             if failure is None:
                 failure = _lost_work(loop)
             names = [g._races_name for g in loop.greenlets]
-            outcome = Outcome.of_loop(loop, failure, names, watch)
+            outcome = loop.outcome(failure, names)
         finally:
             greenlet.settrace(previous)
             _shut_down(loop, hub)
@@ -169,9 +169,8 @@ def _lost_work(loop: ControlledGeventLoop) -> Failure | None:
 
 def _shut_down(loop: ControlledGeventLoop, hub: _Hub) -> None:
     """Kill what is left in FIFO order, then destroy the hub and its loop."""
-    loop.chooser = DefaultChooser()
+    loop.wind_down()
     loop.stop_reason = None
-    loop.max_steps = loop.step + 10_000
     alive = [g for g in loop.greenlets[1:] if not g.dead]
     try:
         if alive:

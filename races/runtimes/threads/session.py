@@ -19,7 +19,7 @@ from races.core.strategies.base import Chooser
 from races.runtimes.threads import execution, patches
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.tracing import Granularity, Mechanism, make_tracer
-from races.vocabulary.errors import UncontrolledBlockingError
+from races.vocabulary.errors import InvalidArgument, UncontrolledBlockingError
 from races.vocabulary.outcome import Outcome
 
 #: The seed ``random`` is reset to before each run, so scenarios that use it replay too.
@@ -41,11 +41,11 @@ class Session:
         tracing: Mechanism = "auto",
     ) -> None:
         if not callable(scenario):
-            raise TypeError(
+            raise InvalidArgument(
                 f"scenario must be a callable taking no arguments, not {type(scenario).__name__}"
             )
         if max_steps < 1:
-            raise ValueError(f"max_steps must be at least 1, not {max_steps}")
+            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
         self.scenario = scenario
         self.granularity = granularity
         self.points: str = granularity

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from races.core.codefilter import CodeFilter
 from races.core.instructions import INSTRUCTIONS
+from races.vocabulary.errors import InvalidArgument
 from races.vocabulary.kinds import StepKind
 
 INSTRUCTION, LINE = StepKind.INSTRUCTION, StepKind.LINE
@@ -167,14 +168,14 @@ _get_ident = threading.get_ident
 
 def make_tracer(under_test: CodeFilter, granularity: Granularity, mechanism: Mechanism) -> Tracer:
     if granularity not in ("line", "instruction"):
-        raise ValueError(f"granularity must be 'line' or 'instruction', not {granularity!r}")
+        raise InvalidArgument(f"granularity must be 'line' or 'instruction', not {granularity!r}")
     has_monitoring = hasattr(sys, "monitoring")
     if mechanism == "auto":
         mechanism = "monitoring" if has_monitoring else "settrace"
     if mechanism == "monitoring":
         if not has_monitoring:
-            raise ValueError("tracing='monitoring' needs Python 3.12 or newer; use 'settrace'")
+            raise InvalidArgument("tracing='monitoring' needs Python 3.12 or newer; use 'settrace'")
         return MonitoringTracer(under_test, granularity)
     if mechanism == "settrace":
         return SettraceTracer(under_test, granularity)
-    raise ValueError(f"tracing must be 'auto', 'settrace' or 'monitoring', not {mechanism!r}")
+    raise InvalidArgument(f"tracing must be 'auto', 'settrace' or 'monitoring', not {mechanism!r}")

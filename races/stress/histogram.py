@@ -1,0 +1,127 @@
+"""What stress runs produced: each run's outcome, and a setting's histogram with verdicts.
+
+jcstress-style: each outcome's count and share among the runs that count as evidence (their
+threads overlapped, or they hung), with the verdict the case declares for it, and the stop
+rule that ended the setting, in words.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from races.vocabulary.kinds import FORBIDDEN
+
+DEFAULT_INTERVAL = sys.getswitchinterval()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One stress configuration."""
+
+    interval: float = DEFAULT_INTERVAL
+    noise: float = 0.0
+    params: tuple[tuple[str, int], ...] = ()  # keyword arguments for the target
+
+    def __str__(self) -> str:
+        interval = (
+            "default switch interval"
+            if self.interval == DEFAULT_INTERVAL
+            else (f"switch interval {self.interval * 1e6:g} us")
+        )
+        noise = f", noise {self.noise:g}" if self.noise else ""
+        params = "".join(f", {name}={value}" for name, value in self.params)
+        return interval + noise + params
+
+
+DEFAULT_SETTINGS = (Setting(), Setting(interval=1e-6), Setting(noise=0.01))
+
+
+@dataclass
+class RunResult:
+    outcome: str
+    overlap: bool
+    seconds: float
+    detail: str = ""
+    threads: int = 0
+
+    @property
+    def counts_as_evidence(self) -> bool:
+        """Its threads ran at the same time, it hung, or it had no threads to overlap."""
+        return self.overlap or self.outcome == "hang" or self.threads < 2
+
+
+@dataclass
+class Histogram:
+    """The outcomes of every run of one setting."""
+
+    setting: Setting
+    planned: int = 0
+    runs: list[RunResult] = field(default_factory=list)
+    seconds: float = 0.0
+    hang_reports: list[str] = field(default_factory=list)
+    children: list[int] = field(default_factory=list)  # pids, all waited for
+    #: Why it ended before ``planned`` runs, in words (the stop rule that applied), or "".
+    stopped: str = ""
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(r.outcome for r in self.runs)
+
+    @property
+    def evidence(self) -> list[RunResult]:
+        """Runs that count: their threads overlapped, or they hung."""
+        return [r for r in self.runs if r.counts_as_evidence]
+
+    def share(self, outcome: str) -> float:
+        evidence = self.evidence
+        return sum(r.outcome == outcome for r in evidence) / len(evidence) if evidence else 0.0
+
+    def render(self, verdicts: Mapping[str, str] | None = None) -> str:
+        lines = [f"  {self.setting}"]
+        lines.append(f"    {'outcome':<18}{'count':>7}{'share':>8}  verdict")
+        evidence = self.evidence
+        counts = Counter(r.outcome for r in evidence)
+        for outcome, count in counts.most_common():
+            verdict = (verdicts or {}).get(outcome, "")
+            lines.append(f"    {outcome:<18}{count:>7}{count / len(evidence):>8.1%}  {verdict}")
+        dropped = len(self.runs) - len(evidence)
+        note = f"; {dropped} run(s) without overlapping threads not counted" if dropped else ""
+        if self.stopped:
+            note += f"; {self.stopped}"
+        lines.append(
+            f"    {len(evidence)} of {len(self.runs)} runs counted{note}; {self.seconds:.1f} s"
+        )
+        return "\n".join(lines)
+
+
+def verdicts_for(outcomes: Mapping[str, tuple[str, str]], broken: bool) -> dict[str, str]:
+    """jcstress verdicts from a case's declared outcomes: a forbidden outcome is
+    *interesting* when the broken variant shows it. A hang is a deadlock or a stuck
+    thread, whichever the case declares."""
+    result = {}
+    for name, (verdict, _) in outcomes.items():
+        result[name] = (
+            ("interesting" if broken else "FORBIDDEN") if verdict == FORBIDDEN else "acceptable"
+        )
+    for hang_like in ("deadlock", "stuck thread"):
+        if hang_like in outcomes:
+            result["hang"] = result[hang_like]
+    return result
+
+
+def forbidden_outcomes(outcomes: Mapping[str, tuple[str, str]]) -> frozenset[str]:
+    """The stress outcomes a case forbids: its forbidden kinds, and a hang where it
+    forbids a deadlock or a stuck thread (a real one hangs)."""
+    forbidden = {name for name, (verdict, _) in outcomes.items() if verdict == FORBIDDEN}
+    if forbidden & {"deadlock", "stuck thread"}:
+        forbidden.add("hang")
+    return frozenset(forbidden)
+
+
+def render(
+    title: str, histograms: Sequence[Histogram], verdicts: Mapping[str, str] | None = None
+) -> str:
+    return "\n".join([title, *(h.render(verdicts) for h in histograms)])
