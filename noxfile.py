@@ -63,10 +63,12 @@ def races(session: nox.Session) -> None:
 
 @nox.session(python=LATEST)
 def lint(session: nox.Session) -> None:
-    """Check style and common mistakes with ruff."""
+    """Check style and common mistakes with ruff, and the import contracts."""
     install(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    # The architecture: layers, independent runtimes, optional packages (pyproject.toml).
+    session.run("lint-imports")
 
 
 @nox.session(python=PYTHONS[0])

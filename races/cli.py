@@ -210,7 +210,9 @@ def _print_rows(rows: list[Any], quiet: bool) -> list[Any]:
 def cmd_explore(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.target)
     options = {k: v for k, v in _search_options(args).items() if v is not None}
-    result = races.explore(scenario, max_steps=args.max_steps, watch=args.watch, **options)
+    result = races.explore(
+        scenario, runtime=args.runtime, max_steps=args.max_steps, watch=args.watch, **options
+    )
     print(result.render())
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
@@ -434,6 +436,13 @@ def build_parser() -> argparse.ArgumentParser:
     explore = commands.add_parser("explore", help="search the interleavings of your own scenario")
     explore.add_argument("target", help="the scenario, as module:function")
     _add_search_options(explore, defaults=True)
+    explore.add_argument(
+        "--runtime",
+        choices=("auto", "threads", "asyncio", "gevent"),
+        default="auto",
+        help="how the scenario runs (default: found from it: a coroutine function runs on "
+        "asyncio, anything else on threads; gevent code needs 'gevent')",
+    )
     explore.add_argument(
         "--max-steps",
         type=int,

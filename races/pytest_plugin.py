@@ -2,7 +2,7 @@
 
 ``@pytest.mark.races(strategy=..., budget=..., seed=..., granularity=...)`` runs the test
 body as a scenario under the scheduler, once per schedule; a failure is reported with its
-minimal interleaving and the line that replays it. With ``granularity="greenlet"`` the
+minimal interleaving and the line that replays it. With ``runtime="gevent"`` the
 test is gevent code: it runs in a monkey-patched child process, so it takes no fixtures.
 
 ``--races-cases`` adds every registered case of the catalogue as tests: a broken
@@ -11,6 +11,7 @@ variant's test passes when the scheduler shows its bug, a fix's when none is fou
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +24,7 @@ MARKER_HELP = (
 )
 SEED_HELP = "seed for races' schedule search (default: 0)"
 BUDGET_HELP = "schedules per test run under the races scheduler (default: the strategy's)"
-STRATEGY_HELP = "races search strategy: random, pct, dfs or hypothesis (default: random)"
+STRATEGY_HELP = "races search strategy, one of: {names} (default: random)"
 CASES_HELP = "collect every case of the races catalogue as tests (broken variants must fail)"
 
 
@@ -31,11 +32,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("races", "race detection under a deterministic scheduler")
     group.addoption("--races-seed", type=int, default=None, help=SEED_HELP)
     group.addoption("--races-budget", type=int, default=None, help=BUDGET_HELP)
-    group.addoption("--races-strategy", default=None, help=STRATEGY_HELP)
+    from races.core.strategies.registry import names, strategy_class
+
+    def strategy(name: str) -> str:
+        try:
+            strategy_class(name)
+        except ValueError as exc:  # an unknown name: the message lists the known ones
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return name
+
+    strategies = STRATEGY_HELP.format(names=", ".join(names()))
+    group.addoption("--races-strategy", default=None, type=strategy, help=strategies)
     group.addoption("--races-cases", action="store_true", default=False, help=CASES_HELP)
     parser.addini("races_seed", SEED_HELP, default="0")
     parser.addini("races_budget", BUDGET_HELP, default="")
-    parser.addini("races_strategy", STRATEGY_HELP, default="random")
+    parser.addini("races_strategy", strategies, default="random")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,7 +90,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     test = pyfuncitem.obj
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    if options.get("granularity") == "greenlet" and kwargs:
+    gevent = options.get("runtime") == "gevent" or options.get("granularity") == "greenlet"
+    if gevent and kwargs:
         raise RacesError(
             f"{pyfuncitem.nodeid}: a greenlet test runs in a child process that gevent has "
             f"monkey-patched, where fixtures ({', '.join(kwargs)}) cannot follow it; "

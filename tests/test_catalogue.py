@@ -32,9 +32,15 @@ def install(
     monkeypatch.syspath_prepend(str(tmp_path))
 
 
-def test_the_builtin_catalogue_loads_without_errors() -> None:
+def test_the_builtin_catalogue_loads_every_lesson_in_order_without_errors() -> None:
     assert [str(e) for e in BUILTIN.errors] == []
-    assert len(BUILTIN.cases) >= 10
+    packages = sorted(
+        p.parent.name
+        for p in (Path(__file__).parent.parent / "races" / "cases").glob("*/__init__.py")
+    )
+    assert sorted(BUILTIN.cases) == packages  # every lesson's package is a case
+    orders = [case.order for case in BUILTIN.ordered()]
+    assert orders == list(range(1, len(orders) + 1))  # numbered without a gap, from 1
     assert BUILTIN.ordered()[0].name == "unlocked_counter"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -179,7 +178,14 @@ def test_ctrl_c_while_exploring_kills_the_child(monkeypatch: pytest.MonkeyPatch)
     assert len(started) == 1 and started[0].returncode is not None
 
 
-def test_a_broken_greenlet_schedule_is_refused_before_a_child_starts() -> None:
-    with pytest.raises(races.ScheduleError):
+def test_a_broken_greenlet_schedule_is_refused_before_a_child_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(greenlet_child, "run", lambda request: started.append(request))
+    with pytest.raises(races.ScheduleError, match="3>x"):
         races.replay(s.lost_update, "greenlet@3.12: 3>x")
-    assert sys.modules.get("gevent.monkey") is not None  # imported, never applied here
+    assert started == []  # refused in the caller: no child was asked to run it
+    from gevent import monkey
+
+    assert not monkey.is_module_patched("threading")  # and the caller was never patched

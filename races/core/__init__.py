@@ -1,39 +1,25 @@
-"""The scheduler's internals: one controlled execution, its trace, and how runs are judged.
+"""The core: what every runtime shares, and the path one exploration takes through it.
 
-How races controls unmodified threading code
-=============================================
+    scenario -> runtime -> strategy -> trace -> minimise -> report
 
-Every thread the scenario starts is a real OS thread, but only one of them runs at a
-time. Each has a *gate* (a raw ``_thread`` lock); a thread runs only while it has passed
-its gate, and hands control to another by opening that thread's gate and waiting at its
-own. Handoffs happen at *switch points*: before each line or each instruction of the code
-under test (reported by ``sys.monitoring`` or ``sys.settrace``), and whenever a thread
-blocks. At each switch point a *chooser* (a strategy, or a schedule being replayed) picks
-which enabled thread runs next. Nothing else decides, so a run is a pure function of the
-choices made, and a list of choices replays it exactly.
-
-What we model, and why so little
----------------------------------
-``threading.Condition``, ``Semaphore``, ``Event``, ``Barrier``, ``Timer``, ``Thread``
-itself, ``queue.Queue`` and ``concurrent.futures.ThreadPoolExecutor`` are all written in
-Python on top of four leaves: ``_thread.allocate_lock``, thread start, the lock or handle
-that ``Thread.join`` waits on, and ``time.monotonic``. We replace only those leaves (see
-``races.models``) and let CPython's own code run on top of them. That way the behaviour of
-every primitive is CPython's by construction, down to its error messages, and the
-conformance suite in ``tests/conformance`` checks it. The price is that a blocking
-operation looks, to us, like "a thread is waiting for a lock"; ``deadlock.py`` recovers
-the user-level operation (``Queue.get``, ``Thread.join``) from the waiting thread's stack.
-
-Code that is not under test (the standard library, races itself) runs without switch
-points, so each call into it is atomic unless it blocks. That matches what a user can
-reason about and keeps the search space to the user's own code.
+A runtime (``races.runtimes``) runs the scenario once per *chooser*, recording its steps
+and the decisions where more than one thread (task, greenlet) could run. A *strategy*
+hands out the choosers, run after run, until one fails. A failing run is *shrunk* to the
+fewest preemptions and steps, *confirmed* by a strict replay, and its steps become a
+*trace*, which the ``Result`` renders. None of this knows which runtime it drives.
 
 Modules
 -------
-``execution``  one run: controlled threads, handoff, blocking, virtual time, run end
-``tracing``    which code is under test, and the trace hooks that create switch points
-``patches``    installing and removing the modelled leaves, and finding real locks to swap
-``deadlock``   turning "nobody can run" into a wait-for cycle or a stuck-thread report
-``trace``      the recorded steps and their rendering as columns
-``session``    a run of many executions with the patches and hooks installed once
+``runtime``       the ``Runtime`` protocol, one exploration at a time, watched values
+``exploration``   search, shrink, confirm: the path of one ``explore`` or ``replay``
+``strategies``    random, pct, dfs, hypothesis, replay, and the registry of their names
+``minimize``      shrinking a failing run
+``confirm``       replaying the shrunk run strictly, and never losing a failure
+``diagnosis``     why nobody can run (deadlock, stuck), lost work, lost errors
+``steps``         the step log a controlled event loop keeps of a run
+``trace``         the steps of a run, and their rendering with one column per thread
+``result``        what ``explore`` returns, and the exceptions that carry it
+``codefilter``    which code is under test
+``instructions``  which instructions are switch points, and how to show one
+``sites``         where a thread is, in the user's code
 """
