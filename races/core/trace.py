@@ -169,6 +169,7 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
             SLEEP: "sleeping",
             FINISH: "finished",
             AWAIT: "await",
+            EVENT: "await",
             WAIT: "waits",
         }.get(records[i][1])
 
@@ -178,7 +179,7 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         hands_over = i + 1 < len(records) and records[i + 1][0] != thread
         if kind in (LINE, INSTRUCTION) and hands_over:
             pending[thread] = i
-        elif kind in (AWAIT, WAIT):
+        elif kind in (AWAIT, EVENT, WAIT):
             emit(i, i + 1)  # a task or greenlet step runs on until it waits again
         else:
             # A thread that blocks or ends hands over at once: show the state it left.
@@ -257,4 +258,4 @@ def describe_record(record: tuple[int, int, object, object], names: list[str]) -
         what = f"{what} of `{step.source}`"
     elif step.event in ("line", "await", "resume") and what:
         what = f"`{what}`"
-    return f"{step.thread_name} {what}{where}".replace("  ", " ")
+    return " ".join(part for part in (step.thread_name, what) if part) + where

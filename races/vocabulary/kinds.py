@@ -14,7 +14,7 @@ class StepKind(enum.IntEnum):
     BLOCK = 2  # a: operation name, b: (filename, lineno) of the call in code under test
     FINISH = 3  # the thread ended
     SLEEP = 4  # a: seconds, b: (filename, lineno)
-    EVENT = 5  # a: what happened, b: (filename, lineno) or None
+    EVENT = 5  # a task step with no frame to show: a: what happened, b: (file, line) or None
     AWAIT = 6  # a task step, run at once: a: code object, b: line resumed at
     WAIT = 7  # a greenlet step, run at once: a: code object, b: line; or a: what, b: site
 

@@ -10,11 +10,11 @@ A bug of depth d (d ordering constraints) is found in each run with probability 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions
 from races.vocabulary.errors import InvalidArgument
-from races.vocabulary.outcome import Position
+from races.vocabulary.outcome import Outcome, Position
 
 
 class PCTChooser:
@@ -56,10 +56,10 @@ class PCTStrategy(Strategy):
     def next_chooser(self) -> Chooser:
         return PCTChooser(random.Random(self._random.getrandbits(64)), self.depth, self._length)
 
-    def search(self, run, budget):  # type: ignore[no-untyped-def]
-        def measured(chooser: Chooser):  # type: ignore[no-untyped-def]
+    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> Search:
+        def measured(chooser: Chooser) -> Outcome:
             outcome = run(chooser)
-            self._length = max(self._length, outcome.steps)
+            self._length = max(self._length, outcome.steps)  # change points span the run
             return outcome
 
         return super().search(measured, budget)
