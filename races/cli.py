@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import importlib
 import inspect
 import os
 import sys
@@ -27,6 +26,7 @@ from typing import Any
 
 import races
 from races.core.strategies.registry import names as strategy_names
+from races.core.targets import load
 from races.vocabulary.errors import InternalError, RacesError
 
 EXIT_OK = 0
@@ -41,32 +41,9 @@ class UsageError(Exception):
     """A mistake on the command line, reported as one line with exit code 2."""
 
 
-def load_scenario(target: str) -> Callable[[], object]:
+def load_scenario(target: str) -> Callable[..., object]:
     """``package.module:function`` to the function it names."""
-    module_name, sep, attr = target.partition(":")
-    if not sep or not module_name or not attr:
-        raise UsageError(
-            f"{target!r} is not a scenario: name it as module:function, for example "
-            "myproject.tests.races:transfer_scenario"
-        )
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # as `python -m` does: modules of this directory
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise UsageError(f"cannot import {module_name!r}: {exc}") from exc
-    except Exception as exc:  # the module's own error, at import
-        raise UsageError(
-            f"importing {module_name!r} raised {type(exc).__name__}: {exc}; fix the module"
-        ) from exc
-    obj: object = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise UsageError(f"{module_name!r} has no attribute {attr!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise UsageError(f"{target} is not callable")
-    return obj
+    return load(target)
 
 
 def _catalogue() -> Any:

@@ -238,9 +238,9 @@ def test_ctrl_c_leaves_no_stress_child_behind() -> None:
 
 
 def test_measured_numbers_replace_the_old_ones_at_the_end_of_the_docstring() -> None:
-    from races.stress.campaign import MEASURED, Row, measured_section, with_measured
+    from races.stress.campaign import MEASURED, CampaignRow, measured_section, with_measured
 
-    row = Row(
+    row = CampaignRow(
         "unlocked_counter",
         "broken",
         True,

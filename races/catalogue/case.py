@@ -76,7 +76,7 @@ class Case:
     #: often it could fail comes from that number); a broken variant runs until its bug
     #: shows, at most that often. A run taking ``stress_timeout`` seconds is a hang.
     stress_runs: int = 30
-    stress_timeout: float = 5.0
+    stress_timeout: float = 15.0
     requires: tuple[str, ...] = ()
     # Filled in by the registry:
     name: str = ""

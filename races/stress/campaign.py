@@ -18,7 +18,7 @@ from races.stress.sweep import stress
 
 
 @dataclass(frozen=True)
-class Row:
+class CampaignRow:
     case: str
     variant: str
     broken: bool
@@ -27,7 +27,9 @@ class Row:
     scheduler: str
 
 
-def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[Setting]) -> Row:
+def _row(
+    name: str, variant: str, runs: int, timeout: float, settings: Sequence[Setting]
+) -> CampaignRow:
     from races.catalogue.registry import load_catalogue
     from races.catalogue.runner import run_variant
 
@@ -61,10 +63,10 @@ def _row(name: str, variant: str, runs: int, timeout: float, settings: Sequence[
             if broken and report.result and report.result.failed
             else f"{report.verdict}"
         )
-    return Row(name, variant, broken, tuple(cells), seen, scheduler)
+    return CampaignRow(name, variant, broken, tuple(cells), seen, scheduler)
 
 
-def _row_of(job: tuple[str, str, int, float, Sequence[Setting]]) -> Row:
+def _row_of(job: tuple[str, str, int, float, Sequence[Setting]]) -> CampaignRow:
     return _row(*job)
 
 
@@ -74,12 +76,12 @@ def campaign(
     timeout: float,
     jobs: int,
     settings: Sequence[Setting] = DEFAULT_SETTINGS,
-) -> list[Row]:
+) -> list[CampaignRow]:
     """One row per (case, variant), in ``jobs`` processes; Ctrl-C raises ``PartlyDone``."""
     return run_jobs(_row_of, [(c, v, runs, timeout, settings) for c, v in cases], jobs)
 
 
-def table(rows: Sequence[Row], settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
+def table(rows: Sequence[CampaignRow], settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
     header = ("case", "variant", *[_short(s) for s in settings], "scheduler")
     lines = [header]
     for r in rows:
@@ -104,7 +106,9 @@ def _short(setting: Setting) -> str:
 MEASURED = "Measured on a real interpreter"
 
 
-def measured_section(row: Row, runs: int, settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
+def measured_section(
+    row: CampaignRow, runs: int, settings: Sequence[Setting] = DEFAULT_SETTINGS
+) -> str:
     """The docstring section that reports a broken variant's stress numbers."""
     import platform
 
@@ -131,7 +135,9 @@ def with_measured(source: str, section: str) -> str:
     return doc.rstrip() + "\n\n" + section + "\n" + source[end:]
 
 
-def write_docstring(row: Row, runs: int, settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
+def write_docstring(
+    row: CampaignRow, runs: int, settings: Sequence[Setting] = DEFAULT_SETTINGS
+) -> str:
     """Put this row's numbers at the end of the broken module's docstring; returns its path.
 
     Each campaign replaces the section, so the numbers are those of the last measurement.

@@ -32,6 +32,7 @@ from types import FrameType
 from typing import Any
 
 from races.core.codefilter import CodeFilter
+from races.core.targets import load
 
 _real_run = threading.Thread.run
 _real_sleep = time.sleep
@@ -161,13 +162,6 @@ def _is_locked(lock: Any) -> bool:
 def _report_held_locks(signum: int, frame: object) -> None:
     sys.stderr.write("\n" + held_locks() + "\n")
     sys.stderr.flush()
-
-
-def load(target: str) -> Callable[[], object]:
-    import importlib
-
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
 
 
 def main(argv: list[str]) -> int:

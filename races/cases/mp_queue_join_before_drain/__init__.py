@@ -15,6 +15,7 @@ CASE = Case(
             "the child waits for the pipe to drain; the parent waits for the child",
         ),
     },
+    stress_timeout=5.0,  # a run takes 0.3 s; the broken one hangs for good
     needs=(
         "processes: the deadlock is between a process and the OS pipe it writes to. "
         "`races stress mp_queue_join_before_drain` shows it (as a hang) on real processes"

@@ -39,7 +39,7 @@ def ordered_options(enabled: Sequence[int], current: int | None) -> list[int]:
 
 
 @dataclass
-class Search:
+class SearchReport:
     """What a strategy's search produced."""
 
     failure: Outcome | None
@@ -84,21 +84,21 @@ class Strategy:
         """The chooser for the next run, or None when every schedule has been tried."""
         raise NotImplementedError
 
-    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> Search:
+    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> SearchReport:
         schedules = 0
         while schedules < budget:
             chooser = self.next_chooser()
             if chooser is None:
-                return Search(None, schedules, exhausted=True)
+                return SearchReport(None, schedules, exhausted=True)
             outcome = run(chooser)
             schedules += 1
             if outcome.failed:
-                return Search(outcome, schedules)
+                return SearchReport(outcome, schedules)
             if not outcome.decisions:
                 # No thread ever had a rival: every schedule is this one.
-                return Search(None, schedules, exhausted=True)
-        return Search(None, schedules, exhausted=self.next_chooser() is None)
+                return SearchReport(None, schedules, exhausted=True)
+        return SearchReport(None, schedules, exhausted=self.next_chooser() is None)
 
-    def describe_pass(self, search: Search) -> str:
+    def describe_pass(self, search: SearchReport) -> str:
         """One line for a search that found nothing."""
         return f"no failure in {search.schedules} {self.name} schedules"

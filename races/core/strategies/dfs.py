@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions, ordered_options
+from races.core.strategies.base import (
+    Chooser,
+    SearchReport,
+    Strategy,
+    StrategyOptions,
+    ordered_options,
+)
 from races.vocabulary.errors import InvalidArgument, ScheduleDivergedError
 from races.vocabulary.outcome import Position
 
@@ -87,7 +93,7 @@ class DFSStrategy(Strategy):
             stack.pop()
         return False
 
-    def describe_pass(self, search: Search) -> str:
+    def describe_pass(self, search: SearchReport) -> str:
         bound = self.preemption_bound
         plural = "" if bound == 1 else "s"
         if search.exhausted:

@@ -18,7 +18,13 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions, ordered_options
+from races.core.strategies.base import (
+    Chooser,
+    SearchReport,
+    Strategy,
+    StrategyOptions,
+    ordered_options,
+)
 from races.vocabulary.outcome import Outcome, Position
 
 #: Choices per decision. More options than this wrap around (choice % len(options)).
@@ -53,7 +59,7 @@ class HypothesisStrategy(Strategy):
         self.database_key = database_key
         self.database = database
 
-    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> Search:
+    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> SearchReport:
         from hypothesis import HealthCheck, Phase, find, settings
         from hypothesis import strategies as st
         from hypothesis.errors import NoSuchExample
@@ -66,7 +72,7 @@ class HypothesisStrategy(Strategy):
                 count += 1
                 outcome = run(ListChooser(list(blob)))
                 if outcome.failed:
-                    return Search(outcome, count, first_failure=count)
+                    return SearchReport(outcome, count, first_failure=count)
                 database.delete(self.database_key, blob)  # the bug is gone: forget it
 
         def fails(choices: list[int]) -> bool:
@@ -95,10 +101,10 @@ class HypothesisStrategy(Strategy):
                 database_key=self.database_key,
             )
         except NoSuchExample:
-            return Search(None, count)
+            return SearchReport(None, count)
         if database is not None:
             database.save(self.database_key, bytes(choices))
-        return Search(run(ListChooser(choices)), count, first_failure=first)
+        return SearchReport(run(ListChooser(choices)), count, first_failure=first)
 
     def _database(self) -> Any:
         if self.database == "default":
@@ -107,5 +113,5 @@ class HypothesisStrategy(Strategy):
             return settings().database
         return self.database
 
-    def describe_pass(self, search: Search) -> str:
+    def describe_pass(self, search: SearchReport) -> str:
         return f"no failure in {search.schedules} Hypothesis-drawn schedules (seed {self.seed})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions
+from races.core.strategies.base import Chooser, SearchReport, Strategy, StrategyOptions
 from races.vocabulary.errors import InvalidArgument
 from races.vocabulary.outcome import Outcome, Position
 
@@ -56,7 +56,7 @@ class PCTStrategy(Strategy):
     def next_chooser(self) -> Chooser:
         return PCTChooser(random.Random(self._random.getrandbits(64)), self.depth, self._length)
 
-    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> Search:
+    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> SearchReport:
         def measured(chooser: Chooser) -> Outcome:
             outcome = run(chooser)
             self._length = max(self._length, outcome.steps)  # change points span the run
@@ -64,7 +64,7 @@ class PCTStrategy(Strategy):
 
         return super().search(measured, budget)
 
-    def describe_pass(self, search: Search) -> str:
+    def describe_pass(self, search: SearchReport) -> str:
         return (
             f"no failure in {search.schedules} PCT schedules (depth {self.depth}, seed {self.seed})"
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from races.core.strategies.base import Chooser, Search, Strategy, StrategyOptions
+from races.core.strategies.base import Chooser, SearchReport, Strategy, StrategyOptions
 from races.vocabulary.outcome import Position
 
 
@@ -35,5 +35,5 @@ class RandomStrategy(Strategy):
     def next_chooser(self) -> Chooser:
         return RandomChooser(self._seeds.getrandbits(64))
 
-    def describe_pass(self, search: Search) -> str:
+    def describe_pass(self, search: SearchReport) -> str:
         return f"no failure in {search.schedules} random schedules (seed {self.seed})"

@@ -25,12 +25,12 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from races.core.result import Result
+from races.core.targets import load, target_of
 from races.vocabulary.errors import (
     MissingDependencyError,
     RacesError,
@@ -56,8 +56,7 @@ class ChildRequest:
     """
 
     mode: Literal["explore", "replay"]
-    module: str
-    qualname: str
+    target: str  # "module:qualname"
     max_steps: int
     watch: tuple[str, ...]
     watchdog: float
@@ -80,11 +79,9 @@ class ChildRequest:
         watchdog: float,
         shrink_time: float,
     ) -> ChildRequest:
-        module, qualname = _target(scenario)
         return cls(
             "explore",
-            module,
-            qualname,
+            target_of(scenario),
             max_steps,
             watch,
             watchdog,
@@ -104,8 +101,7 @@ class ChildRequest:
         watch: tuple[str, ...],
         watchdog: float,
     ) -> ChildRequest:
-        module, qualname = _target(scenario)
-        return cls("replay", module, qualname, max_steps, watch, watchdog, schedule=schedule)
+        return cls("replay", target_of(scenario), max_steps, watch, watchdog, schedule=schedule)
 
 
 def require_gevent() -> None:
@@ -154,27 +150,6 @@ def _kill(child: subprocess.Popen[bytes]) -> None:
         child.wait()
 
 
-def _target(scenario: Callable[[], object]) -> tuple[str, str]:
-    function = getattr(scenario, "__func__", scenario)
-    module = getattr(function, "__module__", None)
-    qualname = getattr(function, "__qualname__", "")
-    if not module or module == "__main__" or "<" in qualname:
-        raise RacesError(
-            f"greenlet scenarios run in a child process with gevent's monkey patches, which "
-            f"imports them by name, and {qualname or scenario!r} cannot be imported"
-            f"{' (it is defined in __main__)' if module == '__main__' else ''}: define the "
-            "scenario at the top level of an importable module"
-        )
-    return module, qualname
-
-
-def _resolve(module: str, qualname: str) -> Callable[[], object]:
-    found: Any = import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    return found  # type: ignore[no-any-return]
-
-
 def main() -> None:
     """The child: read the request, carry it out, write back the result or the error."""
     asked, answer = Path(sys.argv[1]), Path(sys.argv[2])
@@ -195,7 +170,7 @@ def _carry_out(request: ChildRequest) -> Result:
     from races.core.strategies.registry import make_strategy
     from races.runtimes.gevent.session import GreenletSession
 
-    scenario = _resolve(request.module, request.qualname)
+    scenario = load(request.target)
     session = GreenletSession(scenario, max_steps=request.max_steps, watchdog=request.watchdog)
     with session:
         if request.mode == "replay":
