@@ -103,3 +103,14 @@ def bench(session: nox.Session) -> None:
     """Measure handoffs, schedules per second and schedules to failure, against frontrun."""
     install(session, "bench")
     session.run("python", "-m", "benchmarks.bench", *session.posargs)
+
+
+@nox.session(python=LATEST, default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation-test the core's pure parts against their unit and property tests (slow)."""
+    session.install("-e", ".")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "mutants"))
+    # mutmut works in ./mutants and keeps its results there, so a rerun resumes.
+    session.run("mutmut", "run", "--max-children", str(os.cpu_count() or 1), *session.posargs)
+    session.run("mutmut", "export-cicd-stats")
+    session.run("python", "benchmarks/mutation_score.py", "mutants/mutmut-cicd-stats.json")
