@@ -16,6 +16,7 @@ from types import CodeType
 from typing import overload
 
 from races.core.instructions import INSTRUCTIONS
+from races.vocabulary.access import OPAQUE_STEP, Access
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Outcome
 
@@ -43,6 +44,8 @@ class Step:
     detail: str
     values: tuple[str, ...]
     switch: str | None = None  # why another thread ran just before this step, if one did
+    #: What the step touched (``read counter``, ``write cache[7]``), as people name it.
+    accesses: tuple[str, ...] = ()
 
     @property
     def location(self) -> str:
@@ -150,6 +153,7 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
     records = outcome.trace
     snapshots = outcome.snapshots
     names = outcome.thread_names
+    touched = _accesses_by_step(outcome)
     steps: list[Step] = []
     pending: dict[int, int] = {}  # thread -> index of its preempted, not yet run, point
     last_thread: int | None = None
@@ -162,7 +166,7 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         if last_thread is not None and thread != last_thread:
             switch = "preempted" if last_thread in pending else reason
         values = snapshots[values_at] if values_at < len(snapshots) else ()
-        steps.append(_step(records[i], i + 1, names, values, switch))
+        steps.append(_step(records[i], i + 1, names, values, switch, touched.get(i, ())))
         last_thread = thread
         reason = {
             BLOCK: "blocked",
@@ -187,12 +191,24 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
     return Trace(steps, names, watch)
 
 
+def _accesses_by_step(outcome: Outcome) -> dict[int, tuple[str, ...]]:
+    """Each step's accesses in words, each once, in the order they happened."""
+    found: dict[int, dict[str, None]] = {}
+    for _thread, step, event in outcome.events:
+        if isinstance(event, Access):
+            found.setdefault(step, {})[str(event)] = None
+        elif event is OPAQUE_STEP:
+            found.setdefault(step, {})["opaque"] = None
+    return {step: tuple(words) for step, words in found.items()}
+
+
 def _step(
     record: tuple[int, int, object, object],
     index: int,
     names: list[str],
     values: tuple[str, ...],
     switch: str | None,
+    accesses: tuple[str, ...] = (),
 ) -> Step:
     thread, kind, a, b = record
     filename: str | None = None
@@ -246,6 +262,7 @@ def _step(
         detail,
         values,
         switch,
+        accesses,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from races.vocabulary.access import Event
 from races.vocabulary.kinds import FailureKind
 
 
@@ -67,6 +68,8 @@ class Outcome:
     trace: list[tuple[Any, ...]]
     thread_names: list[str]
     snapshots: list[tuple[str, ...]] = field(default_factory=list)
+    #: What the steps touched and how they synchronised, in the order it happened.
+    events: list[Event] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

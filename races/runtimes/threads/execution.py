@@ -38,13 +38,16 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from races.core import diagnosis
+from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
 from races.core.sites import is_races_internal
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
+from races.vocabulary.access import OPAQUE_STEP, Event, Sync
 from races.vocabulary.errors import InternalError, RacesError, UncontrolledThreadError
 from races.vocabulary.kinds import FailureKind, StepKind
 from races.vocabulary.outcome import Decision, Failure, Outcome, describe
@@ -116,6 +119,8 @@ class Execution:
         self.step = 0
         self.clock = 0.0
         self.trace: list[tuple[Any, ...]] = []
+        # What each step touched and how it synchronised, in the order it happened.
+        self.events: list[Event] = []
         self.snapshots: list[tuple[str, ...]] = []
         self.decisions: list[Decision] = []
         self.failure: Failure | None = None
@@ -162,6 +167,7 @@ class Execution:
             trace=self.trace,
             thread_names=[t.name for t in self.threads],
             snapshots=self.snapshots,
+            events=self.events,
         )
 
     def _wait_for_end(self) -> None:
@@ -322,6 +328,9 @@ class Execution:
             raise Abort
         owner = getattr(function, "__self__", None) if not label else None
         rec = self._new_thread(daemon=bool(getattr(owner, "daemon", True)))
+        parent = self.me()
+        if parent is not None:
+            self.synced(parent, Sync("start", rec.index))
         rec.thread = owner
         rec.label = label
         _silence_abort(owner)
@@ -357,6 +366,7 @@ class Execution:
         self.step += 1
         if self.step > self.max_steps:
             self._step_limit(rec)
+        rec.last_step = len(self.trace)
         self.trace.append((rec.index, kind, a, b))
         rec.steps += 1
         if self.watch is not None:
@@ -368,6 +378,25 @@ class Execution:
         nxt = self._choose(rec, current_enabled=True)
         if nxt is not rec and nxt is not None:
             self._handoff(rec, nxt)
+
+    def accessed(self, rec: ControlledThread, frame: FrameType, offset: int) -> None:
+        """The instruction at ``offset`` is about to run in ``rec``: log what it touches."""
+        if rec.busy or self.aborting:
+            return
+        rec.busy = True  # reading values may run a key's __hash__: no switch points in it
+        try:
+            touched = ACCESSES.accesses(frame, offset)
+        finally:
+            rec.busy = False
+        step = rec.last_step
+        for access in touched.accesses:
+            self.events.append((rec.index, step, access))
+        if touched.opaque:
+            self.events.append((rec.index, step, OPAQUE_STEP))
+
+    def synced(self, rec: ControlledThread, sync: Sync) -> None:
+        """``rec`` synchronised (a lock taken or given back, a thread started)."""
+        self.events.append((rec.index, rec.last_step, sync))
 
     def _handoff(self, me: ControlledThread, nxt: ControlledThread) -> None:
         self.current = nxt
@@ -522,6 +551,7 @@ class Execution:
             self.step += 1
             if self.step > self.max_steps:
                 self._step_limit(rec)
+            rec.last_step = len(self.trace)
             if lock is None:
                 self.trace.append((rec.index, SLEEP, timeout, site))
             else:
@@ -565,6 +595,7 @@ class Execution:
             return
         rec.busy = True
         self.step += 1
+        rec.last_step = len(self.trace)
         self.trace.append((rec.index, FINISH, None, None))
         rec.steps += 1
         if self.watch is not None:

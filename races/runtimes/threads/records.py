@@ -69,6 +69,7 @@ class ControlledThread:
         "ident",
         "index",
         "label",
+        "last_step",
         "os_join",
         "state",
         "steps",
@@ -88,6 +89,7 @@ class ControlledThread:
         self.ident: int | None = None
         self.state = State.RUNNABLE
         self.steps = 0  # steps this thread has taken: its own clock, for positions
+        self.last_step = -1  # index in the run's trace of the step it is taking
         self.waiting_for: Waitable | None = None
         self.deadline: float | None = None
         self.timed_out = False

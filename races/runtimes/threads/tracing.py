@@ -16,6 +16,7 @@ import threading
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.core.instructions import INSTRUCTIONS
 from races.vocabulary.errors import InvalidArgument
@@ -28,11 +29,14 @@ if TYPE_CHECKING:
 
 
 class Execution(Protocol):
-    """What a tracer needs of the run in progress: its threads, and its switch points."""
+    """What a tracer needs of the run in progress: its threads, its switch points, and
+    where to log what an instruction touches."""
 
     by_ident: dict[int, ControlledThread]
 
     def switch_point(self, rec: ControlledThread, kind: StepKind, a: Any, b: Any) -> None: ...
+
+    def accessed(self, rec: ControlledThread, frame: FrameType, offset: int) -> None: ...
 
 
 Granularity = Literal["line", "instruction"]
@@ -74,26 +78,31 @@ class SettraceTracer(Tracer):
     def start_thread(self, ex: Execution, rec: ControlledThread) -> None:
         under_test = self.under_test
         switch_point = ex.switch_point
+        accessed = ex.accessed
         by_instruction = self.granularity == "instruction"
         switch_offsets = INSTRUCTIONS.switch_offsets
+        probes = ACCESSES.probes
 
+        # Opcode events at both granularities: an instruction's accesses are read just
+        # before it runs, and at instruction granularity that is also its switch point.
         def local(frame: FrameType, event: str, arg: object) -> Any:
             if event == "opcode":
-                if frame.f_lasti in switch_offsets(frame.f_code):
-                    switch_point(rec, INSTRUCTION, frame.f_code, frame.f_lasti)
+                code, offset = frame.f_code, frame.f_lasti
+                if by_instruction and offset in switch_offsets(code):
+                    switch_point(rec, INSTRUCTION, code, offset)
+                if offset in probes(code):
+                    accessed(rec, frame, offset)
             elif event == "line":
-                if by_instruction:
-                    # 3.12+ may ignore the flag set at 'call' for a function's first call.
-                    frame.f_trace_opcodes = True
-                else:
+                # 3.12+ may ignore the flag set at 'call' for a function's first call.
+                frame.f_trace_opcodes = True
+                if not by_instruction:
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             return local
 
         def on_call(frame: FrameType, event: str, arg: object) -> Any:
             if not under_test(frame.f_code):
                 return None
-            if by_instruction:
-                frame.f_trace_opcodes = True
+            frame.f_trace_opcodes = True
             return local
 
         sys.settrace(on_call)
@@ -124,40 +133,53 @@ class MonitoringTracer(Tracer):
         under_test = self.under_test
         tracer = self
 
-        if self.granularity == "instruction":
-            switch_offsets = INSTRUCTIONS.switch_offsets
-            event = mon.events.INSTRUCTION
+        probes = ACCESSES.probes
+        by_instruction = self.granularity == "instruction"
+        switch_offsets = INSTRUCTIONS.switch_offsets
+        getframe = sys._getframe
 
-            def callback(code: CodeType, offset: int) -> Any:
-                if not under_test(code) or offset not in switch_offsets(code):
-                    return disable
-                ex = tracer.execution
-                if ex is not None:
-                    rec = ex.by_ident.get(_get_ident())
-                    if rec is not None:
+        # Instruction events at both granularities: an instruction's accesses are read just
+        # before it runs, and at instruction granularity that is also its switch point.
+        # Every location that is neither is switched off after its first event.
+        def on_instruction(code: CodeType, offset: int) -> Any:
+            if not under_test(code):
+                return disable
+            switches = by_instruction and offset in switch_offsets(code)
+            probed = offset in probes(code)
+            if not switches and not probed:
+                return disable
+            ex = tracer.execution
+            if ex is not None:
+                rec = ex.by_ident.get(_get_ident())
+                if rec is not None:
+                    if switches:
                         ex.switch_point(rec, INSTRUCTION, code, offset)
-                return None
-        else:
-            event = mon.events.LINE
+                    if probed:
+                        ex.accessed(rec, getframe(1), offset)
+            return None
 
-            def callback(code: CodeType, offset: int) -> Any:
-                if not under_test(code):
-                    return disable
-                ex = tracer.execution
-                if ex is not None:
-                    rec = ex.by_ident.get(_get_ident())
-                    if rec is not None:
-                        ex.switch_point(rec, LINE, code, offset)
-                return None
+        def on_line(code: CodeType, offset: int) -> Any:
+            if not under_test(code):
+                return disable
+            ex = tracer.execution
+            if ex is not None:
+                rec = ex.by_ident.get(_get_ident())
+                if rec is not None:
+                    ex.switch_point(rec, LINE, code, offset)
+            return None
 
-        self._event = event
-        mon.register_callback(tool, event, callback)
-        mon.set_events(tool, event)
+        events = mon.events.INSTRUCTION
+        mon.register_callback(tool, mon.events.INSTRUCTION, on_instruction)
+        if not by_instruction:
+            events |= mon.events.LINE
+            mon.register_callback(tool, mon.events.LINE, on_line)
+        mon.set_events(tool, events)
 
     def uninstall(self) -> None:
         mon = sys.monitoring  # type: ignore[attr-defined]
         mon.set_events(self.tool, 0)
-        mon.register_callback(self.tool, self._event, None)
+        mon.register_callback(self.tool, mon.events.INSTRUCTION, None)
+        mon.register_callback(self.tool, mon.events.LINE, None)
         mon.free_tool_id(self.tool)
         # Locations we disabled stay disabled for every tool until this is called.
         mon.restart_events()

@@ -7,6 +7,7 @@ from typing import Any
 
 from races.core.sites import MUTEX_OPERATIONS, Site, call_site
 from races.runtimes.threads import execution
+from races.vocabulary.access import Sync
 
 _real_allocate_lock = _thread.allocate_lock
 TIMEOUT_MAX = _thread.TIMEOUT_MAX
@@ -75,8 +76,10 @@ class Lock:
         self._holder = rec
         site = call_site(ex.under_test)
         self._site = site
-        if site is not None and site.operation in MUTEX_OPERATIONS:
+        mutex = site is not None and site.operation in MUTEX_OPERATIONS
+        if mutex:
             rec.took(self)
+        ex.synced(rec, Sync("acquire", id(self), _where(site), mutex))
 
     def _acquire_for(self, rec: Any) -> None:
         """Take the lock on behalf of a thread that is about to start (3.13 handles)."""
@@ -84,6 +87,10 @@ class Lock:
         self._holder = rec
 
     def release(self) -> None:
+        here = execution.controlled()
+        if here is not None:  # before the lock is free: no one can take it in between
+            ex, rec = here
+            ex.synced(rec, Sync("release", id(self), _where(call_site(ex.under_test))))
         self._lock.release()
         holder = self._holder
         if holder is not None:
@@ -127,6 +134,10 @@ class Lock:
     def __repr__(self) -> str:
         state = "locked" if self._lock.locked() else "unlocked"
         return f"<{state} races.runtimes.threads.models.lock.Lock object at {id(self):#x}>"
+
+
+def _where(site: Site | None) -> tuple[str, int] | None:
+    return (site.filename, site.lineno) if site is not None else None
 
 
 def allocate_lock() -> Any:

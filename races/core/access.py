@@ -1,0 +1,630 @@
+"""What each step reads and writes: the access model.
+
+Before an instruction of the code under test runs, races asks what shared locations it
+is about to touch. The answer comes from the instruction and from the *source
+expression* it executes: CPython 3.11+ records for every instruction the span of source
+it came from, so ``STORE_ATTR balance`` at ``self.balance`` is the ``ast.Attribute`` node
+``self.balance``, whose owner expression ``self`` is evaluated in the frame the moment
+before the instruction runs (nothing else runs in between). That is exact where the
+value stack cannot be read (3.12 and 3.13 do not expose it to trace functions) and it
+names each location as the program does: ``counter``, ``Account.balance``,
+``stock['apples']``, ``lst``.
+
+Locations: module globals, closure cells, object attributes (``__slots__`` included), and
+the items of the builtin containers (``dict``, ``list``, ``set``, ``deque``,
+``bytearray``) by identity and key, with ``WHOLE`` standing for a whole container
+(iteration, ``len``, ``append``). A builtin operation is one atomic access: ``append``
+both reads and writes its list, as one ``UPDATE``.
+
+What cannot be known is said: an owner computed by a call, a property's value, a call into
+C code that may touch anything (``opaque``). Consumers stay sound by treating an opaque
+step as conflicting with everything.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import collections
+import ctypes
+import dis
+import functools
+import linecache
+import sys
+from collections.abc import Callable, Hashable
+from types import CodeType, FrameType, FunctionType, MethodType, ModuleType
+from typing import Any
+
+from races.vocabulary.access import NOTHING, OPAQUE, WHOLE, Access, Kind, Location, StepAccesses
+
+#: Computes what the instruction at a code location touches, from its frame.
+Probe = Callable[[FrameType], StepAccesses]
+
+
+# ---------------------------------------------------------------------------- values
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+_MISSING = object()
+_CONTAINERS = (dict, list, set, collections.deque, bytearray)
+
+
+def _lookup_name(frame: FrameType, name: str, local: dict[str, Any]) -> Any:
+    value = local.get(name, _MISSING)
+    if value is _MISSING:
+        value = frame.f_globals.get(name, _MISSING)
+    if value is _MISSING:
+        value = getattr(builtins, name, UNKNOWN)
+    return value
+
+
+def data_attribute(owner: Any, name: str) -> Any:
+    """``owner.name`` if it is data (an instance's own attribute, a slot, a module's or a
+    class's variable), read without running any code; ``UNKNOWN`` otherwise (a property,
+    a method, a computed attribute)."""
+    if isinstance(owner, ModuleType):
+        return vars(owner).get(name, UNKNOWN)
+    try:
+        own = object.__getattribute__(owner, "__dict__")
+    except AttributeError:
+        own = None
+    if isinstance(own, dict) and name in own and not isinstance(owner, type):
+        return own[name]
+    kind = owner if isinstance(owner, type) else type(owner)
+    for klass in kind.__mro__:
+        found = klass.__dict__.get(name, _MISSING)
+        if found is _MISSING:
+            continue
+        if isinstance(owner, type):  # a class variable, unless it is a descriptor
+            return UNKNOWN if hasattr(type(found), "__get__") and not _plain(found) else found
+        if type(found).__name__ == "member_descriptor":  # a __slots__ slot
+            try:
+                return found.__get__(owner, kind)
+            except AttributeError:
+                return UNKNOWN
+        return UNKNOWN  # a method, a property, a class variable read through an instance
+    return UNKNOWN
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, (int, float, str, bytes, tuple, list, dict, set, type(None)))
+
+
+def _item(container: Any, key: Any) -> Any:
+    if type(container) in (dict, list, tuple) or isinstance(container, dict):
+        try:
+            return (
+                dict.get(container, key, UNKNOWN) if isinstance(container, dict) else container[key]
+            )
+        except (IndexError, TypeError, KeyError):
+            return UNKNOWN
+    return UNKNOWN
+
+
+def _evaluator(node: ast.expr) -> Callable[[FrameType, dict[str, Any]], Any] | None:
+    """A function computing ``node`` in a frame without running any of its code, or None
+    when it cannot (a call, an operator: anything with effects or cost)."""
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return lambda frame, local: value
+    if isinstance(node, ast.Name):
+        name = node.id
+        return lambda frame, local: _lookup_name(frame, name, local)
+    if isinstance(node, ast.Attribute):
+        owner = _evaluator(node.value)
+        if owner is None:
+            return None
+        attr = node.attr
+
+        def attribute(frame: FrameType, local: dict[str, Any]) -> Any:
+            value = owner(frame, local)
+            return UNKNOWN if value is UNKNOWN else data_attribute(value, attr)
+
+        return attribute
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        container = _evaluator(node.value)
+        key = _evaluator(node.slice)
+        if container is None or key is None:
+            return None
+
+        def item(frame: FrameType, local: dict[str, Any]) -> Any:
+            value, k = container(frame, local), key(frame, local)
+            return UNKNOWN if UNKNOWN in (value, k) else _item(value, k)
+
+        return item
+    return None
+
+
+# ---------------------------------------------------------------------------- names
+
+
+def attribute_name(owner: Any, attr: str) -> str:
+    """``Account.balance`` for an instance's attribute, ``module.x``, ``Class.x``."""
+    if isinstance(owner, ModuleType):
+        return f"{owner.__name__.rpartition('.')[2]}.{attr}"
+    if isinstance(owner, type):
+        return f"{owner.__qualname__}.{attr}"
+    return f"{type(owner).__qualname__}.{attr}"
+
+
+def _key_text(key: Any) -> str:
+    text = repr(key)
+    return text if len(text) <= 24 else text[:21] + "..."
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+@functools.cache
+def _nodes(filename: str) -> dict[tuple[int, int, int, int], list[ast.AST]]:
+    """Every node of a source file, by its exact position."""
+    source = "".join(linecache.getlines(filename))
+    if not source:
+        return {}
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError):
+        return {}
+    found: dict[tuple[int, int, int, int], list[ast.AST]] = {}
+    for node in ast.walk(tree):
+        end = getattr(node, "end_col_offset", None)
+        if end is not None and getattr(node, "end_lineno", None) is not None:
+            key = (node.lineno, node.col_offset, node.end_lineno, end)  # type: ignore[attr-defined]
+            found.setdefault(key, []).append(node)
+    return found
+
+
+def _node_at(code: CodeType, instruction: dis.Instruction, kinds: tuple[type, ...]) -> Any:
+    positions = instruction.positions
+    if positions is None or positions.lineno is None or positions.col_offset is None:
+        return None
+    key = (positions.lineno, positions.col_offset, positions.end_lineno, positions.end_col_offset)
+    for node in _nodes(code.co_filename).get(key, ()):  # type: ignore[arg-type]
+        if isinstance(node, kinds):
+            return node
+    return None
+
+
+def _text(code: CodeType, node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - a name for people only
+        return "?"
+
+
+# ---------------------------------------------------------------------------- cells
+
+# A closure cell is read by LOAD_DEREF from the frame's "localsplus" array, at the
+# instruction's argument. Python does not expose that array, so read it where CPython
+# 3.11-3.13 keep it: the frame object points at its _PyInterpreterFrame, whose localsplus
+# follows eight pointers and three small fields. Checked once against a closure whose
+# cell is known; if the layout differs, cells are named by code and variable instead.
+_PTR = ctypes.sizeof(ctypes.c_void_p)
+_FRAME_DATA = 3 * _PTR  # PyObject_HEAD (refcount, type) and f_back, then f_frame
+_LOCALSPLUS = 9 * _PTR  # 8 pointers, then int stacktop and small fields, padded
+
+
+def _read_localsplus(frame: FrameType, index: int) -> Any:
+    data = ctypes.c_void_p.from_address(id(frame) + _FRAME_DATA).value
+    if not data:
+        return UNKNOWN
+    address = ctypes.c_void_p.from_address(data + _LOCALSPLUS + index * _PTR).value
+    if not address:
+        return UNKNOWN
+    return ctypes.cast(address, ctypes.py_object).value
+
+
+def _probe_cell(marker: object) -> bool:
+    """Whether reading a running frame's cells gives the cell a closure really uses."""
+
+    def reader() -> bool:
+        frame = sys._getframe()
+        index = next(
+            i.arg
+            for i in dis.get_instructions(reader)
+            if i.opname == "LOAD_DEREF" and i.argval == "marker"
+        )
+        cell = _read_localsplus(frame, index or 0)
+        return type(cell).__name__ == "cell" and cell.cell_contents is marker
+
+    try:
+        return reader()
+    except Exception:  # noqa: BLE001 - any surprise means: do not read frames this way
+        return False
+
+
+CELLS_READABLE = sys.version_info[:2] in ((3, 11), (3, 12), (3, 13)) and _probe_cell(object())
+
+
+# ---------------------------------------------------------------------------- probes
+
+_LIST_UPDATES = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "__iadd__"}
+)
+_READS = frozenset({"index", "count", "copy", "keys", "values", "items", "__len__", "__contains__"})
+_DICT_KEYED = {"get": Kind.READ, "setdefault": Kind.UPDATE, "pop": Kind.UPDATE}
+_DICT_UPDATES = frozenset({"popitem", "clear", "update"})
+_SET_KEYED = {"add": Kind.UPDATE, "discard": Kind.UPDATE, "remove": Kind.UPDATE}
+_SET_UPDATES = frozenset(
+    {
+        "pop",
+        "clear",
+        "update",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+    }
+)
+_DEQUE_UPDATES = frozenset(
+    {
+        "append",
+        "appendleft",
+        "pop",
+        "popleft",
+        "extend",
+        "extendleft",
+        "rotate",
+        "clear",
+        "remove",
+        "insert",
+        "reverse",
+    }
+)
+#: Builtins that read the whole container they are given, and nothing else.
+_READING_BUILTINS = frozenset(
+    {
+        builtins.len, builtins.list, builtins.tuple, builtins.sorted, builtins.sum,
+        builtins.min, builtins.max, builtins.any, builtins.all, builtins.set,
+        builtins.frozenset, builtins.dict, builtins.iter, builtins.reversed,
+    }
+)  # fmt: skip
+#: Builtins that touch no shared state of the program (beyond their arguments' values).
+_PURE_BUILTINS = frozenset(
+    {
+        builtins.int, builtins.float, builtins.str, builtins.bool, builtins.bytes,
+        builtins.repr, builtins.isinstance, builtins.issubclass, builtins.hasattr,
+        builtins.id, builtins.abs, builtins.round, builtins.range, builtins.enumerate,
+        builtins.zip, builtins.map, builtins.filter, builtins.type, builtins.divmod,
+        builtins.hash, builtins.callable, builtins.format, builtins.object, builtins.super,
+        builtins.getattr, builtins.chr, builtins.ord, builtins.pow, builtins.slice,
+    }
+)  # fmt: skip
+
+
+def container_method(owner: Any, method: str, key: Any) -> Access | None:
+    """The access a builtin container's method makes, as one atomic operation."""
+    kind = type(owner)
+    whole = Location(id(owner), WHOLE)
+    if issubclass(kind, dict):
+        if method in _DICT_KEYED and key is not UNKNOWN:
+            return Access(Location(id(owner), _hashable(key)), _DICT_KEYED[method])
+        if method in _DICT_UPDATES or method in _DICT_KEYED:
+            return Access(whole, Kind.UPDATE)
+        if method in _READS:
+            return Access(whole, Kind.READ)
+    elif issubclass(kind, collections.deque):
+        if method in _DEQUE_UPDATES:
+            return Access(whole, Kind.UPDATE)
+        if method in _READS:
+            return Access(whole, Kind.READ)
+    elif issubclass(kind, (list, bytearray)):
+        if method in _LIST_UPDATES:
+            return Access(whole, Kind.UPDATE)
+        if method in _READS:
+            return Access(whole, Kind.READ)
+    elif issubclass(kind, set):
+        if method in _SET_KEYED and key is not UNKNOWN:
+            return Access(Location(id(owner), _hashable(key)), Kind.UPDATE)
+        if method in _SET_UPDATES or method in _SET_KEYED:
+            return Access(whole, Kind.UPDATE)
+        if (
+            method in _READS
+            or method.startswith("is")
+            or method in ("union", "intersection", "difference")
+        ):
+            return Access(whole, Kind.READ)
+    return None
+
+
+def _hashable(key: Any) -> Any:
+    """``key`` as a location's key: itself, or the whole container if it cannot be one."""
+    try:
+        hash(key)
+    except TypeError:
+        return WHOLE
+    return key
+
+
+def _named(access: Access, name: str) -> Access:
+    location = access.location
+    return Access(Location(location.owner, location.key, name), access.kind)
+
+
+def _container_name(text: str, key: Hashable) -> str:
+    return text if key is WHOLE else f"{text}[{_key_text(key)}]"
+
+
+def _opaque_callable(func: Any) -> bool:
+    """Whether calling ``func`` may touch shared state races cannot see: C code that is not
+    a known pure builtin. Python functions are traced (or their locks are modelled)."""
+    if isinstance(func, (FunctionType, MethodType, type)):
+        return False
+    if func in _PURE_BUILTINS or func in _READING_BUILTINS:
+        return False
+    return type(func).__name__ in (
+        "builtin_function_or_method",
+        "method_descriptor",
+        "wrapper_descriptor",
+        "method-wrapper",
+    )
+
+
+def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
+    """The probe for one instruction, or None when it touches no shared location."""
+    op = instruction.opname
+    if op.startswith("INSTRUMENTED_"):
+        op = op[len("INSTRUMENTED_") :]
+    name = instruction.argval if isinstance(instruction.argval, str) else ""
+    if op in ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_FROM_DICT_OR_GLOBALS"):
+        return _global_probe(name, Kind.READ if op.startswith("LOAD") else Kind.WRITE)
+    if op in ("LOAD_NAME", "STORE_NAME", "DELETE_NAME"):
+        return _module_name_probe(name, Kind.READ if op == "LOAD_NAME" else Kind.WRITE)
+    if op in (
+        "LOAD_DEREF",
+        "STORE_DEREF",
+        "DELETE_DEREF",
+        "LOAD_CLASSDEREF",
+        "LOAD_FROM_DICT_OR_DEREF",
+    ):
+        kind = Kind.READ if op.startswith("LOAD") else Kind.WRITE
+        return _cell_probe(code, instruction.arg or 0, name, kind)
+    if op in ("LOAD_ATTR", "LOAD_METHOD", "STORE_ATTR", "DELETE_ATTR"):
+        node = _node_at(code, instruction, (ast.Attribute,))
+        if node is None:
+            return None
+        kind = Kind.READ if op in ("LOAD_ATTR", "LOAD_METHOD") else Kind.WRITE
+        return _attribute_probe(node, kind)
+    if op in ("BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR", "BINARY_SLICE", "STORE_SLICE"):
+        node = _node_at(code, instruction, (ast.Subscript,))
+        if node is None:
+            return None
+        return _subscript_probe(code, node, Kind.READ if op.startswith("BINARY") else Kind.WRITE)
+    if op == "CONTAINS_OP":
+        node = _node_at(code, instruction, (ast.Compare,))
+        if node is None or len(node.comparators) != 1:
+            return None
+        return _contains_probe(code, node)
+    if op in ("GET_ITER", "FOR_ITER"):
+        node = _node_at(code, instruction, (ast.For, ast.AsyncFor, ast.expr))
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            node = node.iter
+        if node is None:
+            return None
+        return _whole_read_probe(code, node)
+    if op in ("CALL", "CALL_KW", "CALL_FUNCTION_EX"):
+        node = _node_at(code, instruction, (ast.Call,))
+        if node is None:
+            return lambda frame: OPAQUE  # a call races cannot see into
+        return _call_probe(code, node)
+    return None
+
+
+def _global_probe(name: str, kind: Kind) -> Probe:
+    def probe(frame: FrameType) -> StepAccesses:
+        namespace = frame.f_globals
+        if kind is Kind.READ and name not in namespace:
+            return NOTHING  # a builtin
+        return StepAccesses((Access(Location(id(namespace), name, name), kind),))
+
+    return probe
+
+
+def _module_name_probe(name: str, kind: Kind) -> Probe:
+    def probe(frame: FrameType) -> StepAccesses:
+        if frame.f_locals is not frame.f_globals:
+            return NOTHING  # a class body's own namespace
+        namespace = frame.f_globals
+        if kind is Kind.READ and name not in namespace:
+            return NOTHING
+        return StepAccesses((Access(Location(id(namespace), name, name), kind),))
+
+    return probe
+
+
+def _cell_probe(code: CodeType, index: int, name: str, kind: Kind) -> Probe:
+    if not CELLS_READABLE:
+        fallback = StepAccesses((Access(Location(id(code), name, name), kind),))
+        return lambda frame: fallback
+
+    def probe(frame: FrameType) -> StepAccesses:
+        cell = _read_localsplus(frame, index)
+        if cell is UNKNOWN:
+            return OPAQUE
+        return StepAccesses((Access(Location(id(cell), "cell", name), kind),))
+
+    return probe
+
+
+def _attribute_probe(node: ast.Attribute, kind: Kind) -> Probe | None:
+    owner_of = _evaluator(node.value)
+    if owner_of is None:
+        return lambda frame: OPAQUE if kind.writes else NOTHING
+    attr = node.attr
+
+    def probe(frame: FrameType) -> StepAccesses:
+        owner = owner_of(frame, frame.f_locals)
+        if owner is UNKNOWN:
+            return OPAQUE if kind.writes else NOTHING
+        if kind is Kind.READ and data_attribute(owner, attr) is UNKNOWN:
+            return NOTHING  # a method or a property: its code is traced, if it is Python
+        if isinstance(owner, (FunctionType, CodeType)):
+            return NOTHING
+        name = attribute_name(owner, attr)
+        return StepAccesses((Access(Location(id(owner), attr, name), kind),))
+
+    return probe
+
+
+def _subscript_probe(code: CodeType, node: ast.Subscript, kind: Kind) -> Probe | None:
+    container_of = _evaluator(node.value)
+    if container_of is None:
+        return lambda frame: OPAQUE if kind.writes else NOTHING
+    text = _text(code, node.value)
+    key_of = None if isinstance(node.slice, ast.Slice) else _evaluator(node.slice)
+
+    def probe(frame: FrameType) -> StepAccesses:
+        local = frame.f_locals
+        container = container_of(frame, local)
+        if not isinstance(container, _CONTAINERS):
+            return NOTHING if container is not UNKNOWN or not kind.writes else OPAQUE
+        key = WHOLE if key_of is None else key_of(frame, local)
+        key = WHOLE if key is UNKNOWN else _hashable(key)
+        access_kind = kind
+        if (
+            kind is Kind.READ
+            and isinstance(container, collections.defaultdict)
+            and key not in container
+        ):
+            access_kind = Kind.UPDATE  # a defaultdict makes the missing item
+        location = Location(id(container), key, _container_name(text, key))
+        return StepAccesses((Access(location, access_kind),))
+
+    return probe
+
+
+def _contains_probe(code: CodeType, node: ast.Compare) -> Probe | None:
+    if not isinstance(node.ops[0], (ast.In, ast.NotIn)):
+        return None
+    item_of, container_of = _evaluator(node.left), _evaluator(node.comparators[0])
+    if container_of is None:
+        return None
+    text = _text(code, node.comparators[0])
+
+    def probe(frame: FrameType) -> StepAccesses:
+        local = frame.f_locals
+        container = container_of(frame, local)
+        if not isinstance(container, _CONTAINERS):
+            return NOTHING
+        key: Hashable = WHOLE
+        if isinstance(container, (dict, set)) and item_of is not None:
+            item = item_of(frame, local)
+            key = WHOLE if item is UNKNOWN else _hashable(item)
+        location = Location(id(container), key, _container_name(text, key))
+        return StepAccesses((Access(location, Kind.READ),))
+
+    return probe
+
+
+def _whole_read_probe(code: CodeType, node: ast.expr) -> Probe | None:
+    container_of = _evaluator(node)
+    if container_of is None:
+        return None
+    text = _text(code, node)
+
+    def probe(frame: FrameType) -> StepAccesses:
+        container = container_of(frame, frame.f_locals)
+        if not isinstance(container, _CONTAINERS):
+            return NOTHING
+        return StepAccesses((Access(Location(id(container), WHOLE, text), Kind.READ),))
+
+    return probe
+
+
+def _call_probe(code: CodeType, node: ast.Call) -> Probe:
+    func = node.func
+    first = (
+        _evaluator(node.args[0])
+        if node.args and not isinstance(node.args[0], ast.Starred)
+        else None
+    )
+    if isinstance(func, ast.Attribute):
+        owner_of = _evaluator(func.value)
+        method = func.attr
+        text = _text(code, func.value)
+
+        def method_probe(frame: FrameType) -> StepAccesses:
+            if owner_of is None:
+                return OPAQUE
+            local = frame.f_locals
+            owner = owner_of(frame, local)
+            if owner is UNKNOWN:
+                return OPAQUE
+            if isinstance(owner, _CONTAINERS):
+                key = first(frame, local) if first is not None else UNKNOWN
+                access = container_method(owner, method, key)
+                if access is None:
+                    return OPAQUE
+                return StepAccesses((_named(access, _container_name(text, access.location.key)),))
+            bound = _static_attribute(owner, method)
+            return OPAQUE if bound is UNKNOWN or _opaque_callable(bound) else NOTHING
+
+        return method_probe
+    callee_of = _evaluator(func)
+
+    def function_probe(frame: FrameType) -> StepAccesses:
+        if callee_of is None:
+            return OPAQUE
+        local = frame.f_locals
+        callee = callee_of(frame, local)
+        if callee in _READING_BUILTINS and first is not None:
+            argument = first(frame, local)
+            if isinstance(argument, _CONTAINERS):
+                text = _text(code, node.args[0])
+                return StepAccesses((Access(Location(id(argument), WHOLE, text), Kind.READ),))
+            return NOTHING
+        return OPAQUE if callee is UNKNOWN or _opaque_callable(callee) else NOTHING
+
+    return function_probe
+
+
+def _static_attribute(owner: Any, name: str) -> Any:
+    """The attribute ``owner.name`` refers to, found without running code (for calls)."""
+    if isinstance(owner, ModuleType):
+        return vars(owner).get(name, UNKNOWN)
+    kind = owner if isinstance(owner, type) else type(owner)
+    for klass in kind.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    try:
+        own = object.__getattribute__(owner, "__dict__")
+    except AttributeError:
+        return UNKNOWN
+    return own.get(name, UNKNOWN) if isinstance(own, dict) else UNKNOWN
+
+
+class AccessTable:
+    """Per code object and instruction offset, its probe (compiled once, kept across runs)."""
+
+    def __init__(self) -> None:
+        self._probes: dict[CodeType, dict[int, Probe]] = {}
+
+    def probes(self, code: CodeType) -> dict[int, Probe]:
+        try:
+            return self._probes[code]
+        except KeyError:
+            pass
+        found: dict[int, Probe] = {}
+        for instruction in dis.get_instructions(code):
+            probe = compile_probe(code, instruction)
+            if probe is not None:
+                found[instruction.offset] = probe
+        self._probes[code] = found
+        return found
+
+    def accesses(self, frame: FrameType, offset: int) -> StepAccesses:
+        probe = self.probes(frame.f_code).get(offset)
+        if probe is None:
+            return NOTHING
+        try:
+            return probe(frame)
+        except Exception:  # noqa: BLE001 - reading must never break the program
+            return OPAQUE
+
+
+ACCESSES = AccessTable()

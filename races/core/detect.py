@@ -1,0 +1,252 @@
+"""Races found in runs that pass: atomicity violations and lock-order inversions.
+
+One run's log (``Outcome.events``: what each step touched, and how threads synchronised,
+in the order it happened) is enough to predict bugs that other interleavings would show.
+
+Happens-before
+--------------
+Vector clocks, one per thread and one per lock: a release copies the thread's clock into
+the lock's, an acquire joins the lock's into the thread's, starting a thread gives it its
+parent's. Every primitive of ``threading`` and ``queue`` is built on locks, so these
+edges are all the ordering a threaded program has. An access ``a`` happens before a later
+``b`` exactly when ``a``'s thread had reached ``a``'s clock in ``b``'s view (the test of
+FastTrack's epochs, Flanagan and Freund, PLDI 2009).
+
+Atomicity violations
+--------------------
+A thread reads a location and later writes it (or acts on the check it read): another
+thread's write that happens neither before the read nor after the write could come in
+between, in some interleaving, whatever this run did. That is the unserialisable pattern
+"local read, remote write, local write" of AVIO (Lu et al., ASPLOS 2006): the lost update
+and check-then-act. A builtin operation (one ``append``, one ``setdefault``) is a single
+atomic access and never forms such a pair by itself, so two appends are not a race.
+
+Lock order
+----------
+Like the Linux kernel's lockdep: every lock a thread takes while it holds another adds an
+edge "held -> taken" with where each was taken; a cycle of edges is a deadlock waiting for
+the right interleaving, even in a run that did not deadlock. Only the locks the program
+takes itself count (those inside a library's primitives are its own business).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from races.vocabulary.access import Access, Kind, Location, Sync
+from races.vocabulary.outcome import Outcome
+
+Clock = dict[int, int]
+
+
+@dataclass(frozen=True)
+class Touch:
+    """One access of one thread, in a run: where it stands in the log and in time."""
+
+    thread: int
+    step: int  # index in the run's trace
+    order: int  # position in the run's log
+    access: Access
+    clock: int  # the thread's own clock at the access
+    seen: tuple[tuple[int, int], ...]  # what the thread knew of every other clock then
+
+    def knew(self, thread: int) -> int:
+        for other, value in self.seen:
+            if other == thread:
+                return value
+        return 0
+
+    def ordered(self, other: Touch) -> bool:
+        """Whether one of the two accesses happens before the other."""
+        first, last = (self, other) if self.order < other.order else (other, self)
+        return first.thread == last.thread or first.clock <= last.knew(first.thread)
+
+
+@dataclass(frozen=True)
+class AtomicityViolation:
+    """``first`` and ``second`` by one thread, ``remote`` by another, unordered with both."""
+
+    pattern: str  # "lost update" or "check-then-act"
+    location: Location
+    first: Touch
+    remote: Touch
+    second: Touch
+
+    @property
+    def key(self) -> tuple[Location, int, int]:
+        return (self.location, self.first.thread, self.remote.thread)
+
+    def describe(self, names: Sequence[str]) -> str:
+        a, r = self.first, self.remote
+        return (
+            f"{names[a.thread]} read {self.location.name} and then wrote it; "
+            f"{names[r.thread]}'s write to it is ordered with neither, so it can come in "
+            "between and be lost"
+        )
+
+
+@dataclass(frozen=True)
+class LockEdge:
+    """A thread took ``taken`` while it held ``held``."""
+
+    held: int
+    taken: int
+    thread: int
+    held_at: tuple[str, int] | None
+    taken_at: tuple[str, int] | None
+
+
+@dataclass(frozen=True)
+class LockCycle:
+    """Locks taken in orders that form a cycle: a deadlock in waiting."""
+
+    edges: tuple[LockEdge, ...]
+
+
+@dataclass
+class Findings:
+    """What the analysis of one run (or several: ``merge``) found."""
+
+    violations: list[AtomicityViolation] = field(default_factory=list)
+    lock_edges: dict[tuple[int, int], LockEdge] = field(default_factory=dict)
+
+    @property
+    def lock_cycles(self) -> list[LockCycle]:
+        return lock_cycles(self.lock_edges.values())
+
+    def __bool__(self) -> bool:
+        return bool(self.violations) or bool(self.lock_cycles)
+
+    def merge(self, other: Findings) -> None:
+        """Add another run's findings: a violation once per location and pair of lines."""
+        known = {v.key for v in self.violations}
+        for violation in other.violations:
+            if violation.key not in known:
+                known.add(violation.key)
+                self.violations.append(violation)
+        for key, edge in other.lock_edges.items():
+            self.lock_edges.setdefault(key, edge)
+
+
+def analyse(outcome: Outcome) -> Findings:
+    """Everything one run predicts."""
+    return _Analysis().run(outcome.events)
+
+
+class _Analysis:
+    def __init__(self) -> None:
+        self.clocks: dict[int, Clock] = {0: {0: 1}}
+        self.locks: dict[int, Clock] = {}
+        self.held: dict[int, dict[int, tuple[str, int] | None]] = {}
+        self.order = 0
+        # Per location and thread: its last access, its last read-then-write pair, and
+        # its last write; enough to find a pattern once, whatever the run's length.
+        self.last: dict[tuple[int, Location], Touch] = {}
+        self.pairs: dict[int, dict[tuple[int, Location], tuple[Touch, Touch]]] = {}
+        self.writes: dict[int, dict[tuple[int, Location], Touch]] = {}
+        self.findings = Findings()
+        self._reported: set[tuple[int, int, int]] = set()
+
+    def run(self, events: Iterable[tuple[int, int, Any]]) -> Findings:
+        for thread, step, event in events:
+            self.order += 1
+            if isinstance(event, Access):
+                self._access(thread, step, event)
+            elif isinstance(event, Sync):
+                self._sync(thread, event)
+        return self.findings
+
+    # ------------------------------------------------------------------ clocks
+
+    def _clock(self, thread: int) -> Clock:
+        clock = self.clocks.get(thread)
+        if clock is None:
+            clock = self.clocks[thread] = {thread: 1}
+        return clock
+
+    def _sync(self, thread: int, sync: Sync) -> None:
+        clock = self._clock(thread)
+        if sync.kind == "start":
+            child = dict(clock)
+            child[sync.obj] = 1
+            self.clocks[sync.obj] = child
+            clock[thread] += 1
+        elif sync.kind == "release":
+            self.locks[sync.obj] = dict(clock)
+            clock[thread] += 1
+            self.held.get(thread, {}).pop(sync.obj, None)
+        elif sync.kind == "acquire":
+            for other, value in self.locks.get(sync.obj, {}).items():
+                if clock.get(other, 0) < value:
+                    clock[other] = value
+            if sync.mutex:
+                held = self.held.setdefault(thread, {})
+                for lock, site in held.items():
+                    if lock != sync.obj:
+                        self.findings.lock_edges.setdefault(
+                            (lock, sync.obj), LockEdge(lock, sync.obj, thread, site, sync.site)
+                        )
+                held[sync.obj] = sync.site
+
+    # ------------------------------------------------------------------ accesses
+
+    def _access(self, thread: int, step: int, access: Access) -> None:
+        clock = self._clock(thread)
+        touch = Touch(thread, step, self.order, access, clock[thread], tuple(clock.items()))
+        location = access.location
+        key = (thread, location)
+        previous = self.last.get(key)
+        self.last[key] = touch
+        owner = location.owner
+        if previous is not None and previous.access.kind is Kind.READ and access.kind.writes:
+            # A read, then a write: an unordered remote write seen so far may come between.
+            for write in self.writes.get(owner, {}).values():
+                if write.thread != thread and write.access.location.overlaps(location):
+                    self._check(previous, write, touch)
+            self.pairs.setdefault(owner, {})[key] = (previous, touch)
+        if access.kind.writes:
+            # A write: it may come between an earlier read-then-write pair of another thread.
+            for (other, pair_location), (first, second) in self.pairs.get(owner, {}).items():
+                if other != thread and pair_location.overlaps(location):
+                    self._check(first, touch, second)
+            self.writes.setdefault(owner, {})[key] = touch
+
+    def _check(self, first: Touch, remote: Touch, second: Touch) -> None:
+        """Report ``remote`` between ``first`` and ``second`` unless an ordering forbids it."""
+        if remote.ordered(first) or remote.ordered(second):
+            return
+        key = (first.order, remote.order, second.order)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.findings.violations.append(
+            AtomicityViolation("lost update", second.access.location, first, remote, second)
+        )
+
+
+def lock_cycles(edges: Iterable[LockEdge]) -> list[LockCycle]:
+    """The elementary cycles of the lock-order graph, each once, smallest lock first."""
+    graph: dict[int, list[LockEdge]] = {}
+    for edge in edges:
+        graph.setdefault(edge.held, []).append(edge)
+    found: list[LockCycle] = []
+    seen: set[tuple[int, ...]] = set()
+
+    def walk(start: int, node: int, path: list[LockEdge], visited: set[int]) -> None:
+        for edge in graph.get(node, ()):
+            if edge.taken == start:
+                cycle = [*path, edge]
+                if len({e.thread for e in cycle}) < 2:
+                    continue  # one thread alone cannot deadlock on lock order
+                key = tuple(sorted(e.held for e in cycle))
+                if key not in seen:
+                    seen.add(key)
+                    found.append(LockCycle(tuple(cycle)))
+            elif edge.taken not in visited and edge.taken > start:
+                walk(start, edge.taken, [*path, edge], visited | {edge.taken})
+
+    for start in sorted(graph):
+        walk(start, start, [], {start})
+    return found

@@ -1,0 +1,120 @@
+"""The words of the access model: where shared data lives, how a step touches it, and the
+synchronisation that orders steps of different threads.
+
+A run records, in the order things happened, ``(thread, step, event)`` entries whose
+event is an ``Access`` (a read or write of a ``Location``), ``OPAQUE_STEP`` (a step that
+may touch anything), or a ``Sync`` (acquire and release of a lock, a thread's start).
+``races.core.access`` computes accesses; ``races.core.detect`` reads the log.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+
+class Kind(enum.Enum):
+    READ = "read"
+    WRITE = "write"
+    UPDATE = "update"  # one atomic operation that reads and writes (list.append)
+
+    @property
+    def writes(self) -> bool:
+        return self is not Kind.READ
+
+    @property
+    def reads(self) -> bool:
+        return self is not Kind.WRITE
+
+
+class _Whole:
+    """The key of a location that stands for a whole container."""
+
+    def __repr__(self) -> str:
+        return "WHOLE"
+
+    def __reduce__(self) -> str:
+        return "WHOLE"  # one object, also across processes
+
+
+WHOLE: Any = _Whole()
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place shared data lives: an object (by identity) and a key in it."""
+
+    owner: int
+    key: Hashable
+    name: str = ""  # for people; two locations are the same whatever their names
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Location) and self.owner == other.owner and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash((self.owner, self.key))
+
+    def overlaps(self, other: Location) -> bool:
+        """Whether an access to one can touch the other (a whole container overlaps its items)."""
+        return self.owner == other.owner and (
+            self.key == other.key or self.key is WHOLE or other.key is WHOLE
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    location: Location
+    kind: Kind
+
+    def conflicts(self, other: Access) -> bool:
+        """Two accesses conflict when they may touch the same data and one of them writes."""
+        return (self.kind.writes or other.kind.writes) and self.location.overlaps(other.location)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value} {self.location.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class StepAccesses:
+    """What one instruction is about to touch; ``opaque`` when it may touch more."""
+
+    accesses: tuple[Access, ...] = ()
+    opaque: bool = False
+
+
+NOTHING = StepAccesses()
+OPAQUE = StepAccesses(opaque=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Sync:
+    """Synchronisation a step performed: what orders it with other threads' steps.
+
+    ``acquire`` and ``release`` of a lock (``obj`` is its id; every primitive of threading
+    and queue is built on locks), ``start`` of a thread (``obj`` is its index), with the
+    site in the code under test that did it, when there is one.
+    """
+
+    kind: str
+    obj: int
+    site: tuple[str, int] | None = None
+    #: A lock the program takes itself (``with lock:`` in its code), not one inside a
+    #: primitive of the library: what lock-order analysis looks at.
+    mutex: bool = False
+
+
+class _Opaque:
+    def __repr__(self) -> str:
+        return "OPAQUE_STEP"
+
+    def __reduce__(self) -> str:
+        return "OPAQUE_STEP"
+
+
+#: The event of a step that may touch shared state races cannot see.
+OPAQUE_STEP: Any = _Opaque()
+
+#: One entry of a run's log: (thread, step index in the trace, event).
+Event = tuple[int, int, Any]
