@@ -2,7 +2,8 @@
 
 ``races.explore(scenario)`` runs ordinary threading code one thread at a time under a
 deterministic scheduler, tries interleavings until one fails, and reports the smallest
-failing one with a schedule that ``races.replay`` reruns exactly.
+failing one with a schedule that ``races.replay`` reruns exactly. ``races.detect(scenario)``
+runs it once and reports the races its reads and writes predict, even when it passed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from races.api import (
     Trace,
     UncontrolledBlockingError,
     UncontrolledThreadError,
+    detect,
     explore,
     replay,
 )
@@ -48,6 +50,7 @@ __all__ = [
     "UncontrolledBlockingError",
     "UncontrolledThreadError",
     "__version__",
+    "detect",
     "explore",
     "replay",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from races.core.result import Interrupted, RaceFailure, Result
 from races.core.trace import Step, Trace
-from races.runtimes.launch import explore, replay
+from races.runtimes.launch import detect, explore, replay
 from races.vocabulary.errors import (
     InternalError,
     InvalidArgument,
@@ -40,6 +40,7 @@ __all__ = [
     "Trace",
     "UncontrolledBlockingError",
     "UncontrolledThreadError",
+    "detect",
     "explore",
     "replay",
 ]

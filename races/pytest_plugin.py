@@ -5,6 +5,10 @@ body as a scenario under the scheduler, once per schedule; a failure is reported
 minimal interleaving and the line that replays it. With ``runtime="gevent"`` the
 test is gevent code: it runs in a monkey-patched child process, so it takes no fixtures.
 
+``--races-detect`` runs every other test once under the detector, as ThreadSanitizer
+does for C: a test that passes still fails when its reads and writes show a race that
+another interleaving would hit, with the report that names it.
+
 ``--races-cases`` adds every registered case of the catalogue as tests: a broken
 variant's test passes when the scheduler shows its bug, a fix's when none is found.
 """
@@ -25,6 +29,10 @@ MARKER_HELP = (
 SEED_HELP = "seed for races' schedule search (default: 0)"
 BUDGET_HELP = "schedules per test run under the races scheduler (default: the strategy's)"
 STRATEGY_HELP = "races search strategy, one of: {names} (default: random)"
+DETECT_HELP = (
+    "run every test once under races' detector: a test whose reads and writes show a race "
+    "another interleaving would hit (lost update, check-then-act, lock-order inversion) fails"
+)
 CASES_HELP = "collect every case of the races catalogue as tests (broken variants must fail)"
 
 
@@ -44,6 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     strategies = STRATEGY_HELP.format(names=", ".join(names()))
     group.addoption("--races-strategy", default=None, type=strategy, help=strategies)
     group.addoption("--races-cases", action="store_true", default=False, help=CASES_HELP)
+    group.addoption("--races-detect", action="store_true", default=False, help=DETECT_HELP)
     parser.addini("races_seed", SEED_HELP, default="0")
     parser.addini("races_budget", BUDGET_HELP, default="")
     parser.addini("races_strategy", strategies, default="random")
@@ -77,6 +86,8 @@ def _setting(config: pytest.Config, name: str) -> Any:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     marker = pyfuncitem.get_closest_marker("races")
     if marker is None:
+        if pyfuncitem.config.getoption("--races-detect"):
+            return _detect(pyfuncitem)
         return None
     import races
     from races.vocabulary.errors import RacesError
@@ -105,6 +116,29 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     scenario.__qualname__ = test.__qualname__
     with _exploration(), _internal_errors():
         result = races.explore(scenario, **options)
+    result.raise_if_failed()
+    return True
+
+
+def _detect(pyfuncitem: pytest.Function) -> bool | None:
+    """Run a plain test once under the detector; its findings fail it."""
+    import inspect
+
+    import races
+
+    test = pyfuncitem.obj
+    if inspect.iscoroutinefunction(test) or inspect.isasyncgenfunction(test):
+        return None  # an async test: its own plugin runs it
+    names = pyfuncitem._fixtureinfo.argnames
+    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+
+    def scenario() -> None:
+        test(**kwargs)
+
+    scenario.__module__ = test.__module__
+    scenario.__qualname__ = test.__qualname__
+    with _exploration(), _internal_errors():
+        result = races.detect(scenario)
     result.raise_if_failed()
     return True
 

@@ -57,6 +57,51 @@ def test_usage_errors_exit_2_with_one_clear_line(
     assert err.startswith("races: error: ") and message in err
 
 
+def test_races_detect_fails_a_passing_test_that_races(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import threading
+
+        hits = {}
+        lock = threading.Lock()
+
+        def count(key):
+            if key not in hits:
+                hits[key] = 0
+            hits[key] += 1
+
+        def count_locked(key):
+            with lock:
+                hits[key] = hits.get(key, 0) + 1
+
+        def run(target):
+            hits.clear()
+            threads = [threading.Thread(target=target, args=("a",)) for _ in range(2)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+
+        def test_racy_but_passes():
+            run(count)
+            assert hits == {"a": 2}  # it passes: the threads ran one after the other
+
+        def test_locked(tmp_path):
+            run(count_locked)
+            assert hits == {"a": 2}
+        """
+    )
+    plain = pytester.runpytest_inprocess("-p", "no:randomly")
+    plain.assert_outcomes(passed=2)
+    detected = pytester.runpytest_inprocess("-p", "no:randomly", "--races-detect")
+    detected.assert_outcomes(passed=1, failed=1)
+    detected.stdout.fnmatch_lines(
+        [
+            "*RaceFailure: lost update in *test_racy_but_passes*: *both read `hits?'a'?`*",
+            "*Lost update (predicted*",
+            "*To replay: *",
+        ]
+    )
+
+
 def test_the_marker_runs_a_test_under_the_scheduler(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -95,7 +140,11 @@ def test_the_marker_runs_a_test_under_the_scheduler(pytester: pytest.Pytester) -
     result = pytester.runpytest_inprocess()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
-        ["*RaceFailure: assertion in *test_lost_update*", "*To replay: races.replay(*"]
+        [
+            "*RaceFailure: lost update in *test_lost_update*",
+            "*Lost update: Thread-1 (add) read `total`*",
+            "*To replay: races.replay(*",
+        ]
     )
 
 

@@ -32,7 +32,7 @@ import functools
 import linecache
 import sys
 from collections.abc import Callable, Hashable
-from types import CodeType, FrameType, FunctionType, MethodType, ModuleType
+from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 from typing import Any
 
 from races.vocabulary.access import NOTHING, OPAQUE, WHOLE, Access, Kind, Location, StepAccesses
@@ -406,7 +406,7 @@ def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
             node = node.iter
         if node is None:
             return None
-        return _whole_read_probe(code, node)
+        return _whole_read_probe(code, node, Kind.ITERATE)
     if op in ("CALL", "CALL_KW", "CALL_FUNCTION_EX"):
         node = _node_at(code, instruction, (ast.Call,))
         if node is None:
@@ -415,11 +415,24 @@ def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
     return None
 
 
+_CODE_TYPES = (ModuleType, FunctionType, BuiltinFunctionType, MethodType, type)
+
+
+def _is_code(value: Any) -> bool:
+    """Modules, classes and functions: names bound to code, not shared data. Reading them
+    is not an access (rebinding one still is a write)."""
+    return isinstance(value, _CODE_TYPES)
+
+
+def _is_code_or_unknown(value: Any) -> bool:
+    return value is UNKNOWN or _is_code(value)
+
+
 def _global_probe(name: str, kind: Kind) -> Probe:
     def probe(frame: FrameType) -> StepAccesses:
         namespace = frame.f_globals
-        if kind is Kind.READ and name not in namespace:
-            return NOTHING  # a builtin
+        if kind is Kind.READ and _is_code(namespace.get(name, len)):
+            return NOTHING  # a builtin, a module, a function, a class
         return StepAccesses((Access(Location(id(namespace), name, name), kind),))
 
     return probe
@@ -430,7 +443,7 @@ def _module_name_probe(name: str, kind: Kind) -> Probe:
         if frame.f_locals is not frame.f_globals:
             return NOTHING  # a class body's own namespace
         namespace = frame.f_globals
-        if kind is Kind.READ and name not in namespace:
+        if kind is Kind.READ and _is_code(namespace.get(name, len)):
             return NOTHING
         return StepAccesses((Access(Location(id(namespace), name, name), kind),))
 
@@ -461,7 +474,7 @@ def _attribute_probe(node: ast.Attribute, kind: Kind) -> Probe | None:
         owner = owner_of(frame, frame.f_locals)
         if owner is UNKNOWN:
             return OPAQUE if kind.writes else NOTHING
-        if kind is Kind.READ and data_attribute(owner, attr) is UNKNOWN:
+        if kind is Kind.READ and _is_code_or_unknown(data_attribute(owner, attr)):
             return NOTHING  # a method or a property: its code is traced, if it is Python
         if isinstance(owner, (FunctionType, CodeType)):
             return NOTHING
@@ -521,7 +534,7 @@ def _contains_probe(code: CodeType, node: ast.Compare) -> Probe | None:
     return probe
 
 
-def _whole_read_probe(code: CodeType, node: ast.expr) -> Probe | None:
+def _whole_read_probe(code: CodeType, node: ast.expr, kind: Kind = Kind.READ) -> Probe | None:
     container_of = _evaluator(node)
     if container_of is None:
         return None
@@ -531,7 +544,7 @@ def _whole_read_probe(code: CodeType, node: ast.expr) -> Probe | None:
         container = container_of(frame, frame.f_locals)
         if not isinstance(container, _CONTAINERS):
             return NOTHING
-        return StepAccesses((Access(Location(id(container), WHOLE, text), Kind.READ),))
+        return StepAccesses((Access(Location(id(container), WHOLE, text), kind),))
 
     return probe
 

@@ -31,11 +31,11 @@ takes itself count (those inside a library's primitives are its own business).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from races.vocabulary.access import Access, Kind, Location, Sync
+from races.vocabulary.access import Access, Event, Kind, Location, Sync
 from races.vocabulary.outcome import Outcome
 
 Clock = dict[int, int]
@@ -43,7 +43,7 @@ Clock = dict[int, int]
 
 @dataclass(frozen=True)
 class Touch:
-    """One access of one thread, in a run: where it stands in the log and in time."""
+    """One access of one thread, in a run: where it stands in the log, in time and in code."""
 
     thread: int
     step: int  # index in the run's trace
@@ -51,6 +51,7 @@ class Touch:
     access: Access
     clock: int  # the thread's own clock at the access
     seen: tuple[tuple[int, int], ...]  # what the thread knew of every other clock then
+    site: Hashable = None  # the instruction that made it: (code, offset)
 
     def knew(self, thread: int) -> int:
         for other, value in self.seen:
@@ -66,36 +67,45 @@ class Touch:
 
 @dataclass(frozen=True)
 class AtomicityViolation:
-    """``first`` and ``second`` by one thread, ``remote`` by another, unordered with both."""
+    """``first`` and ``second`` by one thread, ``remote`` by another, unordered with both.
 
-    pattern: str  # "lost update" or "check-then-act"
+    ``remote`` is a write that can fall between the two; or (``stale``) a read of the same
+    check ``first`` made, that can come before ``second`` and so see what ``first`` saw.
+    """
+
     location: Location
     first: Touch
     remote: Touch
     second: Touch
 
     @property
-    def key(self) -> tuple[Location, int, int]:
-        return (self.location, self.first.thread, self.remote.thread)
+    def stale(self) -> bool:
+        return not self.remote.access.kind.writes
 
-    def describe(self, names: Sequence[str]) -> str:
-        a, r = self.first, self.remote
-        return (
-            f"{names[a.thread]} read {self.location.name} and then wrote it; "
-            f"{names[r.thread]}'s write to it is ordered with neither, so it can come in "
-            "between and be lost"
-        )
+    @property
+    def iteration(self) -> bool:
+        return self.second.access.kind is Kind.ITERATE
+
+    @property
+    def happened(self) -> bool:
+        """Whether this run itself put ``remote`` between the two."""
+        return self.first.order < self.remote.order < self.second.order
+
+    @property
+    def key(self) -> tuple[Location, Hashable, Hashable]:
+        return (self.location, self.first.site, self.remote.site)
 
 
 @dataclass(frozen=True)
 class LockEdge:
-    """A thread took ``taken`` while it held ``held``."""
+    """A thread took ``taken`` while it held ``held`` (and the semaphore permits ``gates``)."""
 
     held: int
     taken: int
     thread: int
     held_at: tuple[str, int] | None
     taken_at: tuple[str, int] | None
+    gates: frozenset[tuple[int, int]] = frozenset()  # (semaphore, capacity)
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,7 @@ class Findings:
         return bool(self.violations) or bool(self.lock_cycles)
 
     def merge(self, other: Findings) -> None:
-        """Add another run's findings: a violation once per location and pair of lines."""
+        """Add another run's findings: a violation once per location and pair of sites."""
         known = {v.key for v in self.violations}
         for violation in other.violations:
             if violation.key not in known:
@@ -132,31 +142,43 @@ class Findings:
 
 def analyse(outcome: Outcome) -> Findings:
     """Everything one run predicts."""
-    return _Analysis().run(outcome.events)
+    return _Analysis(outcome.trace).run(outcome.events)
 
 
 class _Analysis:
-    def __init__(self) -> None:
+    def __init__(self, trace: Sequence[tuple[Any, ...]] = ()) -> None:
+        self.trace = trace
         self.clocks: dict[int, Clock] = {0: {0: 1}}
         self.locks: dict[int, Clock] = {}
         self.held: dict[int, dict[int, tuple[str, int] | None]] = {}
+        self.permits: dict[int, dict[int, int]] = {}  # thread -> semaphore -> capacity
         self.order = 0
-        # Per location and thread: its last access, its last read-then-write pair, and
-        # its last write; enough to find a pattern once, whatever the run's length.
+        # Per location and thread: its last access, its last check-then-write pair, its
+        # last write; enough to find each pattern once, however long the run.
         self.last: dict[tuple[int, Location], Touch] = {}
         self.pairs: dict[int, dict[tuple[int, Location], tuple[Touch, Touch]]] = {}
         self.writes: dict[int, dict[tuple[int, Location], Touch]] = {}
+        # A thread's checks (reads by site) since its last write of the location, and the
+        # checks each write acted on.
+        self.checks: dict[tuple[int, Location], dict[Hashable, tuple[Touch, frozenset[int]]]] = {}
+        self.acted: dict[int, dict[tuple[int, Location], tuple[dict[Hashable, Touch], Touch]]] = {}
         self.findings = Findings()
         self._reported: set[tuple[int, int, int]] = set()
 
-    def run(self, events: Iterable[tuple[int, int, Any]]) -> Findings:
-        for thread, step, event in events:
+    def run(self, events: Iterable[Event]) -> Findings:
+        for thread, step, event, where in events:
             self.order += 1
             if isinstance(event, Access):
-                self._access(thread, step, event)
+                self._access(thread, step, event, where)
             elif isinstance(event, Sync):
                 self._sync(thread, event)
         return self.findings
+
+    def _site(self, step: int) -> Hashable:
+        if 0 <= step < len(self.trace):
+            record = self.trace[step]
+            return (record[2], record[3])
+        return None
 
     # ------------------------------------------------------------------ clocks
 
@@ -182,36 +204,81 @@ class _Analysis:
                 if clock.get(other, 0) < value:
                     clock[other] = value
             if sync.mutex:
-                held = self.held.setdefault(thread, {})
-                for lock, site in held.items():
-                    if lock != sync.obj:
-                        self.findings.lock_edges.setdefault(
-                            (lock, sync.obj), LockEdge(lock, sync.obj, thread, site, sync.site)
-                        )
-                held[sync.obj] = sync.site
+                self._lock_order(thread, sync)
+        elif sync.kind == "permit":
+            self.permits.setdefault(thread, {})[sync.obj] = sync.capacity
+        elif sync.kind == "unpermit":
+            self.permits.get(thread, {}).pop(sync.obj, None)
+
+    def _lock_order(self, thread: int, sync: Sync) -> None:
+        held = self.held.setdefault(thread, {})
+        gates = frozenset(
+            (sem, capacity) for sem, capacity in self.permits.get(thread, {}).items() if capacity
+        )
+        for lock, site in held.items():
+            if lock != sync.obj:
+                self.findings.lock_edges.setdefault(
+                    (lock, sync.obj), LockEdge(lock, sync.obj, thread, site, sync.site, gates)
+                )
+        held[sync.obj] = sync.site
 
     # ------------------------------------------------------------------ accesses
 
-    def _access(self, thread: int, step: int, access: Access) -> None:
+    def _access(self, thread: int, step: int, access: Access, where: Hashable) -> None:
         clock = self._clock(thread)
-        touch = Touch(thread, step, self.order, access, clock[thread], tuple(clock.items()))
+        touch = Touch(
+            thread,
+            step,
+            self.order,
+            access,
+            clock[thread],
+            tuple(clock.items()),
+            where if where is not None else self._site(step),
+        )
         location = access.location
         key = (thread, location)
         previous = self.last.get(key)
         self.last[key] = touch
         owner = location.owner
-        if previous is not None and previous.access.kind is Kind.READ and access.kind.writes:
-            # A read, then a write: an unordered remote write seen so far may come between.
+        kind = access.kind
+        if (
+            previous is not None
+            and previous.access.kind.checks
+            and (kind.writes or (kind is Kind.ITERATE and previous.access.kind is Kind.ITERATE))
+        ):
+            # A check, then a write (or a loop that goes on): an unordered write of
+            # another thread seen so far may come between.
             for write in self.writes.get(owner, {}).values():
                 if write.thread != thread and write.access.location.overlaps(location):
                     self._check(previous, write, touch)
             self.pairs.setdefault(owner, {})[key] = (previous, touch)
-        if access.kind.writes:
-            # A write: it may come between an earlier read-then-write pair of another thread.
+        if kind.writes:
+            # A write: it may come between an earlier check-then-write pair of another thread.
             for (other, pair_location), (first, second) in self.pairs.get(owner, {}).items():
                 if other != thread and pair_location.overlaps(location):
                     self._check(first, touch, second)
             self.writes.setdefault(owner, {})[key] = touch
+            checks = self.checks.pop(key, None)
+            if checks:
+                # The checks this write acts on: those made under every lock it holds (in
+                # double-checked locking, the check inside the lock, not the one outside).
+                held = self._locks_held(thread)
+                decisive = {site: t for site, (t, locks) in checks.items() if held <= locks}
+                if decisive:
+                    self.acted.setdefault(owner, {})[key] = (decisive, touch)
+        elif kind is Kind.READ:
+            self.checks.setdefault(key, {}).setdefault(
+                touch.site, (touch, self._locks_held(thread))
+            )
+            # Another thread made this same check, then wrote: if nothing orders that
+            # write with this check, the check could have come first, seen what the other
+            # saw, and acted alike (two lazy initialisations, two withdrawals).
+            for (other, acted_on), (decided, write) in self.acted.get(owner, {}).items():
+                if other != thread and acted_on == location and touch.site in decided:
+                    self._check(decided[touch.site], touch, write)
+
+    def _locks_held(self, thread: int) -> frozenset[int]:
+        return frozenset(self.held.get(thread, ()))
 
     def _check(self, first: Touch, remote: Touch, second: Touch) -> None:
         """Report ``remote`` between ``first`` and ``second`` unless an ordering forbids it."""
@@ -222,7 +289,7 @@ class _Analysis:
             return
         self._reported.add(key)
         self.findings.violations.append(
-            AtomicityViolation("lost update", second.access.location, first, remote, second)
+            AtomicityViolation(second.access.location, first, remote, second)
         )
 
 
@@ -238,8 +305,8 @@ def lock_cycles(edges: Iterable[LockEdge]) -> list[LockCycle]:
         for edge in graph.get(node, ()):
             if edge.taken == start:
                 cycle = [*path, edge]
-                if len({e.thread for e in cycle}) < 2:
-                    continue  # one thread alone cannot deadlock on lock order
+                if len({e.thread for e in cycle}) < 2 or _gated(cycle):
+                    continue
                 key = tuple(sorted(e.held for e in cycle))
                 if key not in seen:
                     seen.add(key)
@@ -250,3 +317,11 @@ def lock_cycles(edges: Iterable[LockEdge]) -> list[LockCycle]:
     for start in sorted(graph):
         walk(start, start, [], {start})
     return found
+
+
+def _gated(cycle: Sequence[LockEdge]) -> bool:
+    """Whether a semaphore every edge's thread held lets too few threads in at once for
+    all of them to be in the cycle together (a "waiter" that seats one fewer)."""
+    common = frozenset.intersection(*(edge.gates for edge in cycle))
+    threads = len({edge.thread for edge in cycle})
+    return any(capacity < threads for _, capacity in common)

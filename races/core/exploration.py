@@ -12,16 +12,19 @@ knows which runtime it drives: threads, asyncio and gevent all go through ``Runt
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from races.core.confirm import confirm, not_reproducible
+from races.core.detect import Findings, analyse
+from races.core.explain import Cause, causes, explain_cycle, finding_failure
 from races.core.minimize import Shrinker, Shrunk
 from races.core.result import Interrupted, Result
 from races.core.runtime import Runtime, make_watch, scenario_name
-from races.core.strategies.base import Strategy
+from races.core.strategies.base import Chooser, DefaultChooser, Strategy
 from races.core.strategies.replay import ReplayChooser
 from races.core.trace import build_trace
 from races.vocabulary.errors import ScheduleDivergedError
-from races.vocabulary.outcome import Outcome
+from races.vocabulary.outcome import Failure, Outcome
 from races.vocabulary.schedule import Schedule
 
 
@@ -36,8 +39,10 @@ class Exploration:
         seed: int | None,
         watch: Sequence[str] = (),
         shrink_time: float,
+        detect: bool = True,
     ) -> None:
         self.scenario = scenario
+        self.detect = detect
         self.strategy = strategy
         self.how = strategy.name + (f", seed {seed}" if strategy.seeded else "")
         self.watch = watch
@@ -50,7 +55,8 @@ class Exploration:
     def run(self, session: Runtime, budget: int) -> Result:
         self.session = session
         strategy = self.strategy
-        search = strategy.search(session.run, budget)
+        watcher = _Watcher(session, self.detect)
+        search = strategy.search(watcher.run, budget)
         summary = strategy.describe_pass(search)
         if session.points in ("await", "greenlet") and strategy.name == "dfs" and search.exhausted:
             # Tasks never preempt each other: the bound never applied, every order was run.
@@ -64,6 +70,8 @@ class Exploration:
             summary=summary,
         )
         if search.failure is None:
+            if watcher.first is not None:
+                self._predicted(result, watcher)
             return result
         self.found = search.failure
         self.first = search.first_failure or search.schedules
@@ -81,14 +89,34 @@ class Exploration:
         result.trace = build_trace(outcome, self.watch)
         result.preemptions = outcome.preemptions
         assert outcome.failure is not None
+        _, told = causes(outcome, result.trace) if self.detect else (None, [])
+        result.findings = told + watcher.causes(exclude=told)
         if confirmed.reproducible:
-            result.failure = outcome.failure
+            result.failure = with_cause(outcome.failure, told) if told else outcome.failure
         else:
             result.failure = not_reproducible(outcome.failure, confirmed.divergence)
             result.summary = (
                 f"found by {self.how} after {plural(self.first, 'schedule')}; not reproducible"
             )
         return result
+
+    def _predicted(self, result: Result, watcher: _Watcher) -> None:
+        """No run failed, but one run's accesses predict a failure: report that run."""
+        outcome = watcher.first
+        assert outcome is not None
+        trace = build_trace(outcome, self.watch)
+        _, told = causes(outcome, trace)
+        result.findings = told + watcher.causes(exclude=told)
+        result.failure = finding_failure(told[0], len(result.findings) - 1)
+        result.summary = (
+            f"no schedule failed in {plural(result.schedules, 'schedule')} ({self.how}), "
+            f"but the accesses of schedule {watcher.first_at} predict "
+            f"{plural(len(result.findings), 'finding')}"
+        )
+        result.schedule = Schedule(result.granularity, outcome.deviations())
+        result.trace = trace
+        result.preemptions = outcome.preemptions
+        result.found_after = watcher.first_at
 
     def _found(self, shrunk: Shrunk) -> str:
         text = f"found by {self.how} after {plural(self.first, 'schedule')}; "
@@ -136,6 +164,42 @@ class Exploration:
         )
 
 
+class _Watcher:
+    """Runs of a search, each analysed for what its accesses predict (``detect``)."""
+
+    def __init__(self, session: Runtime, detect: bool) -> None:
+        self.session = session
+        self.detect = detect
+        self.findings = Findings()
+        self.first: Outcome | None = None  # the first run that predicted anything
+        self.first_at = 0
+        self.runs = 0
+        self.outcomes: dict[object, Outcome] = {}
+
+    def run(self, chooser: Chooser) -> Outcome:
+        outcome = self.session.run(chooser)
+        self.runs += 1
+        if self.detect and outcome.events and outcome.failure is None:
+            found = analyse(outcome)
+            if found and self.first is None:
+                self.first, self.first_at = outcome, self.runs
+            self.findings.merge(found)
+        return outcome
+
+    def causes(self, exclude: Sequence[Cause]) -> list[Cause]:
+        """Lock-order cycles across all runs that no run showed on its own."""
+        told = {c.summary for c in exclude}
+        if self.first is None and not self.findings.lock_edges:
+            return []
+        names = self.first.thread_names if self.first is not None else []
+        more = []
+        for cycle in self.findings.lock_cycles:
+            cause = explain_cycle(cycle, names)
+            if cause.summary not in told:
+                more.append(cause)
+        return more
+
+
 def replay_in(
     session: Runtime, scenario: Callable[..., object], schedule: Schedule, watch: Sequence[str]
 ) -> Result:
@@ -162,6 +226,40 @@ def replay_in(
         trace=build_trace(outcome, watch),
         preemptions=outcome.preemptions,
     )
+
+
+def detect_in(session: Runtime, scenario: Callable[..., object]) -> Result:
+    """Run ``scenario`` once, each thread as far as it goes, and report what its accesses
+    predict: races and lock-order cycles that other interleavings would hit."""
+    outcome = session.run(DefaultChooser())
+    trace = build_trace(outcome)
+    _findings, told = causes(outcome, trace)
+    result = Result(
+        scenario=scenario_name(scenario),
+        strategy="detect",
+        granularity=session.points,
+        schedules=1,
+        summary=f"one run, {plural(len(told), 'finding')}",
+        failure=outcome.failure,
+        schedule=Schedule(session.points, outcome.deviations()),
+        trace=trace,
+        preemptions=outcome.preemptions,
+        findings=told,
+    )
+    if result.failure is None and told:
+        result.failure = finding_failure(told[0], len(told) - 1)
+    elif result.failure is not None and told:
+        result.failure = with_cause(result.failure, told)
+    return result
+
+
+def with_cause(failure: Failure, told: Sequence[Cause]) -> Failure:
+    """A failure's report, led by the cause its run's accesses show."""
+    lead = told[0]
+    report = lead.headline + (f"\n\n{lead.focus}" if lead.focus else "")
+    if failure.report:
+        report += "\n\n" + failure.report
+    return replace(failure, report=report, pattern=lead.pattern)
 
 
 def plural(count: int, noun: str) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from races.core.explain import Cause
 from races.core.trace import Trace
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure
@@ -33,6 +34,8 @@ class Result:
     shrink_replays: int = 0
     shrink_seconds: float = 0.0
     shrink_stopped: str | None = None
+    #: Every cause the run's accesses show or predict, the one the report leads with first.
+    findings: list[Cause] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -47,19 +50,26 @@ class Result:
         """The exact line to paste to see this interleaving again."""
         return f"races.replay({self.scenario}, {str(self.schedule)!r})"
 
-    def render(self, last: int | None = None) -> str:
-        """The failure explained: message, report, interleaving, replay line."""
+    def render(self, last: int | None = None, *, full: bool | None = None) -> str:
+        """The failure explained: the cause, the report, the interleaving, the replay line.
+
+        When the run's accesses name the cause, the report leads with it and its focused
+        interleaving, and the whole step table is left out unless ``full`` is true.
+        """
         if self.failure is None:
             return f"{self.scenario}: {self.summary}"
         failure = self.failure
         plural = "" if self.preemptions == 1 else "s"
+        title = failure.pattern or str(failure.kind)
         lines = [
-            f"{failure.kind} in {self.scenario}: {failure.message}",
+            f"{title} in {self.scenario}: {failure.message}",
             self.summary,
         ]
         if failure.report:
             lines += ["", failure.report]
-        if self.trace is not None:
+        if full is None:
+            full = failure.pattern is None
+        if self.trace is not None and full:
             if failure.kind is FailureKind.STEP_LIMIT:
                 lines += ["", "The last steps:", self.trace.render(last=20)]
             else:

@@ -194,7 +194,7 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
 def _accesses_by_step(outcome: Outcome) -> dict[int, tuple[str, ...]]:
     """Each step's accesses in words, each once, in the order they happened."""
     found: dict[int, dict[str, None]] = {}
-    for _thread, step, event in outcome.events:
+    for _thread, step, event, _where in outcome.events:
         if isinstance(event, Access):
             found.setdefault(step, {})[str(event)] = None
         elif event is OPAQUE_STEP:

@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from races.core.exploration import Exploration, replay_in
+from races.core.exploration import Exploration, detect_in, replay_in
 from races.core.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
 from races.core.result import Result
 from races.core.runtime import Runtime, check_watch, scenario_name
@@ -46,6 +46,7 @@ def explore(
     tracing: Mechanism = "auto",
     database: object = "default",
     shrink_time: float = DEFAULT_SHRINK_TIME,
+    detect: bool = True,
 ) -> Result:
     """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
 
@@ -69,6 +70,11 @@ def explore(
     switch point before races reports it blocked outside its control. ``database`` is the
     Hypothesis example database the ``"hypothesis"`` strategy stores failures in
     (Hypothesis' default, or None for none).
+
+    With ``detect`` (threads), every run's reads and writes are analysed too: when no
+    schedule fails but one run's accesses show a race another interleaving would hit (a
+    lost update, a check-then-act, a lock-order inversion), the result fails with it; a
+    failure's report leads with the cause its accesses show.
 
     A failure is shrunk to the fewest preemptions, then the fewest steps, for at most
     ``shrink_time`` seconds, then replayed to confirm it. The result's ``raise_if_failed()``
@@ -106,7 +112,12 @@ def explore(
         )
         return child.run(request)
     exploration = Exploration(
-        scenario, chosen.create(options), seed=seed, watch=watch, shrink_time=shrink_time
+        scenario,
+        chosen.create(options),
+        seed=seed,
+        watch=watch,
+        shrink_time=shrink_time,
+        detect=detect,
     )
     session = _session(
         scenario, runs_on, granularity, include, exclude, max_steps, watchdog, tracing
@@ -164,6 +175,42 @@ def replay(
     )
     with session:
         return replay_in(session, scenario, parsed, watch)
+
+
+def detect(
+    scenario: Callable[[], object],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    max_steps: int = 50_000,
+    watchdog: float = 10.0,
+    tracing: Mechanism = "auto",
+) -> Result:
+    """Run ``scenario`` once and report the races its accesses predict, even if it passed.
+
+    Every thread runs as far as it can before the next one does, while races records
+    what each step reads and writes and how threads synchronise. From that one run it
+    predicts what other interleavings would do: a lost update or a check-then-act when
+    another thread's write is ordered with neither a thread's read nor its write back,
+    and a lock-order inversion when locks are taken in orders that form a cycle. The
+    result is ``explore``'s: ``failed``, ``kind``, ``render()``, and ``findings``, every
+    cause found, in order. A run that deadlocks is reported with its cycle.
+    """
+    if is_coroutine_scenario(scenario):
+        raise InvalidArgument(
+            f"detect runs threaded code; {scenario_name(scenario)} is a coroutine function, "
+            "whose accesses races does not record yet: explore it instead"
+        )
+    session = _session(
+        scenario, "threads", "instruction", include, exclude, max_steps, watchdog, tracing
+    )
+    try:
+        with session:
+            return detect_in(session, scenario)
+    except (RacesError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(f"detecting races in {scenario_name(scenario)}", exc) from exc
 
 
 def is_coroutine_scenario(scenario: Callable[..., object]) -> bool:

@@ -1,7 +1,7 @@
 """The words of the access model: where shared data lives, how a step touches it, and the
 synchronisation that orders steps of different threads.
 
-A run records, in the order things happened, ``(thread, step, event)`` entries whose
+A run records, in the order things happened, ``(thread, step, event, where)`` entries whose
 event is an ``Access`` (a read or write of a ``Location``), ``OPAQUE_STEP`` (a step that
 may touch anything), or a ``Sync`` (acquire and release of a lock, a thread's start).
 ``races.core.access`` computes accesses; ``races.core.detect`` reads the log.
@@ -19,6 +19,7 @@ class Kind(enum.Enum):
     READ = "read"
     WRITE = "write"
     UPDATE = "update"  # one atomic operation that reads and writes (list.append)
+    ITERATE = "iterate"  # a read by a loop over a container, one per item
 
     @property
     def writes(self) -> bool:
@@ -27,6 +28,11 @@ class Kind(enum.Enum):
     @property
     def reads(self) -> bool:
         return self is not Kind.WRITE
+
+    @property
+    def checks(self) -> bool:
+        """A read that a later step acts on, or that a loop repeats."""
+        return self in (Kind.READ, Kind.ITERATE)
 
 
 class _Whole:
@@ -93,8 +99,10 @@ class Sync:
     """Synchronisation a step performed: what orders it with other threads' steps.
 
     ``acquire`` and ``release`` of a lock (``obj`` is its id; every primitive of threading
-    and queue is built on locks), ``start`` of a thread (``obj`` is its index), with the
-    site in the code under test that did it, when there is one.
+    and queue is built on locks), ``start`` of a thread (``obj`` is its index), ``permit``
+    and ``unpermit``: a semaphore's permit taken and given back (its ordering comes from
+    the locks inside it; a permit is what may gate a lock cycle), with the site in the
+    code under test that did it, when there is one.
     """
 
     kind: str
@@ -103,6 +111,9 @@ class Sync:
     #: A lock the program takes itself (``with lock:`` in its code), not one inside a
     #: primitive of the library: what lock-order analysis looks at.
     mutex: bool = False
+    #: For ``permit`` (a semaphore acquired) and ``unpermit``: how many threads may hold
+    #: it at once, when races saw it made; 0 when unknown.
+    capacity: int = 0
 
 
 class _Opaque:
@@ -116,5 +127,6 @@ class _Opaque:
 #: The event of a step that may touch shared state races cannot see.
 OPAQUE_STEP: Any = _Opaque()
 
-#: One entry of a run's log: (thread, step index in the trace, event).
-Event = tuple[int, int, Any]
+#: One entry of a run's log: (thread, step index in the trace, event, where), ``where``
+#: being the instruction that made an access, ``(code, offset)``, or None.
+Event = tuple[int, int, Any, Any]

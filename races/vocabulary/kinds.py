@@ -30,6 +30,11 @@ class FailureKind(enum.StrEnum):
     STEP_LIMIT = "step limit"
     #: A failure that happened once and did not happen again when its schedule was replayed.
     NOT_REPRODUCIBLE = "found, not reproducible"
+    #: Found in a run's accesses, not in its result: another thread's write can fall
+    #: between one thread's read and its write back (a lost update, a check-then-act).
+    RACE = "race"
+    #: Locks taken in orders that form a cycle: a deadlock some interleaving will hit.
+    LOCK_ORDER = "lock-order inversion"
 
     def __str__(self) -> str:
         return self.value

@@ -18,6 +18,8 @@ class Failure:
     exception: BaseException | None = None
     thread: str | None = None
     report: str = ""
+    #: The named pattern behind it, when the run's accesses show one ("lost update").
+    pattern: str | None = None
 
     @property
     def signature(self) -> tuple[str, str]:

@@ -389,14 +389,15 @@ class Execution:
         finally:
             rec.busy = False
         step = rec.last_step
+        where = (frame.f_code, offset)
         for access in touched.accesses:
-            self.events.append((rec.index, step, access))
+            self.events.append((rec.index, step, access, where))
         if touched.opaque:
-            self.events.append((rec.index, step, OPAQUE_STEP))
+            self.events.append((rec.index, step, OPAQUE_STEP, where))
 
     def synced(self, rec: ControlledThread, sync: Sync) -> None:
         """``rec`` synchronised (a lock taken or given back, a thread started)."""
-        self.events.append((rec.index, rec.last_step, sync))
+        self.events.append((rec.index, rec.last_step, sync, None))
 
     def _handoff(self, me: ControlledThread, nxt: ControlledThread) -> None:
         self.current = nxt

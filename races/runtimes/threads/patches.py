@@ -28,7 +28,7 @@ from typing import Any
 
 from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
-from races.runtimes.threads.models import clock, io
+from races.runtimes.threads.models import clock, io, semaphore
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
 from races.vocabulary.kinds import FailureKind
@@ -111,6 +111,9 @@ def _install_leaves(p: Patches) -> None:
     p.set(_thread, "_count", thread_model.count)
     for selector in io.SELECTORS:
         p.set(selector, "select", io.controlled_select(selector.select))
+    for klass, methods in semaphore.METHODS.items():
+        for name, method in methods.items():
+            p.set(klass, name, method)
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)
     p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]

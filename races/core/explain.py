@@ -1,0 +1,228 @@
+"""Reports that lead with the cause: the named pattern, the conflicting accesses, and a
+focused interleaving of the steps that carry them.
+
+A failure found by the scheduler says *that* something went wrong; the access log of the
+failing run says *why*. ``explain`` looks for the atomicity violation the run actually
+went through (another thread's write between one thread's read and its write back) and
+tells it in the order it happened:
+
+    Lost update: Thread-1 read `counter` (bank.py:8), Thread-2 wrote `counter`
+    (bank.py:9), Thread-1 wrote `counter` (bank.py:9): Thread-2's update is lost
+
+then shows only those steps, each tagged with what it touched, the steps between them
+folded ("... 12 steps of Thread-1"). A prediction from a run that passed is told as what
+can happen, with the edge that is missing.
+"""
+
+from __future__ import annotations
+
+import linecache
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import CodeType
+
+from races.core.detect import AtomicityViolation, Findings, LockCycle, Touch, analyse
+from races.core.instructions import INSTRUCTIONS
+from races.core.trace import Step, Trace, build_trace
+from races.vocabulary.kinds import FailureKind
+from races.vocabulary.outcome import Failure, Outcome
+
+#: At most this many lines of focused interleaving (folds included).
+FOCUS_LINES = 15
+#: Prose is wrapped to this width; source lines never are.
+WIDTH = 100
+
+_CONDITIONS = ("if ", "elif ", "while ", "assert ")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a report leads with: the pattern's name, and the story in a few lines."""
+
+    pattern: str
+    headline: str
+    focus: str
+    summary: str = ""  # one line, for a failure's message
+
+
+def pattern_of(violation: AtomicityViolation, trace: Trace) -> str:
+    """The name of the pattern: what people call this bug."""
+    if violation.iteration:
+        return "changed during iteration"
+    if violation.stale:
+        return "check-then-act"
+    filename, lineno = where(violation.first)
+    source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
+    if source.startswith(_CONDITIONS) or " if " in source:
+        return "check-then-act"
+    return "lost update"
+
+
+def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Trace) -> Cause:
+    names = outcome.thread_names
+    first, remote, second = violation.first, violation.remote, violation.second
+    mine, theirs = names[first.thread], names[remote.thread]
+    where = f"`{violation.location.name}`"
+    pattern = pattern_of(violation, trace)
+    title = pattern[0].upper() + pattern[1:]
+
+    at = _at
+
+    if violation.iteration:
+        story = (
+            f"{mine} iterates over {where}{at(first)}; {theirs} changes it{at(remote)}, "
+            "and nothing orders that change with the loop"
+        )
+    elif violation.stale:
+        story = (
+            f"{mine} checked {where}{at(first)} and then wrote it{at(second)}; "
+            f"{theirs} makes the same check{at(remote)}, and nothing orders it with that "
+            f"write: when it comes first, both see the old value and both act"
+        )
+    elif violation.happened:
+        what = "read" if pattern == "lost update" else "checked"
+        lost = (
+            f"{theirs}'s update is lost"
+            if pattern == "lost update"
+            else f"{mine} acted on a check {theirs} had made stale"
+        )
+        story = (
+            f"{mine} {what} {where}{at(first)}, {theirs} wrote {where}{at(remote)}, "
+            f"{mine} wrote {where}{at(second)}: {lost}"
+        )
+    else:
+        what = "read" if pattern == "lost update" else "checked"
+        story = (
+            f"{mine} {what} {where}{at(first)} and then wrote it{at(second)}; "
+            f"{theirs} writes {where}{at(remote)}, and nothing orders that write with "
+            "either, so another interleaving puts it in between"
+        )
+    if not violation.happened:
+        title += " (predicted; this run did not go through it)"
+    if violation.iteration:
+        summary = f"{theirs} changes {where} while {mine} iterates over it"
+    elif pattern == "check-then-act":
+        summary = f"{mine} and {theirs} can both check {where} before either acts on it"
+    else:
+        summary = f"{mine} and {theirs} can both read {where} before either writes it back"
+    headline = textwrap.fill(f"{title}: {story}", WIDTH, break_on_hyphens=False)
+    return Cause(pattern, headline, focused(trace, violation), summary)
+
+
+def explain_cycle(cycle: LockCycle, names: Sequence[str]) -> Cause:
+    parts = []
+    for edge in cycle.edges:
+        held = _site(edge.held_at)
+        taken = _site(edge.taken_at)
+        parts.append(
+            f"  {names[edge.thread]} took the lock of {taken} while holding the lock of {held}"
+        )
+    headline = (
+        f"Lock-order inversion: {len(cycle.edges)} locks are taken in orders that form a "
+        "cycle, a deadlock waiting for the right interleaving:\n" + "\n".join(parts)
+    )
+    summary = f"{len(cycle.edges)} locks are taken in orders that form a cycle"
+    return Cause("lock-order inversion", headline, "", summary)
+
+
+def causes(outcome: Outcome, trace: Trace | None = None) -> tuple[Findings, list[Cause]]:
+    """What the run's log shows and predicts, the causes in the order to tell them: a
+    violation the run went through first, then the predicted ones, then lock cycles."""
+    findings = analyse(outcome)
+    if trace is None:
+        trace = build_trace(outcome)
+    # What the run went through first; then a lost write before a stale check, which
+    # the same code's lost update usually explains better.
+    ranked = sorted(findings.violations, key=lambda v: (not v.happened, v.stale))
+    told: list[Cause] = []
+    seen: set[str] = set()
+    for violation in ranked:
+        # One cause per location: not both mirror images of a lost update, nor the stale
+        # check that the same lost update explains.
+        name = violation.location.name
+        if name not in seen:
+            seen.add(name)
+            told.append(explain_violation(violation, outcome, trace))
+    told += [explain_cycle(c, outcome.thread_names) for c in findings.lock_cycles]
+    return findings, told
+
+
+def finding_failure(cause: Cause, more: int) -> Failure:
+    """A run that passed, failed for what it predicts."""
+    kind = FailureKind.LOCK_ORDER if cause.pattern == "lock-order inversion" else FailureKind.RACE
+    report = cause.headline
+    if cause.focus:
+        report += "\n\n" + cause.focus
+    if more:
+        report += f"\n\n({more} more finding{'s' if more != 1 else ''} in this run)"
+    return Failure(kind, cause.summary, report=report, pattern=cause.pattern)
+
+
+# ---------------------------------------------------------------------------- focus
+
+
+def focused(trace: Trace, violation: AtomicityViolation) -> str:
+    """The steps that carry the violation's accesses, tagged, the rest folded by thread.
+
+    A conflicting access is shown at its own source line (at line granularity a step may
+    span a call, so its access can sit on another line than the step's)."""
+    touches = {t.step: t for t in (violation.first, violation.remote, violation.second)}
+    name = violation.location.name
+    rows: list[str] = []
+    folded: list[Step] = []
+
+    def fold() -> None:
+        if not folded:
+            return
+        by = folded[0].thread_name
+        if all(step.thread_name == by for step in folded):
+            rows.append(f"      ... {len(folded)} step{'s' if len(folded) != 1 else ''} of {by}")
+        else:
+            rows.append(f"      ... {len(folded)} steps")
+        folded.clear()
+
+    indices = [i for i, step in enumerate(trace) if step.index - 1 in touches]
+    if not indices:
+        return ""
+    for step in trace[indices[0] : indices[-1] + 1]:
+        tags = [a for a in step.accesses if a.endswith(f" {name}")]
+        touch = touches.get(step.index - 1)
+        if touch is None and not tags:
+            folded.append(step)
+            continue
+        fold()
+        filename, lineno = where(touch) if touch is not None else (step.filename, step.lineno)
+        source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
+        place = f"{filename.rsplit('/', 1)[-1]}:{lineno}" if filename else ""
+        rows.append(
+            f"{step.index:5} {step.thread_name:<10} {source}   ({place}) [{', '.join(tags)}]"
+        )
+    fold()
+    if len(rows) > FOCUS_LINES:
+        rows = [*rows[: FOCUS_LINES - 1], f"      ... {len(rows) - FOCUS_LINES + 1} more lines"]
+    return "\n".join(rows)
+
+
+def where(touch: Touch) -> tuple[str | None, int | None]:
+    """The file and line of the instruction that made an access."""
+    site = touch.site
+    if isinstance(site, tuple) and len(site) == 2 and isinstance(site[0], CodeType):
+        code, offset = site
+        if isinstance(offset, int):
+            return code.co_filename, INSTRUCTIONS.describe(code, offset)[0]
+    return None, None
+
+
+def _at(touch: Touch) -> str:
+    filename, lineno = where(touch)
+    return f" ({filename.rsplit('/', 1)[-1]}:{lineno})" if filename else ""
+
+
+def _site(site: tuple[str, int] | None) -> str:
+    if site is None:
+        return "a lock"
+    filename, lineno = site
+    source = linecache.getline(filename, lineno).strip()
+    where = f"{filename.rsplit('/', 1)[-1]}:{lineno}"
+    return f"`{source}` ({where})" if source else where

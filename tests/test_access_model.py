@@ -1,0 +1,150 @@
+"""The access model's conformance table: Python snippets and the exact accesses each makes.
+
+Each snippet runs in a thread under ``races.detect``; the accesses its steps record, in
+order, must be exactly those listed, on every Python races supports. A location is named
+as the program names it (``counter``, ``Account.n``, ``d['k']``); ``update`` is one
+atomic read-and-write (a builtin operation such as ``append``).
+"""
+
+from __future__ import annotations
+
+import operator
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import races
+
+counter = 0
+
+
+class Account:
+    def __init__(self) -> None:
+        self.balance = 100
+        self.n = 0
+
+    @property
+    def doubled(self) -> int:
+        return self.balance * 2
+
+    def deposit(self) -> None:
+        self.n += 1
+
+
+class Slotted:
+    __slots__ = ("x",)
+
+    def __init__(self) -> None:
+        self.x = 1
+
+
+def global_increment() -> None:
+    global counter
+    counter += 1
+
+
+def attribute_increment(account: Account) -> None:
+    account.deposit()
+
+
+def count_word(d: dict[str, int], k: str) -> None:
+    d[k] = d.get(k, 0) + 1
+
+
+def append(lst: list[int], v: int) -> None:
+    lst.append(v)
+
+
+def check_then_insert(d: dict[str, int], k: str) -> None:
+    if k not in d:
+        d[k] = 1
+
+
+def setdefault(d: dict[str, list[int]], k: str) -> None:
+    d.setdefault(k, [])
+
+
+def swap(account: Account) -> None:
+    account.n, account.balance = account.balance, account.n
+
+
+def iterate(d: dict[str, int]) -> None:
+    for _k in d:
+        pass
+
+
+def through_property(account: Account) -> int:
+    return account.doubled
+
+
+def subscript_increment(lst: list[int]) -> None:
+    lst[0] += 1
+
+
+def slot_increment(s: Slotted) -> None:
+    s.x = s.x + 1
+
+
+def length(lst: list[int]) -> int:
+    return len(lst)
+
+
+def closure_increment() -> None:
+    total = 0
+
+    def inc() -> None:
+        nonlocal total
+        total += 1
+
+    inc()
+
+
+def opaque_call(d: dict[str, int]) -> None:
+    operator.setitem(d, "k", 1)  # C code races cannot see into
+
+
+TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]] = [
+    (global_increment, lambda: (), ["read counter", "write counter"]),
+    (attribute_increment, lambda: (Account(),), ["read Account.n", "write Account.n"]),
+    (count_word, lambda: ({}, "k"), ["read d['k']", "write d['k']"]),
+    (append, lambda: ([], 1), ["update lst"]),
+    (check_then_insert, lambda: ({}, "k"), ["read d['k']", "write d['k']"]),
+    (setdefault, lambda: ({}, "k"), ["update d['k']"]),
+    (
+        swap,
+        lambda: (Account(),),
+        ["read Account.balance", "read Account.n", "write Account.n", "write Account.balance"],
+    ),
+    (iterate, lambda: ({"a": 1, "b": 2},), ["iterate d"] * 4),
+    (through_property, lambda: (Account(),), ["read Account.balance"]),
+    (subscript_increment, lambda: ([1],), ["read lst[0]", "write lst[0]"]),
+    (slot_increment, lambda: (Slotted(),), ["read Slotted.x", "write Slotted.x"]),
+    (length, lambda: ([1, 2],), ["read lst"]),
+    (closure_increment, lambda: (), ["write total", "read total", "write total"]),
+    (opaque_call, lambda: ({},), ["opaque"]),
+]
+
+
+def accesses_of(function: Callable[..., Any], args: tuple[Any, ...]) -> list[str]:
+    """What one thread running ``function(*args)`` touches, step by step, in order."""
+
+    def scenario() -> None:
+        worker = threading.Thread(target=function, args=args)
+        worker.start()
+        worker.join()
+
+    result = races.detect(scenario)
+    assert not result.failed, result.render()
+    assert result.trace is not None
+    return [access for step in result.trace if step.thread == 1 for access in step.accesses]
+
+
+@pytest.mark.parametrize(
+    ("function", "make_args", "expected"), TABLE, ids=[row[0].__name__ for row in TABLE]
+)
+def test_conformance(
+    function: Callable[..., Any], make_args: Callable[[], tuple[Any, ...]], expected: list[str]
+) -> None:
+    assert accesses_of(function, make_args()) == expected

@@ -1,0 +1,202 @@
+"""Races found in runs that pass: ``races.detect`` and detection inside ``explore``.
+
+The expected-flags table says, for every threaded variant of the catalogue, what one
+detected run reports: the named pattern of a race or lock-order inversion it predicts,
+the failure the run itself hit (a deadlock, a stuck thread), or nothing. Every fix must
+be clean; every broken lesson whose bug is an unordered conflicting access or a lock
+order must be flagged by its first run.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import races
+from races.catalogue.registry import load_catalogue
+from races.core.detect import analyse
+from races.vocabulary.kinds import FailureKind
+from tests import scenarios
+
+#: What one detected run of each variant reports: a pattern, a failure kind, or None.
+#: Broken variants that report None have bugs no access ordering shows: a missed signal
+#: (lost_wakeup, event_pulse_missed, condition_if_not_while), time (timer_cancel_race),
+#: state outside the process (cache_lost_update), a queue whose check and act are calls
+#: its own lock orders (empty_then_get), two atomic appends meant as one record
+#: (torn_records), a semaphore released too often (unbounded_semaphore), and a lock held
+#: across a join that does not deadlock in the run that holds it (join_under_lock):
+#: ``explore`` finds those by running the interleavings.
+EXPECTED: dict[str, str | None] = {
+    "unlocked_counter.broken": "lost update",
+    "unlocked_counter.broken_pause": "lost update",
+    "unlocked_counter.fixed": None,
+    "lock_reentry.broken": "deadlock",
+    "lock_reentry.fixed_rlock": None,
+    "lock_reentry.fixed_unlocked_helpers": None,
+    "unbounded_semaphore.broken": None,
+    "unbounded_semaphore.fixed": None,
+    "join_under_lock.broken": None,
+    "join_under_lock.fixed": None,
+    "queue_join_missing_task_done.broken": "stuck thread",
+    "queue_join_missing_task_done.fixed": None,
+    "qsize_check_consumer.broken": "stuck thread",
+    "qsize_check_consumer.fixed": None,
+    "empty_then_get.broken": None,
+    "empty_then_get.fixed": None,
+    "lock_order_deadlock.broken": "lock-order inversion",
+    "lock_order_deadlock.fixed": None,
+    "dining_philosophers.broken": "lock-order inversion",
+    "dining_philosophers.fixed_ordered_forks": None,
+    "dining_philosophers.fixed_waiter": None,
+    "condition_if_not_while.broken": None,
+    "condition_if_not_while.fixed": None,
+    "lost_wakeup.broken": None,
+    "lost_wakeup.fixed": None,
+    "event_pulse_missed.broken": None,
+    "event_pulse_missed.fixed": None,
+    "lazy_init_race.broken": "check-then-act",
+    "lazy_init_race.fixed": None,
+    "check_then_act_balance.broken": "check-then-act",
+    "check_then_act_balance.fixed": None,
+    "dict_changed_during_iteration.broken": "changed during iteration",
+    "dict_changed_during_iteration.fixed": None,
+    "timer_cancel_race.broken": None,
+    "timer_cancel_race.fixed": None,
+    "home_made_pool_lost_slot.broken": "stuck thread",
+    "home_made_pool_lost_slot.fixed_finally": None,
+    "home_made_pool_lost_slot.fixed_executor": None,
+    "future_callback_race.broken": "lost update",
+    "future_callback_race.fixed_lock": None,
+    "future_callback_race.fixed_as_completed": None,
+    "torn_records.broken": None,
+    "torn_records.fixed": None,
+    "cache_lost_update.broken": None,
+    "cache_lost_update.fixed_incr": None,
+    "cache_lost_update.fixed_cas": None,
+}
+
+
+def _threaded_variants() -> list[str]:
+    catalogue = load_catalogue()
+    return [
+        f"{case.name}.{variant}"
+        for case in catalogue.ordered()
+        if case.runtime == "threads" and not case.needs
+        for variant in case.variants
+    ]
+
+
+def test_the_table_covers_every_threaded_variant() -> None:
+    assert sorted(_threaded_variants()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_expected_flags(name: str) -> None:
+    case_name, variant = name.split(".")
+    case = load_catalogue().get(case_name)
+    if case.missing():
+        pytest.fail(f"{case_name} needs {case.missing()}; install the project's test extras")
+    module = case.module(variant)
+    if hasattr(module, "setup"):
+        module.setup()
+    result = races.detect(module.scenario, exclude=case.exclude)
+    expected = EXPECTED[name]
+    if expected is None:
+        assert not result.failed, result.render()
+        assert result.findings == []
+    else:
+        assert result.failure is not None, f"{name} was not flagged"
+        assert expected in (result.failure.pattern, str(result.failure.kind)), result.render()
+
+
+def test_a_race_is_reported_from_a_run_that_passed() -> None:
+    result = races.detect(scenarios.single_line_counter)
+    # The run itself passed: each thread ran its increment whole.
+    assert result.kind is FailureKind.RACE
+    assert result.failure is not None and result.failure.exception is None
+    report = result.render()
+    assert report.startswith("lost update in ")
+    assert "predicted" in report and "`counter`" in report
+    assert "To replay:" in report
+
+
+def test_lock_order_is_reported_from_a_run_that_did_not_deadlock() -> None:
+    result = races.detect(scenarios.ab_ba_deadlock)
+    assert result.kind is FailureKind.LOCK_ORDER
+    report = result.render()
+    assert "took the lock of" in report and "while holding the lock of" in report
+    assert report.count("with ") >= 2  # both acquisition sites are quoted
+
+
+def test_correct_programs_of_the_test_suite_are_not_flagged() -> None:
+    for scenario in (scenarios.locked_counter, scenarios.rlock_reacquired):
+        result = races.detect(scenario)
+        assert not result.failed, result.render()
+
+
+def test_two_appends_are_not_a_race_but_check_then_insert_is() -> None:
+    items: list[int] = []
+    table: dict[str, int] = {}
+
+    def append_both() -> None:
+        items.clear()
+        threads = [threading.Thread(target=items.append, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def insert(key: str) -> None:
+        if key not in table:
+            table[key] = 1
+
+    def insert_both() -> None:
+        table.clear()
+        threads = [threading.Thread(target=insert, args=("k",)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    assert not races.detect(append_both).failed
+    found = races.detect(insert_both)
+    assert found.failure is not None and found.failure.pattern == "check-then-act"
+
+
+def test_the_named_accesses_are_exactly_the_conflicting_ones() -> None:
+    result = races.detect(scenarios.single_line_counter)
+    assert result.trace is not None
+    outcome_findings = result.findings
+    assert [c.pattern for c in outcome_findings] == ["lost update"]
+    focus = outcome_findings[0].focus.splitlines()
+    tagged = [line for line in focus if "[" in line]
+    # The read and the write of one thread, and the other thread's write between them.
+    assert len(tagged) == 3
+    assert all("`" not in line and "counter" in line.rsplit("[", 1)[1] for line in tagged)
+    assert sum("[read counter]" in line for line in tagged) == 1
+    assert sum("[write counter]" in line for line in tagged) == 2
+
+
+def test_explore_reports_the_cause_with_the_failure() -> None:
+    result = races.explore(scenarios.single_line_counter, seed=0)
+    assert result.kind is FailureKind.ASSERTION
+    assert result.failure is not None and result.failure.pattern == "lost update"
+    report = result.render()
+    assert report.startswith("lost update in ")
+    assert "update is lost" in report
+    assert len(report.splitlines()) <= 25
+    full = result.render(full=True)
+    assert "Minimal interleaving" in full and "Minimal interleaving" not in report
+
+
+def test_detection_can_be_turned_off() -> None:
+    result = races.explore(scenarios.locked_counter, strategy="dfs", detect=False)
+    assert not result.failed
+    assert result.findings == []
+
+
+def test_analysis_of_a_run_without_accesses_finds_nothing() -> None:
+    from races.vocabulary.outcome import Outcome
+
+    assert not analyse(Outcome(failure=None, steps=0, decisions=[], trace=[], thread_names=["m"]))
