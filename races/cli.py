@@ -19,15 +19,20 @@ import difflib
 import inspect
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import races
 from races.core.strategies.registry import names as strategy_names
 from races.core.targets import load
 from races.vocabulary.errors import InternalError, RacesError
+
+if TYPE_CHECKING:
+    from races.catalogue.case import Case
+    from races.vocabulary.outcome import Outcome
 
 EXIT_OK = 0
 EXIT_FAILURE_FOUND = 1
@@ -127,7 +132,35 @@ def cmd_show(args: argparse.Namespace) -> int:
         sys.stdout.writelines(
             difflib.unified_diff(before, after, f"{case.broken[0]}.py", f"{fix}.py")
         )
+    _show_edges(case)
     return EXIT_OK
+
+
+def _show_edges(case: Case) -> None:
+    """For each fix, the happens-before edge it adds, as one detected run of each shows."""
+    if case.runtime != "threads" or case.needs or case.missing():
+        return
+    from races.core.explain import explain_fix
+    from races.runtimes.launch import record
+
+    def run(variant: str) -> Outcome:
+        module = case.module(variant)
+        if hasattr(module, "setup"):
+            module.setup()
+        return record(module.scenario, exclude=case.exclude)
+
+    broken = run(case.broken[0])
+    shown = False
+    for fix in case.fixes:
+        lines = explain_fix(broken, run(fix))
+        if not lines:
+            continue
+        if not shown:
+            print("\nWhat each fix orders")
+            print("--------------------")
+            shown = True
+        for line in lines:
+            print(textwrap.fill(f"{fix}: {line}", 100, subsequent_indent="  "))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

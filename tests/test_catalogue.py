@@ -192,6 +192,20 @@ def test_show_prints_the_lesson_and_a_diff_of_each_fix(capsys: pytest.CaptureFix
     assert "+        self.lock = threading.RLock()" in out
 
 
+def test_show_explains_the_happens_before_edge_each_fix_adds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["show", "unlocked_counter"]) == cli.EXIT_OK
+    out = " ".join(capsys.readouterr().out.split("What each fix orders", 1)[1].split())
+    assert "Thread-2 (decrement)'s read of `count`" in out
+    assert "now happens after Thread-1 (decrement)'s write" in out
+    assert "release of `count_lock` at fixed.py:" in out and "acquire of `count_lock`" in out
+    assert cli.main(["show", "dining_philosophers"]) == cli.EXIT_OK
+    out = " ".join(capsys.readouterr().out.split())
+    assert "fixed_ordered_forks: No two locks are taken in opposite orders" in out
+    assert "fixed_waiter: The locks still form a cycle, but every thread in it holds a permit" in out
+
+
 def test_a_recorded_case_schedule_replays_from_the_command_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

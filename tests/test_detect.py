@@ -9,7 +9,10 @@ order must be flagged by its first run.
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -200,3 +203,103 @@ def test_analysis_of_a_run_without_accesses_finds_nothing() -> None:
     from races.vocabulary.outcome import Outcome
 
     assert not analyse(Outcome(failure=None, steps=0, decisions=[], trace=[], thread_names=["m"]))
+
+
+# ---------------------------------------------------------------------------- happens-before
+# Each primitive orders a producer's update before the consumer's: no race. The same
+# handoff without it is one.
+
+
+def _handoff(wait_for_producer: Callable[[], None], signal: Callable[[], None]) -> None:
+    box = {"v": 0}
+
+    def producer() -> None:
+        box["v"] += 1
+        signal()
+
+    worker = threading.Thread(target=producer)
+    worker.start()
+    wait_for_producer()
+    box["v"] += 1
+    worker.join()
+
+
+def by_join() -> None:
+    box = {"v": 0}
+
+    def producer() -> None:
+        box["v"] += 1
+
+    worker = threading.Thread(target=producer)
+    worker.start()
+    worker.join()
+    box["v"] += 1
+
+
+def by_queue() -> None:
+    q: queue.Queue[int] = queue.Queue()
+    _handoff(q.get, lambda: q.put(1))
+
+
+def by_event() -> None:
+    event = threading.Event()
+    _handoff(event.wait, event.set)
+
+
+def by_barrier() -> None:
+    barrier = threading.Barrier(2)
+    _handoff(barrier.wait, barrier.wait)
+
+
+def by_condition() -> None:
+    condition = threading.Condition()
+    ready = [False]
+
+    def wait() -> None:
+        with condition:
+            while not ready[0]:
+                condition.wait()
+
+    def notify() -> None:
+        with condition:
+            ready[0] = True
+            condition.notify()
+
+    _handoff(wait, notify)
+
+
+def by_semaphore() -> None:
+    semaphore = threading.Semaphore(0)
+    _handoff(semaphore.acquire, semaphore.release)
+
+
+def by_future() -> None:
+    box = {"v": 0}
+
+    def producer() -> int:
+        box["v"] += 1
+        return 1
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(producer).result()
+        box["v"] += 1
+
+
+def unordered() -> None:
+    _handoff(lambda: None, lambda: None)
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [by_join, by_queue, by_event, by_barrier, by_condition, by_semaphore, by_future],
+    ids=lambda f: f.__name__,
+)
+def test_synchronisation_orders_the_handoff(scenario: Callable[[], None]) -> None:
+    result = races.detect(scenario)
+    assert not result.failed, result.render()
+
+
+def test_the_handoff_without_synchronisation_is_a_lost_update() -> None:
+    result = races.detect(unordered)
+    assert result.failure is not None and result.failure.pattern == "lost update"
+    assert "`box['v']`" in result.render()

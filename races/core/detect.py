@@ -145,6 +145,14 @@ def analyse(outcome: Outcome) -> Findings:
     return _Analysis(outcome.trace).run(outcome.events)
 
 
+def touches(outcome: Outcome) -> list[Touch]:
+    """Every access of a run, with its place in the happens-before order."""
+    analysis = _Analysis(outcome.trace)
+    analysis.log = []
+    analysis.run(outcome.events)
+    return analysis.log
+
+
 class _Analysis:
     def __init__(self, trace: Sequence[tuple[Any, ...]] = ()) -> None:
         self.trace = trace
@@ -163,6 +171,7 @@ class _Analysis:
         self.checks: dict[tuple[int, Location], dict[Hashable, tuple[Touch, frozenset[int]]]] = {}
         self.acted: dict[int, dict[tuple[int, Location], tuple[dict[Hashable, Touch], Touch]]] = {}
         self.findings = Findings()
+        self.log: list[Touch] | None = None  # every access, when asked for
         self._reported: set[tuple[int, int, int]] = set()
 
     def run(self, events: Iterable[Event]) -> Findings:
@@ -235,6 +244,8 @@ class _Analysis:
             tuple(clock.items()),
             where if where is not None else self._site(step),
         )
+        if self.log is not None:
+            self.log.append(touch)
         location = access.location
         key = (thread, location)
         previous = self.last.get(key)
@@ -293,8 +304,9 @@ class _Analysis:
         )
 
 
-def lock_cycles(edges: Iterable[LockEdge]) -> list[LockCycle]:
-    """The elementary cycles of the lock-order graph, each once, smallest lock first."""
+def lock_cycles(edges: Iterable[LockEdge], *, gated: bool = False) -> list[LockCycle]:
+    """The elementary cycles of the lock-order graph, each once, smallest lock first: those
+    that can close, or (``gated``) those a semaphore keeps from closing."""
     graph: dict[int, list[LockEdge]] = {}
     for edge in edges:
         graph.setdefault(edge.held, []).append(edge)
@@ -305,7 +317,7 @@ def lock_cycles(edges: Iterable[LockEdge]) -> list[LockCycle]:
         for edge in graph.get(node, ()):
             if edge.taken == start:
                 cycle = [*path, edge]
-                if len({e.thread for e in cycle}) < 2 or _gated(cycle):
+                if len({e.thread for e in cycle}) < 2 or _gated(cycle) != gated:
                     continue
                 key = tuple(sorted(e.held for e in cycle))
                 if key not in seen:

@@ -17,14 +17,24 @@ can happen, with the edge that is missing.
 from __future__ import annotations
 
 import linecache
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import CodeType
 
-from races.core.detect import AtomicityViolation, Findings, LockCycle, Touch, analyse
+from races.core.detect import (
+    AtomicityViolation,
+    Findings,
+    LockCycle,
+    Touch,
+    analyse,
+    lock_cycles,
+    touches,
+)
 from races.core.instructions import INSTRUCTIONS
 from races.core.trace import Step, Trace, build_trace
+from races.vocabulary.access import Sync
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure, Outcome
 
@@ -226,3 +236,100 @@ def _site(site: tuple[str, int] | None) -> str:
     source = linecache.getline(filename, lineno).strip()
     where = f"{filename.rsplit('/', 1)[-1]}:{lineno}"
     return f"`{source}` ({where})" if source else where
+
+
+# ---------------------------------------------------------------------------- fixes
+
+
+def explain_fix(broken: Outcome, fixed: Outcome) -> list[str]:
+    """What a fix changes, as the access model sees it: for each location the broken
+    variant races on, the happens-before edge that now orders its accesses."""
+    found = analyse(broken)
+    lines: list[str] = []
+    names = sorted({v.location.name for v in found.violations})
+    all_touches = touches(fixed)
+    for name in names:
+        racing = {
+            thread
+            for v in found.violations
+            if v.location.name == name
+            for thread in (v.first.thread, v.remote.thread)
+        }
+        lines.append(_ordering(name, racing, all_touches, fixed))
+    if found.lock_cycles:
+        after = analyse(fixed)
+        if lock_cycles(after.lock_edges.values(), gated=True):
+            lines.append(
+                "The locks still form a cycle, but every thread in it holds a permit of a "
+                "semaphore that admits fewer threads than the cycle needs: it never closes."
+            )
+        elif not after.lock_cycles:
+            lines.append(
+                "No two locks are taken in opposite orders any more: the lock-order graph "
+                "has no cycle."
+            )
+    return lines
+
+
+def _ordering(name: str, racing: set[int], log: Sequence[Touch], fixed: Outcome) -> str:
+    mine = [t for t in log if t.access.location.name == name and t.thread in racing]
+    threads = {t.thread for t in mine}
+    if len(threads) < 2:
+        return f"`{name}` is no longer shared: only one of the racing threads touches it."
+    names = fixed.thread_names
+    verb = {"read": "read", "write": "write", "update": "update", "iterate": "iteration"}
+    best: tuple[Touch, Touch, str] | None = None
+    for index, earlier in enumerate(mine):
+        if not earlier.access.kind.writes:
+            continue
+        for later in mine[index + 1 :]:
+            if later.thread == earlier.thread or not later.ordered(earlier):
+                continue
+            edge = _edge(fixed, earlier, later)
+            if best is None or (edge.startswith("release") and not best[2].startswith("release")):
+                best = (earlier, later, edge)
+            break
+    if best is None:
+        return (
+            f"`{name}`: no access of one racing thread acts, unordered, on the other's "
+            "write any more"
+        )
+    earlier, later, edge = best
+    return (
+        f"{names[later.thread]}'s {verb[later.access.kind.value]} of `{name}`{_at(later)} "
+        f"now happens after {names[earlier.thread]}'s "
+        f"{verb[earlier.access.kind.value]}{_at(earlier)}: {edge}"
+    )
+
+
+def _edge(fixed: Outcome, earlier: Touch, later: Touch) -> str:
+    """The synchronisation that orders two accesses: a release and the acquire that
+    follows it, or the start of the later thread."""
+    events = fixed.events
+    releases: dict[int, Sync] = {}
+    for position, (thread, _step, event, _where) in enumerate(events, start=1):
+        if position <= earlier.order or not isinstance(event, Sync):
+            continue
+        if position >= later.order:
+            break
+        if thread == earlier.thread and event.kind == "release":
+            releases.setdefault(event.obj, event)
+        elif thread == later.thread and event.kind == "acquire" and event.obj in releases:
+            return f"release of {_lock_name(releases[event.obj])} -> acquire of {_lock_name(event)}"
+        elif thread == earlier.thread and event.kind == "start" and event.obj == later.thread:
+            return f"{fixed.thread_names[earlier.thread]} starts it afterwards"
+    return "ordered through a chain of synchronisation between other threads"
+
+
+def _lock_name(sync: Sync) -> str:
+    if sync.site is None:
+        return "a lock inside the library"
+    filename, lineno = sync.site
+    source = linecache.getline(filename, lineno).strip()
+    where = f"{filename.rsplit('/', 1)[-1]}:{lineno}"
+    match = re.match(r"(?:async\s+)?with\s+(.+?)\s*:$", source) or re.search(
+        r"([\w.\[\]]+)\.(?:acquire|release)\(", source
+    )
+    if match:
+        return f"`{match.group(1)}` at {where}"
+    return f"the lock in `{source}` at {where}" if source else f"a lock at {where}"

@@ -18,9 +18,10 @@ from races.core.exploration import Exploration, detect_in, replay_in
 from races.core.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
 from races.core.result import Result
 from races.core.runtime import Runtime, check_watch, scenario_name
-from races.core.strategies.base import StrategyOptions
+from races.core.strategies.base import DefaultChooser, StrategyOptions
 from races.core.strategies.registry import strategy_class
 from races.vocabulary.errors import InternalError, InvalidArgument, RacesError, ScheduleError
+from races.vocabulary.outcome import Outcome
 from races.vocabulary.schedule import Schedule
 
 Granularity = Literal["line", "instruction"]
@@ -211,6 +212,13 @@ def detect(
         raise
     except Exception as exc:
         raise InternalError(f"detecting races in {scenario_name(scenario)}", exc) from exc
+
+
+def record(scenario: Callable[[], object], *, exclude: Sequence[str] = ()) -> Outcome:
+    """One run of a threaded scenario, each thread as far as it goes, with its accesses."""
+    session = _session(scenario, "threads", "instruction", (), exclude, 50_000, 10.0, "auto")
+    with session:
+        return session.run(DefaultChooser())
 
 
 def is_coroutine_scenario(scenario: Callable[..., object]) -> bool:

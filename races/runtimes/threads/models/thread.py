@@ -16,6 +16,7 @@ from typing import Any
 
 from races.runtimes.threads import execution
 from races.runtimes.threads.models.lock import Lock
+from races.vocabulary.access import Sync
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import describe
 
@@ -112,6 +113,12 @@ class ThreadHandle:
 
     def join(self, timeout: float | None = None) -> None:
         if self._done:
+            # The thread's end still happens before the join returns: say so, as taking
+            # and giving back its lock would.
+            here = execution.controlled()
+            if here is not None:
+                ex, rec = here
+                ex.synced(rec, Sync("acquire", id(self._running)))
             return
         if self._rec is not None and self._rec.ident == _thread.get_ident():
             raise RuntimeError("Cannot join current thread")
