@@ -210,6 +210,81 @@ def tracing_slowdown(tracing: str, iterations: int) -> tuple[float, float]:
     return traced / untraced, (traced - untraced) / outcome.steps * 1e9
 
 
+def cpu_bound_threads(iterations: int) -> Callable[[], None]:
+    """Two threads that compute, and share a locked total: a CPU-bound threaded test."""
+
+    def scenario() -> None:
+        lock = threading.Lock()
+        box = {"total": 0}
+
+        def work() -> None:
+            local = 0
+            for i in range(iterations):
+                local += i * i
+            with lock:
+                box["total"] += local
+
+        _run(work, work)
+        assert box["total"] == 2 * sum(i * i for i in range(iterations))
+
+    return scenario
+
+
+def access_model_cost(iterations: int, runs: int = 3) -> dict[str, float]:
+    """Seconds per run of the CPU-bound test: plain, traced for switch points alone,
+    traced with the access model, and with the happens-before analysis of its log."""
+    from races.core.detect import analyse
+
+    scenario = cpu_bound_threads(iterations)
+    start = time.perf_counter()
+    for _ in range(runs):
+        scenario()
+    plain = (time.perf_counter() - start) / runs
+    seconds: dict[str, float] = {"plain": plain}
+    for label, accesses in (("tracing", False), ("accesses", True)):
+        with Session(scenario, max_steps=10**8, include=INCLUDE, accesses=accesses) as session:
+            session.run(KeepRunning())  # warm the caches
+            start = time.perf_counter()
+            for _ in range(runs):
+                outcome = session.run(KeepRunning())
+            seconds[label] = (time.perf_counter() - start) / runs
+    start = time.perf_counter()
+    findings = analyse(outcome)
+    seconds["analysis"] = time.perf_counter() - start
+    assert not findings, "the locked total is not a race"
+    start = time.perf_counter()
+    for _ in range(runs):
+        result = races.detect(scenario, include=INCLUDE, max_steps=10**8)
+    seconds["detect"] = (time.perf_counter() - start) / runs
+    assert not result.failed, result.render()
+    return seconds
+
+
+def access_model_search_cost(scenario: Callable[[], None], budget: int) -> dict[str, float]:
+    """Seconds for ``budget`` random schedules of a scenario that touches shared data at
+    nearly every step: switch points alone, with the access model, and with each run's
+    happens-before analysis (what ``explore`` does)."""
+    from races.core.detect import analyse
+    from races.core.strategies.base import StrategyOptions
+    from races.core.strategies.registry import strategy_class
+
+    seconds: dict[str, float] = {}
+    for label in ("tracing", "accesses", "analysed"):
+        strategy = strategy_class("random").create(StrategyOptions(seed=0))
+        with Session(scenario, include=INCLUDE, accesses=label != "tracing") as session:
+
+            def run(chooser: Any, session: Session = session, label: str = label) -> Any:
+                outcome = session.run(chooser)
+                if label == "analysed":
+                    analyse(outcome)
+                return outcome
+
+            start = time.perf_counter()
+            strategy.search(run, budget)
+            seconds[label] = time.perf_counter() - start
+    return seconds
+
+
 def schedules_per_second(scenario: Callable[[], None], budget: int) -> float:
     start = time.perf_counter()
     result = races.explore(scenario, strategy="random", seed=0, budget=budget, include=INCLUDE)
@@ -392,6 +467,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio, ns = tracing_slowdown(mechanism, 2000 if quick else 50_000)
         report[f"slowdown_{mechanism}"] = ratio
         print(f"  {mechanism:<11} {ratio:>6.1f}x the untraced run, {ns:,.0f} ns per switch point")
+
+    iterations = 2000 if quick else 20_000
+    print(f"\nAccess model and detection (two threads, {iterations:,} additions each, a lock)")
+    cost = access_model_cost(iterations)
+    report["access_model"] = cost
+    print(
+        f"  CPU-bound test: switch points alone {cost['tracing']:.3f} s; with the access model "
+        f"{cost['accesses']:.3f} s ({cost['accesses'] / cost['tracing']:.2f}x, goal <= 2x); "
+        f"analysis {cost['analysis']:.3f} s"
+    )
+    search = access_model_search_cost(locked_counter, 100 if quick else 500)
+    report["access_model_search"] = search
+    print(
+        f"  locked counter, random schedules: switch points alone {search['tracing']:.2f} s; "
+        f"with the access model {search['accesses']:.2f} s "
+        f"({search['accesses'] / search['tracing']:.2f}x, goal <= 2x); and analysed "
+        f"{search['analysed']:.2f} s ({search['analysed'] / search['tracing']:.2f}x)"
+    )
+    print(
+        f"  races.detect {cost['detect']:.3f} s against a plain run's {cost['plain']:.4f} s "
+        f"({cost['detect'] / cost['plain']:.0f}x, goal <= 10x)"
+    )
 
     budget = 50 if quick else 500
     print(f"\nSchedules per second (random strategy, {budget} schedules of a correct scenario)")

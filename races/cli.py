@@ -110,6 +110,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     return _report_plugin_errors(catalogue)
 
 
+FULL_HELP = "show every step of the interleaving, not only those the report picks"
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     catalogue = _catalogue()
     case = _case(catalogue, args.case)
@@ -223,7 +226,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     result = races.explore(
         scenario, runtime=args.runtime, max_steps=args.max_steps, watch=args.watch, **options
     )
-    print(result.render())
+    print(result.render(full=args.full))
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
 
@@ -242,7 +245,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         watch = args.watch or list(case.watch)
         exclude = case.exclude
     result = races.replay(scenario, args.schedule, watch=watch, exclude=exclude)
-    print(result.render())
+    print(result.render(full=args.full))
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
 
@@ -440,11 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("target", help="a case name, or a scenario as module:function")
     replay.add_argument("schedule", help="the schedule a failure printed, e.g. 'line@3.12: 4>1'")
     replay.add_argument("--variant", help="the case's variant (default: its broken one)")
+    replay.add_argument("--full", action="store_true", help=FULL_HELP)
     _add_watch_option(replay)
     replay.set_defaults(func=cmd_replay)
 
     explore = commands.add_parser("explore", help="search the interleavings of your own scenario")
     explore.add_argument("target", help="the scenario, as module:function")
+    explore.add_argument("--full", action="store_true", help=FULL_HELP)
     _add_search_options(explore, defaults=True)
     explore.add_argument(
         "--runtime",

@@ -203,7 +203,9 @@ def test_show_explains_the_happens_before_edge_each_fix_adds(
     assert cli.main(["show", "dining_philosophers"]) == cli.EXIT_OK
     out = " ".join(capsys.readouterr().out.split())
     assert "fixed_ordered_forks: No two locks are taken in opposite orders" in out
-    assert "fixed_waiter: The locks still form a cycle, but every thread in it holds a permit" in out
+    assert (
+        "fixed_waiter: The locks still form a cycle, but every thread in it holds a permit" in out
+    )
 
 
 def test_a_recorded_case_schedule_replays_from_the_command_line(

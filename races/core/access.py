@@ -407,6 +407,16 @@ def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
         if node is None:
             return None
         return _whole_read_probe(code, node, Kind.ITERATE)
+    if "_JUMP_" in op and ("_IF_TRUE" in op or "_IF_FALSE" in op):
+        # `if items:` / `while not queue:`: the truth of a container is its length.
+        node = _node_at(code, instruction, (ast.If, ast.While, ast.expr))
+        if isinstance(node, (ast.If, ast.While)):
+            node = node.test
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node = node.operand
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            return None
+        return _whole_read_probe(code, node)
     if op in ("CALL", "CALL_KW", "CALL_FUNCTION_EX"):
         node = _node_at(code, instruction, (ast.Call,))
         if node is None:

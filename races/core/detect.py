@@ -31,10 +31,14 @@ takes itself count (those inside a library's primitives are its own business).
 
 from __future__ import annotations
 
+import functools
+import linecache
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import CodeType
 from typing import Any
 
+from races.core.instructions import INSTRUCTIONS
 from races.vocabulary.access import Access, Event, Kind, Location, Sync
 from races.vocabulary.outcome import Outcome
 
@@ -114,35 +118,49 @@ class LockCycle:
 
     edges: tuple[LockEdge, ...]
 
+    @property
+    def key(self) -> tuple[tuple[object, object], ...]:
+        """The cycle as the code makes it: where each lock was held and taken."""
+        return tuple(sorted((repr(e.held_at), repr(e.taken_at)) for e in self.edges))
+
 
 @dataclass
 class Findings:
     """What the analysis of one run (or several: ``merge``) found."""
 
     violations: list[AtomicityViolation] = field(default_factory=list)
+    #: The lock-order graph of one run (lock ids mean nothing across runs).
     lock_edges: dict[tuple[int, int], LockEdge] = field(default_factory=dict)
-
-    @property
-    def lock_cycles(self) -> list[LockCycle]:
-        return lock_cycles(self.lock_edges.values())
+    #: Its cycles that can close; across runs, each once by the sites of its edges.
+    lock_cycles: list[LockCycle] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.violations) or bool(self.lock_cycles)
 
     def merge(self, other: Findings) -> None:
-        """Add another run's findings: a violation once per location and pair of sites."""
+        """Add another run's findings: a violation once per location and pair of sites,
+        a lock cycle once per set of acquisition sites."""
         known = {v.key for v in self.violations}
         for violation in other.violations:
             if violation.key not in known:
                 known.add(violation.key)
                 self.violations.append(violation)
-        for key, edge in other.lock_edges.items():
-            self.lock_edges.setdefault(key, edge)
+        cycles = {c.key for c in self.lock_cycles}
+        for cycle in other.lock_cycles:
+            if cycle.key not in cycles:
+                cycles.add(cycle.key)
+                self.lock_cycles.append(cycle)
 
 
-def analyse(outcome: Outcome) -> Findings:
-    """Everything one run predicts."""
-    return _Analysis(outcome.trace).run(outcome.events)
+def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
+    """Everything one run predicts; with ``observed``, also the violations the run went
+    through whatever ordered them (what explains a failed run: a check made stale while
+    its thread waited on a condition is ordered, and still the cause)."""
+    analysis = _Analysis(outcome.trace)
+    analysis.observed = observed
+    findings = analysis.run(outcome.events)
+    findings.lock_cycles = lock_cycles(findings.lock_edges.values())
+    return findings
 
 
 def touches(outcome: Outcome) -> list[Touch]:
@@ -172,6 +190,7 @@ class _Analysis:
         self.acted: dict[int, dict[tuple[int, Location], tuple[dict[Hashable, Touch], Touch]]] = {}
         self.findings = Findings()
         self.log: list[Touch] | None = None  # every access, when asked for
+        self.observed = False
         self._reported: set[tuple[int, int, int]] = set()
 
     def run(self, events: Iterable[Event]) -> Findings:
@@ -271,13 +290,22 @@ class _Analysis:
             self.writes.setdefault(owner, {})[key] = touch
             checks = self.checks.pop(key, None)
             if checks:
+                # Each check this thread made since its last write, then this write: an
+                # unordered write of another thread may come between (`if balance >= x:`
+                # a line before `balance -= x`).
+                for first, _locks in checks.values():
+                    if previous is not None and first is previous:
+                        continue  # the pair above
+                    for write in self.writes.get(owner, {}).values():
+                        if write.thread != thread and write.access.location.overlaps(location):
+                            self._check(first, write, touch)
                 # The checks this write acts on: those made under every lock it holds (in
                 # double-checked locking, the check inside the lock, not the one outside).
                 held = self._locks_held(thread)
                 decisive = {site: t for site, (t, locks) in checks.items() if held <= locks}
                 if decisive:
                     self.acted.setdefault(owner, {})[key] = (decisive, touch)
-        elif kind is Kind.READ:
+        elif kind is Kind.READ and _is_condition(touch.site):
             self.checks.setdefault(key, {}).setdefault(
                 touch.site, (touch, self._locks_held(thread))
             )
@@ -293,7 +321,8 @@ class _Analysis:
 
     def _check(self, first: Touch, remote: Touch, second: Touch) -> None:
         """Report ``remote`` between ``first`` and ``second`` unless an ordering forbids it."""
-        if remote.ordered(first) or remote.ordered(second):
+        went_through = self.observed and first.order < remote.order < second.order
+        if not went_through and (remote.ordered(first) or remote.ordered(second)):
             return
         key = (first.order, remote.order, second.order)
         if key in self._reported:
@@ -302,6 +331,11 @@ class _Analysis:
         self.findings.violations.append(
             AtomicityViolation(second.access.location, first, remote, second)
         )
+
+
+#: Bounds on the cycles enumerated in one lock-order graph.
+MAX_CYCLES = 20
+MAX_CYCLE_LENGTH = 8
 
 
 def lock_cycles(edges: Iterable[LockEdge], *, gated: bool = False) -> list[LockCycle]:
@@ -314,6 +348,8 @@ def lock_cycles(edges: Iterable[LockEdge], *, gated: bool = False) -> list[LockC
     seen: set[tuple[int, ...]] = set()
 
     def walk(start: int, node: int, path: list[LockEdge], visited: set[int]) -> None:
+        if len(found) >= MAX_CYCLES or len(path) >= MAX_CYCLE_LENGTH:
+            return  # enough to report; the enumeration is exponential in the worst case
         for edge in graph.get(node, ()):
             if edge.taken == start:
                 cycle = [*path, edge]
@@ -329,6 +365,20 @@ def lock_cycles(edges: Iterable[LockEdge], *, gated: bool = False) -> list[LockC
     for start in sorted(graph):
         walk(start, start, [], {start})
     return found
+
+
+_CONDITIONS = ("if ", "elif ", "while ", "assert ")
+
+
+@functools.cache
+def _is_condition(site: Hashable) -> bool:
+    """Whether an access's instruction is in the condition of a branch (``if balance >=
+    amount:``): a check the code acts on, not just a read."""
+    if not (isinstance(site, tuple) and len(site) == 2 and isinstance(site[0], CodeType)):
+        return False
+    code, offset = site
+    line = linecache.getline(code.co_filename, INSTRUCTIONS.describe(code, offset)[0]).strip()
+    return line.startswith(_CONDITIONS)
 
 
 def _gated(cycle: Sequence[LockEdge]) -> bool:

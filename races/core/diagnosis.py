@@ -105,6 +105,7 @@ def deadlock(cycle: Sequence[Waiter], units: str) -> Failure:
         f"deadlock: {names}: {', which '.join(steps)}",
         report=f"Deadlock: these {units} wait for each other in a cycle:\n"
         + "\n".join(w.lines() for w in cycle),
+        pattern="deadlock cycle",
     )
 
 
@@ -113,6 +114,7 @@ def self_deadlock(waiter: Waiter, hint: str) -> Failure:
         FailureKind.DEADLOCK,
         f"self-deadlock: {waiter.name} acquires {waiter.waits_for}, which it already holds",
         report=f"Self-deadlock:\n{waiter.lines()}\nHint: {hint}",
+        pattern="self-deadlock",
     )
 
 
@@ -131,6 +133,7 @@ def stuck(
         exc,
         report=f"Stuck: every {units[:-1]} waits, and none of them can wake another:\n"
         + "\n".join(w.lines() for w in waiters),
+        pattern="missed signal",
     )
 
 
@@ -143,7 +146,9 @@ def lost_work(pending: Sequence[Waiter], when: str, so: str, was: str = "was wai
         if first.waits_in
         else f"  {first.name} {was} at {first.where()}"
     )
-    return Failure(FailureKind.STUCK, f"{names} still {when}: {so}", report=how)
+    return Failure(
+        FailureKind.STUCK, f"{names} still {when}: {so}", report=how, pattern="lost work"
+    )
 
 
 def lost_exception(exc: BaseException, name: str, why: str) -> Failure:

@@ -34,7 +34,7 @@ from races.core.detect import (
 )
 from races.core.instructions import INSTRUCTIONS
 from races.core.trace import Step, Trace, build_trace
-from races.vocabulary.access import Sync
+from races.vocabulary.access import Access, Sync
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure, Outcome
 
@@ -95,7 +95,7 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
         lost = (
             f"{theirs}'s update is lost"
             if pattern == "lost update"
-            else f"{mine} acted on a check {theirs} had made stale"
+            else f"{mine} acted on a check that {theirs}'s write had made stale"
         )
         story = (
             f"{mine} {what} {where}{at(first)}, {theirs} wrote {where}{at(remote)}, "
@@ -117,7 +117,7 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
     else:
         summary = f"{mine} and {theirs} can both read {where} before either writes it back"
     headline = textwrap.fill(f"{title}: {story}", WIDTH, break_on_hyphens=False)
-    return Cause(pattern, headline, focused(trace, violation), summary)
+    return Cause(pattern, headline, focused(trace, violation, outcome), summary)
 
 
 def explain_cycle(cycle: LockCycle, names: Sequence[str]) -> Cause:
@@ -139,12 +139,23 @@ def explain_cycle(cycle: LockCycle, names: Sequence[str]) -> Cause:
 def causes(outcome: Outcome, trace: Trace | None = None) -> tuple[Findings, list[Cause]]:
     """What the run's log shows and predicts, the causes in the order to tell them: a
     violation the run went through first, then the predicted ones, then lock cycles."""
-    findings = analyse(outcome)
+    findings = analyse(outcome, observed=outcome.failed)
     if trace is None:
         trace = build_trace(outcome)
     # What the run went through first; then a lost write before a stale check, which
     # the same code's lost update usually explains better.
-    ranked = sorted(findings.violations, key=lambda v: (not v.happened, v.stale))
+    # In a failed run, first what happened to the thread that failed.
+    failing = outcome.failure.thread if outcome.failure is not None else None
+    names = outcome.thread_names
+    ranked = sorted(
+        findings.violations,
+        key=lambda v: (
+            not v.happened,
+            names[v.second.thread] != failing,
+            v.stale,
+            -v.remote.order,  # the change that made the check stale last
+        ),
+    )
     told: list[Cause] = []
     seen: set[str] = set()
     for violation in ranked:
@@ -172,13 +183,17 @@ def finding_failure(cause: Cause, more: int) -> Failure:
 # ---------------------------------------------------------------------------- focus
 
 
-def focused(trace: Trace, violation: AtomicityViolation) -> str:
+def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> str:
     """The steps that carry the violation's accesses, tagged, the rest folded by thread.
 
     A conflicting access is shown at its own source line (at line granularity a step may
     span a call, so its access can sit on another line than the step's)."""
     touches = {t.step: t for t in (violation.first, violation.remote, violation.second)}
-    name = violation.location.name
+    location = violation.location
+    tagged: dict[int, dict[str, None]] = {}  # step -> its accesses to the location
+    for _thread, index, event, _where in outcome.events:
+        if isinstance(event, Access) and event.location.overlaps(location):
+            tagged.setdefault(index, {})[str(event)] = None
     rows: list[str] = []
     folded: list[Step] = []
 
@@ -196,7 +211,7 @@ def focused(trace: Trace, violation: AtomicityViolation) -> str:
     if not indices:
         return ""
     for step in trace[indices[0] : indices[-1] + 1]:
-        tags = [a for a in step.accesses if a.endswith(f" {name}")]
+        tags = list(tagged.get(step.index - 1, ()))
         touch = touches.get(step.index - 1)
         if touch is None and not tags:
             folded.append(step)

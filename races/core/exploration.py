@@ -76,7 +76,11 @@ class Exploration:
         self.found = search.failure
         self.first = search.first_failure or search.schedules
         self.shrinker = Shrinker(session.run, search.failure, seconds=self.shrink_time)
-        shrunk = self.shrinker.shrink()
+        session.recording = False
+        try:
+            shrunk = self.shrinker.shrink()
+        finally:
+            session.recording = True
         watch = make_watch(self.scenario, self.watch)
         confirmed = confirm(lambda chooser: session.run(chooser, watch), session.points, shrunk)
         outcome = confirmed.outcome
@@ -189,7 +193,7 @@ class _Watcher:
     def causes(self, exclude: Sequence[Cause]) -> list[Cause]:
         """Lock-order cycles across all runs that no run showed on its own."""
         told = {c.summary for c in exclude}
-        if self.first is None and not self.findings.lock_edges:
+        if self.first is None and not self.findings.lock_cycles:
             return []
         names = self.first.thread_names if self.first is not None else []
         more = []

@@ -10,6 +10,9 @@ from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure
 from races.vocabulary.schedule import Schedule
 
+#: Steps of the interleaving a report shows when its cause is not known.
+SHORT = 6
+
 
 @dataclass
 class Result:
@@ -50,7 +53,7 @@ class Result:
         """The exact line to paste to see this interleaving again."""
         return f"races.replay({self.scenario}, {str(self.schedule)!r})"
 
-    def render(self, last: int | None = None, *, full: bool | None = None) -> str:
+    def render(self, *, full: bool = False) -> str:
         """The failure explained: the cause, the report, the interleaving, the replay line.
 
         When the run's accesses name the cause, the report leads with it and its focused
@@ -59,7 +62,6 @@ class Result:
         if self.failure is None:
             return f"{self.scenario}: {self.summary}"
         failure = self.failure
-        plural = "" if self.preemptions == 1 else "s"
         title = failure.pattern or str(failure.kind)
         lines = [
             f"{title} in {self.scenario}: {failure.message}",
@@ -67,24 +69,32 @@ class Result:
         ]
         if failure.report:
             lines += ["", failure.report]
-        if full is None:
-            full = failure.pattern is None
-        if self.trace is not None and full:
-            if failure.kind is FailureKind.STEP_LIMIT:
-                lines += ["", "The last steps:", self.trace.render(last=20)]
-            else:
-                if self.granularity in ("await", "greenlet"):
-                    changes = self.schedule.switches if self.schedule else ()
-                    how = f"{len(changes)} departure{'' if len(changes) == 1 else 's'} from FIFO order"
-                else:
-                    how = f"{self.preemptions} preemption{plural}"
-                lines += [
-                    "",
-                    f"Minimal interleaving ({how}, {len(self.trace)} steps):",
-                    self.trace.render(last=200),
-                ]
+        if self.trace is not None:
+            lines += ["", *self._interleaving(failure, full)]
         lines += ["", f"To replay: {self.replay_line}"]
         return "\n".join(lines)
+
+    def _interleaving(self, failure: Failure, full: bool) -> list[str]:
+        """The step table: whole when asked for; else the last steps, or nothing when the
+        report's cause already shows the steps that matter."""
+        assert self.trace is not None
+        if failure.kind is FailureKind.STEP_LIMIT:
+            return ["The last steps:", self.trace.render(last=20)]
+        if self.granularity in ("await", "greenlet"):
+            changes = self.schedule.switches if self.schedule else ()
+            how = f"{len(changes)} departure{'' if len(changes) == 1 else 's'} from FIFO order"
+        else:
+            how = f"{self.preemptions} preemption{'' if self.preemptions == 1 else 's'}"
+        title = f"Minimal interleaving ({how}, {len(self.trace)} steps)"
+        if full:
+            return [f"{title}:", self.trace.render()]
+        if failure.pattern is not None:
+            return [f"{title}: render(full=True) or --full shows every step."]
+        return [
+            f"{title}, its last {min(SHORT, len(self.trace))} (render(full=True) or --full "
+            "shows every step):",
+            self.trace.render(last=SHORT),
+        ]
 
     def raise_if_failed(self) -> None:
         """Raise ``RaceFailure`` (an ``AssertionError``) carrying ``render()`` if it failed."""

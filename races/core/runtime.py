@@ -34,6 +34,9 @@ class Runtime(Protocol):
     points: str
     #: Runs made so far.
     runs: int
+    #: Whether runs record what their steps touch (the access model). Shrinking turns it
+    #: off: it compares outcomes only, and runs faster without.
+    recording: bool
 
     def __enter__(self) -> Runtime: ...
 

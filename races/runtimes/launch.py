@@ -183,7 +183,7 @@ def detect(
     *,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
-    max_steps: int = 50_000,
+    max_steps: int = 10_000_000,
     watchdog: float = 10.0,
     tracing: Mechanism = "auto",
 ) -> Result:
@@ -195,15 +195,27 @@ def detect(
     another thread's write is ordered with neither a thread's read nor its write back,
     and a lock-order inversion when locks are taken in orders that form a cycle. The
     result is ``explore``'s: ``failed``, ``kind``, ``render()``, and ``findings``, every
-    cause found, in order. A run that deadlocks is reported with its cycle.
+    cause found, in order. A run that deadlocks is reported with its cycle. ``max_steps``
+    is high: one run of a whole test may take millions of steps, and only a loop that never
+    ends should reach it.
     """
     if is_coroutine_scenario(scenario):
         raise InvalidArgument(
             f"detect runs threaded code; {scenario_name(scenario)} is a coroutine function, "
             "whose accesses races does not record yet: explore it instead"
         )
-    session = _session(
-        scenario, "threads", "instruction", include, exclude, max_steps, watchdog, tracing
+    from races.runtimes.threads.session import Session
+
+    # No switch points: one run where each thread goes as far as it can needs none, and
+    # every instruction that touches shared data is still a step of the report.
+    session = Session(
+        scenario,
+        include=include,
+        exclude=exclude,
+        max_steps=max_steps,
+        watchdog=watchdog,
+        tracing=tracing,
+        switching=False,
     )
     try:
         with session:

@@ -57,6 +57,7 @@ class AsyncSession:
         self.max_steps = max_steps
         self.watchdog = watchdog
         self.runs = 0
+        self.recording = True  # tasks' accesses are not recorded yet
         self.points = "await"
 
     def __enter__(self) -> AsyncSession:

@@ -69,6 +69,7 @@ class GreenletSession:
         self.max_steps = max_steps
         self.watchdog = watchdog
         self.runs = 0
+        self.recording = True  # greenlets' accesses are not recorded yet
         self.points = "greenlet"
 
     def __enter__(self) -> GreenletSession:

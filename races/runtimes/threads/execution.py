@@ -171,14 +171,23 @@ class Execution:
         )
 
     def _wait_for_end(self) -> None:
-        last_step = -1
+        last: tuple[int, object] = (-1, None)
         since = _real_monotonic()
         while not self.done.acquire(timeout=0.05):
-            if self.step != last_step:
-                last_step, since = self.step, _real_monotonic()
+            # Progress is a new step, or the running thread's Python code moving on (a
+            # long computation between steps is not a thread blocked in C code).
+            now = (self.step, self._position())
+            if now != last:
+                last, since = now, _real_monotonic()
             elif _real_monotonic() - since > self.watchdog:
                 self.stalled = self._describe_stall()
                 return
+
+    def _position(self) -> object:
+        """Where the running thread's innermost Python frame is, or None."""
+        rec = self.current
+        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        return None if frame is None else (id(frame), frame.f_lasti)
 
     def _describe_stall(self) -> str:
         rec = self.current
@@ -381,13 +390,21 @@ class Execution:
 
     def accessed(self, rec: ControlledThread, frame: FrameType, offset: int) -> None:
         """The instruction at ``offset`` is about to run in ``rec``: log what it touches."""
-        if rec.busy or self.aborting:
+        if rec.busy or self.aborting or not self.tracer.recording:
             return
         rec.busy = True  # reading values may run a key's __hash__: no switch points in it
         try:
             touched = ACCESSES.accesses(frame, offset)
         finally:
             rec.busy = False
+        if not self.tracer.switching:
+            # No switch points: each instruction that touches shared data is a step.
+            self.step += 1
+            if self.step > self.max_steps:
+                self._step_limit(rec)
+            rec.last_step = len(self.trace)
+            self.trace.append((rec.index, INSTRUCTION, frame.f_code, offset))
+            rec.steps += 1
         step = rec.last_step
         where = (frame.f_code, offset)
         for access in touched.accesses:

@@ -39,6 +39,8 @@ class Session:
         max_steps: int = 50_000,
         watchdog: float = 10.0,
         tracing: Mechanism = "auto",
+        accesses: bool = True,
+        switching: bool = True,
     ) -> None:
         if not callable(scenario):
             raise InvalidArgument(
@@ -52,8 +54,9 @@ class Session:
         self.max_steps = max_steps
         self.watchdog = watchdog
         self.under_test = CodeFilter(include, exclude)
-        self.tracer = make_tracer(self.under_test, granularity, tracing)
+        self.tracer = make_tracer(self.under_test, granularity, tracing, accesses, switching)
         self.runs = 0
+        self.recording = True
         self._patches = patches.Patches()
         self._os_joins: list[tuple[int | None, Callable[[float], bool]]] = []
 
@@ -115,6 +118,7 @@ class Session:
             known_threads=self._known_threads | {i for i, _ in self._os_joins if i is not None},
         )
         self.tracer.execution = ex
+        self.tracer.recording = self.recording
         try:
             outcome = ex.run()
         finally:

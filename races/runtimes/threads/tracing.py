@@ -46,9 +46,23 @@ Mechanism = Literal["auto", "settrace", "monitoring"]
 class Tracer:
     """Creates switch points in code under test for whichever execution is active."""
 
-    def __init__(self, under_test: CodeFilter, granularity: Granularity) -> None:
+    def __init__(
+        self,
+        under_test: CodeFilter,
+        granularity: Granularity,
+        accesses: bool = True,
+        switching: bool = True,
+    ) -> None:
         self.under_test = under_test
         self.granularity = granularity
+        #: Whether lines or instructions are switch points. Off, threads switch only
+        #: where they block, and each instruction that touches shared data is a step:
+        #: what one detected run needs, at a fraction of the cost.
+        self.switching = switching
+        self.recording = True  # off for a run whose accesses nobody reads
+        #: Whether to record what each instruction touches (off: switch points only, what
+        #: the benchmark compares the access model's cost against).
+        self.accesses = accesses
         self.execution: Execution | None = None
 
     def install(self) -> None:
@@ -79,9 +93,12 @@ class SettraceTracer(Tracer):
         under_test = self.under_test
         switch_point = ex.switch_point
         accessed = ex.accessed
-        by_instruction = self.granularity == "instruction"
+        switching = self.switching
+        by_instruction = switching and self.granularity == "instruction"
+        by_line = switching and self.granularity == "line"
         switch_offsets = INSTRUCTIONS.switch_offsets
-        probes = ACCESSES.probes
+        probes = ACCESSES.probes if self.accesses else _no_probes
+        opcodes = by_instruction or self.accesses
 
         # Opcode events at both granularities: an instruction's accesses are read just
         # before it runs, and at instruction granularity that is also its switch point.
@@ -94,15 +111,15 @@ class SettraceTracer(Tracer):
                     accessed(rec, frame, offset)
             elif event == "line":
                 # 3.12+ may ignore the flag set at 'call' for a function's first call.
-                frame.f_trace_opcodes = True
-                if not by_instruction:
+                frame.f_trace_opcodes = opcodes
+                if by_line:
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             return local
 
         def on_call(frame: FrameType, event: str, arg: object) -> Any:
             if not under_test(frame.f_code):
                 return None
-            frame.f_trace_opcodes = True
+            frame.f_trace_opcodes = opcodes
             return local
 
         sys.settrace(on_call)
@@ -133,8 +150,9 @@ class MonitoringTracer(Tracer):
         under_test = self.under_test
         tracer = self
 
-        probes = ACCESSES.probes
-        by_instruction = self.granularity == "instruction"
+        probes = ACCESSES.probes if self.accesses else _no_probes
+        by_instruction = self.switching and self.granularity == "instruction"
+        by_line = self.switching and self.granularity == "line"
         switch_offsets = INSTRUCTIONS.switch_offsets
         getframe = sys._getframe
 
@@ -168,9 +186,9 @@ class MonitoringTracer(Tracer):
                     ex.switch_point(rec, LINE, code, offset)
             return None
 
-        events = mon.events.INSTRUCTION
+        events = mon.events.INSTRUCTION if by_instruction or self.accesses else 0
         mon.register_callback(tool, mon.events.INSTRUCTION, on_instruction)
-        if not by_instruction:
+        if by_line:
             events |= mon.events.LINE
             mon.register_callback(tool, mon.events.LINE, on_line)
         mon.set_events(tool, events)
@@ -188,7 +206,17 @@ class MonitoringTracer(Tracer):
 _get_ident = threading.get_ident
 
 
-def make_tracer(under_test: CodeFilter, granularity: Granularity, mechanism: Mechanism) -> Tracer:
+def _no_probes(code: CodeType) -> dict[int, Any]:
+    return {}
+
+
+def make_tracer(
+    under_test: CodeFilter,
+    granularity: Granularity,
+    mechanism: Mechanism,
+    accesses: bool = True,
+    switching: bool = True,
+) -> Tracer:
     if granularity not in ("line", "instruction"):
         raise InvalidArgument(f"granularity must be 'line' or 'instruction', not {granularity!r}")
     has_monitoring = hasattr(sys, "monitoring")
@@ -197,7 +225,7 @@ def make_tracer(under_test: CodeFilter, granularity: Granularity, mechanism: Mec
     if mechanism == "monitoring":
         if not has_monitoring:
             raise InvalidArgument("tracing='monitoring' needs Python 3.12 or newer; use 'settrace'")
-        return MonitoringTracer(under_test, granularity)
+        return MonitoringTracer(under_test, granularity, accesses, switching)
     if mechanism == "settrace":
-        return SettraceTracer(under_test, granularity)
+        return SettraceTracer(under_test, granularity, accesses, switching)
     raise InvalidArgument(f"tracing must be 'auto', 'settrace' or 'monitoring', not {mechanism!r}")
