@@ -1,6 +1,6 @@
 """The access model's conformance table: Python snippets and the exact accesses each makes.
 
-Each snippet runs in a thread under ``races.detect``; the accesses its steps record, in
+Each snippet runs in a thread (or a task) under ``races.detect``; the accesses its steps record, in
 order, must be exactly those listed, on every Python races supports. A location is named
 as the program names it (``counter``, ``Account.n``, ``d['k']``); ``update`` is one
 atomic read-and-write (a builtin operation such as ``append``).
@@ -8,6 +8,7 @@ atomic read-and-write (a builtin operation such as ``append``).
 
 from __future__ import annotations
 
+import asyncio
 import operator
 import threading
 from collections.abc import Callable
@@ -148,3 +149,24 @@ def test_conformance(
     function: Callable[..., Any], make_args: Callable[[], tuple[Any, ...]], expected: list[str]
 ) -> None:
     assert accesses_of(function, make_args()) == expected
+
+
+async def _task_increment(account: Account) -> None:
+    value = account.balance
+    await asyncio.sleep(0)
+    account.balance = value + 1
+
+
+async def _task_scenario() -> None:
+    account = Account()
+    await asyncio.gather(_task_increment(account))
+
+
+def test_a_task_records_its_accesses_step_by_step() -> None:
+    # A task's steps run from one await to the next: the read is in its first step, the
+    # write in the step after the await.
+    result = races.detect(_task_scenario)
+    assert not result.failed, result.render()
+    assert result.trace is not None
+    steps = [step.accesses for step in result.trace if step.thread == 1 and step.accesses]
+    assert steps == [("read Account.balance",), ("write Account.balance",)]

@@ -9,6 +9,7 @@ order must be flagged by its first run.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable
@@ -327,3 +328,140 @@ def test_the_handoff_without_synchronisation_is_a_lost_update() -> None:
     result = races.detect(unordered)
     assert result.failure is not None and result.failure.pattern == "lost update"
     assert "`box['v']`" in result.render()
+
+
+# ---------------------------------------------------------------------------- asyncio
+# A task's step runs whole, from one await to the next: a read and a write in one step
+# can never be split, and tasks are ordered by what they await and the primitives they
+# share.
+
+EXPECTED_ASYNC: dict[str, str | None] = {
+    "async_check_then_act.broken": "check-then-act",
+    "async_check_then_act.fixed": None,
+    "async_lost_update.broken": "lost update",
+    "async_lost_update.fixed_no_await": None,
+    "async_lost_update.fixed_lock": None,
+    "async_queue_join_missing_task_done.broken": "missed signal",
+    "async_queue_join_missing_task_done.fixed": None,
+    "async_lock_order_deadlock.broken": "deadlock cycle",
+    "async_lock_order_deadlock.fixed": None,
+    "async_fire_and_forget.broken": "lost work",
+    "async_fire_and_forget.fixed": None,
+}
+
+
+def test_the_async_table_covers_every_asyncio_variant() -> None:
+    variants = [
+        f"{case.name}.{variant}"
+        for case in load_catalogue().ordered()
+        if case.runtime == "asyncio"
+        for variant in case.variants
+    ]
+    assert sorted(variants) == sorted(EXPECTED_ASYNC)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_ASYNC))
+def test_expected_flags_of_tasks(name: str) -> None:
+    case_name, variant = name.split(".")
+    module = load_catalogue().get(case_name).module(variant)
+    result = races.detect(module.scenario)
+    expected = EXPECTED_ASYNC[name]
+    if expected is None:
+        assert not result.failed, result.render()
+    else:
+        assert result.failure is not None and result.failure.pattern == expected, result.render()
+
+
+shared = 0
+
+
+async def _add_across_an_await() -> None:
+    global shared
+    value = shared
+    await asyncio.sleep(0)
+    shared = value + 1
+
+
+async def _add_later() -> None:
+    global shared
+    for _ in range(3):
+        await asyncio.sleep(0)
+    shared += 1  # after the other task is done, in FIFO order: the run passes
+
+
+async def tasks_race_in_a_run_that_passes() -> None:
+    global shared
+    shared = 0
+    await asyncio.gather(_add_across_an_await(), _add_later())
+    assert shared == 2
+
+
+async def tasks_locked() -> None:
+    global shared
+    shared = 0
+    lock = asyncio.Lock()
+
+    async def add() -> None:
+        global shared
+        async with lock:
+            value = shared
+            await asyncio.sleep(0)
+            shared = value + 1
+
+    await asyncio.gather(add(), add())
+    assert shared == 2
+
+
+async def tasks_hand_over_by_queue() -> None:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    box = {"v": 0}
+
+    async def producer() -> None:
+        box["v"] += 1
+        await queue.put(1)
+
+    async def consumer() -> None:
+        await queue.get()
+        await asyncio.sleep(0)
+        box["v"] += 1
+
+    await asyncio.gather(consumer(), producer())
+
+
+async def tasks_hand_over_by_event() -> None:
+    event = asyncio.Event()
+    box = {"v": 0}
+
+    async def producer() -> None:
+        value = box["v"]
+        await asyncio.sleep(0)
+        box["v"] = value + 1
+        event.set()
+
+    async def consumer() -> None:
+        await event.wait()
+        box["v"] += 1
+
+    await asyncio.gather(consumer(), producer())
+
+
+def test_a_task_race_is_predicted_from_a_run_that_passed() -> None:
+    result = races.detect(tasks_race_in_a_run_that_passes)
+    assert result.kind is FailureKind.RACE
+    assert result.failure is not None and result.failure.pattern == "lost update"
+    assert "`shared`" in result.render() and "predicted" in result.render()
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [tasks_locked, tasks_hand_over_by_queue, tasks_hand_over_by_event],
+    ids=lambda f: f.__name__,
+)
+def test_task_synchronisation_orders_the_accesses(scenario: Callable[[], object]) -> None:
+    result = races.detect(scenario)
+    assert not result.failed, result.render()
+
+
+def test_explore_of_tasks_finds_no_race_where_none_can_happen() -> None:
+    result = races.explore(tasks_locked, strategy="dfs")
+    assert not result.failed, result.render()

@@ -158,6 +158,7 @@ def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
     its thread waited on a condition is ordered, and still the cause)."""
     analysis = _Analysis(outcome.trace)
     analysis.observed = observed
+    analysis.atomic_steps = outcome.atomic_steps
     findings = analysis.run(outcome.events)
     findings.lock_cycles = lock_cycles(findings.lock_edges.values())
     return findings
@@ -191,6 +192,7 @@ class _Analysis:
         self.findings = Findings()
         self.log: list[Touch] | None = None  # every access, when asked for
         self.observed = False
+        self.atomic_steps = False
         self._reported: set[tuple[int, int, int]] = set()
 
     def run(self, events: Iterable[Event]) -> Findings:
@@ -321,6 +323,8 @@ class _Analysis:
 
     def _check(self, first: Touch, remote: Touch, second: Touch) -> None:
         """Report ``remote`` between ``first`` and ``second`` unless an ordering forbids it."""
+        if self.atomic_steps and first.step == second.step and first.thread == second.thread:
+            return  # one task step: nothing comes in between
         went_through = self.observed and first.order < remote.order < second.order
         if not went_through and (remote.ordered(first) or remote.ordered(second)):
             return

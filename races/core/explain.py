@@ -22,6 +22,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import CodeType
+from typing import Any
 
 from races.core.detect import (
     AtomicityViolation,
@@ -34,7 +35,7 @@ from races.core.detect import (
 )
 from races.core.instructions import INSTRUCTIONS
 from races.core.trace import Step, Trace, build_trace
-from races.vocabulary.access import Access, Sync
+from races.vocabulary.access import Access, Kind, Location, Sync
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure, Outcome
 
@@ -191,9 +192,11 @@ def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> st
     touches = {t.step: t for t in (violation.first, violation.remote, violation.second)}
     location = violation.location
     tagged: dict[int, dict[str, None]] = {}  # step -> its accesses to the location
-    for _thread, index, event, _where in outcome.events:
+    first_at: dict[int, Any] = {}  # step -> the instruction of its first such access
+    for _thread, index, event, instruction in outcome.events:
         if isinstance(event, Access) and event.location.overlaps(location):
             tagged.setdefault(index, {})[str(event)] = None
+            first_at.setdefault(index, instruction)
     rows: list[str] = []
     folded: list[Step] = []
 
@@ -217,7 +220,13 @@ def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> st
             folded.append(step)
             continue
         fold()
-        filename, lineno = where(touch) if touch is not None else (step.filename, step.lineno)
+        if touch is None:
+            touch = Touch(
+                step.thread, step.index - 1, 0, _NO_ACCESS, 0, (), first_at.get(step.index - 1)
+            )
+        filename, lineno = where(touch)
+        if filename is None:
+            filename, lineno = step.filename, step.lineno
         source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
         place = f"{filename.rsplit('/', 1)[-1]}:{lineno}" if filename else ""
         rows.append(
@@ -227,6 +236,9 @@ def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> st
     if len(rows) > FOCUS_LINES:
         rows = [*rows[: FOCUS_LINES - 1], f"      ... {len(rows) - FOCUS_LINES + 1} more lines"]
     return "\n".join(rows)
+
+
+_NO_ACCESS = Access(Location(0, None), Kind.READ)
 
 
 def where(touch: Touch) -> tuple[str | None, int | None]:

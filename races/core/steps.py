@@ -12,6 +12,7 @@ from typing import Any
 
 from races.core.runtime import Watch
 from races.core.strategies.base import Chooser, DefaultChooser
+from races.vocabulary.access import Event
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Decision, Failure, Outcome, Position
 
@@ -58,7 +59,9 @@ class StepLog:
         self.chooser = DefaultChooser()
         self.max_steps = self.step + WIND_DOWN_STEPS
 
-    def outcome(self, failure: Failure | None, names: list[str]) -> Outcome:
+    def outcome(
+        self, failure: Failure | None, names: list[str], events: list[Event] | None = None
+    ) -> Outcome:
         """The run as an ``Outcome``, with the values after its last step."""
         if self.watch is not None:
             self.snapshots.append(self.watch())
@@ -69,4 +72,6 @@ class StepLog:
             trace=list(self.trace),
             thread_names=names,
             snapshots=list(self.snapshots),
+            events=events or [],
+            atomic_steps=True,
         )

@@ -199,24 +199,25 @@ def detect(
     is high: one run of a whole test may take millions of steps, and only a loop that never
     ends should reach it.
     """
+    session: Runtime
     if is_coroutine_scenario(scenario):
-        raise InvalidArgument(
-            f"detect runs threaded code; {scenario_name(scenario)} is a coroutine function, "
-            "whose accesses races does not record yet: explore it instead"
-        )
-    from races.runtimes.threads.session import Session
+        from races.runtimes.asyncio.session import AsyncSession
 
-    # No switch points: one run where each thread goes as far as it can needs none, and
-    # every instruction that touches shared data is still a step of the report.
-    session = Session(
-        scenario,
-        include=include,
-        exclude=exclude,
-        max_steps=max_steps,
-        watchdog=watchdog,
-        tracing=tracing,
-        switching=False,
-    )
+        session = AsyncSession(scenario, max_steps=max_steps, watchdog=watchdog)  # type: ignore[arg-type]
+    else:
+        from races.runtimes.threads.session import Session
+
+        # No switch points: one run where each thread goes as far as it can needs none,
+        # and every instruction that touches shared data is still a step of the report.
+        session = Session(
+            scenario,
+            include=include,
+            exclude=exclude,
+            max_steps=max_steps,
+            watchdog=watchdog,
+            tracing=tracing,
+            switching=False,
+        )
     try:
         with session:
             return detect_in(session, scenario)

@@ -72,6 +72,9 @@ class Outcome:
     snapshots: list[tuple[str, ...]] = field(default_factory=list)
     #: What the steps touched and how they synchronised, in the order it happened.
     events: list[Event] = field(default_factory=list)
+    #: Whether a step runs whole, with no other unit in between (a task's step from one
+    #: await to the next), so that two accesses in one step can never be split.
+    atomic_steps: bool = False
 
     @property
     def failed(self) -> bool:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from races.core.runtime import IO_GRACE
 from races.core.steps import StepLog
+from races.vocabulary.access import Event, Sync
 from races.vocabulary.errors import UncontrolledBlockingError
 from races.vocabulary.kinds import StepKind
 
@@ -61,6 +62,9 @@ class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
         self.clock = 0.0
         self.tasks: list[Any] = []
         self.index: dict[int, int] = {}  # id(task) -> its number, in creation order
+        #: The task whose step is running, and what its steps touched (``accesses``).
+        self.unit: int | None = None
+        self.events: list[Event] = []
 
     def time(self) -> float:
         return self.clock
@@ -72,6 +76,10 @@ class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
         self._check_closed()  # type: ignore[attr-defined]
         task = _PyTask(coro, loop=self, name=name, context=context)
         self.index[id(task)] = len(self.tasks)
+        if self.unit is not None:  # a task started by another happens after its creation
+            self.events.append(
+                (self.unit, len(self.trace) - 1, Sync("start", len(self.tasks)), None)
+            )
         self.tasks.append(task)
         return task
 
@@ -126,7 +134,17 @@ class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
         else:
             self.record(chosen, StepKind.EVENT, f"step of {task.get_name()}", None)
         ready.remove(handle)
-        handle._run()
+        self.unit = chosen
+        step = len(self.trace) - 1
+        for done in _awaited(handle):
+            # It resumes because a task it awaited finished: that task's steps came first.
+            self.events.append((chosen, step, Sync("acquire", id(done)), None))
+        try:
+            handle._run()
+        finally:
+            self.unit = None
+        if task.done():
+            self.events.append((chosen, step, Sync("release", id(task)), None))
 
     def _wait_for_the_world(self) -> None:
         """Nothing is ready: before virtual time moves on, let real work finish.
@@ -174,6 +192,17 @@ class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
             handle = heapq.heappop(scheduled)
             handle._scheduled = False
             self._ready.append(handle)  # type: ignore[attr-defined]
+
+
+def _awaited(handle: asyncio.Handle) -> list[Any]:
+    """The finished tasks a task's wake-up is about: the task it awaited, or those a
+    ``gather`` it awaited collected."""
+    args = handle._args or ()
+    future = args[0] if args else None
+    if isinstance(future, asyncio.Task):
+        return [future]
+    children = getattr(future, "_children", None)
+    return [c for c in children or () if isinstance(c, asyncio.Task)]
 
 
 def _resume_frame(task: Any) -> Any:

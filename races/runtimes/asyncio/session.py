@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from races.core import diagnosis
+from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
 from races.core.runtime import EXPLORING
 from races.core.strategies.base import Chooser
+from races.runtimes.asyncio.accesses import TaskAccesses
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
 from races.vocabulary.errors import InvalidArgument, NestedExplorationError
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
@@ -57,8 +60,9 @@ class AsyncSession:
         self.max_steps = max_steps
         self.watchdog = watchdog
         self.runs = 0
-        self.recording = True  # tasks' accesses are not recorded yet
+        self.recording = True
         self.points = "await"
+        self.under_test = CodeFilter()
 
     def __enter__(self) -> AsyncSession:
         try:
@@ -93,7 +97,10 @@ class AsyncSession:
         failure: Failure | None = None
         try:
             main = loop.create_task(self.scenario(), name="main")
+            recorder = TaskAccesses(loop, self.under_test) if self.recording else None
             try:
+                if recorder is not None:
+                    recorder.install()
                 loop.run_until_complete(main)
             except NothingToRun:
                 failure = _nobody_can_run(loop)
@@ -101,12 +108,15 @@ class AsyncSession:
                 failure = diagnosis.step_limit(self.max_steps, "task steps")
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
                 failure = scenario_failure(exc)
+            finally:
+                if recorder is not None:
+                    recorder.uninstall()
             if failure is None:
                 failure = _lost_work(loop)
             if failure is None:
                 failure = _lost_exception(loop)
             names = [t.get_name() for t in loop.tasks]
-            outcome = loop.outcome(failure, names)
+            outcome = loop.outcome(failure, names, loop.events)
         finally:
             _shut_down(loop)
             asyncio.set_event_loop(None)
@@ -130,12 +140,14 @@ def _waiter(task: Any) -> Waiter:
             if operation.endswith("__aenter__"):  # `async with lock:` is an acquire
                 operation = f"{type(frame.f_locals.get('self')).__name__}.acquire"
             break
-        site = (code.co_filename, frame.f_lineno)
+        if not code.co_filename.startswith(_RACES_DIR):  # not races' own wrappers
+            site = (code.co_filename, frame.f_lineno)
         coro = getattr(coro, "cr_await", None)
     return Waiter(task.get_name(), operation, site, place="its start: it never ran")
 
 
 _ASYNCIO_DIR = asyncio.__path__[0]
+_RACES_DIR = os.path.dirname(__file__)  # this runtime's own wrappers (accesses.py)
 _FUTURES = {
     "_GatheringFuture": "asyncio.gather",
     "Task": "a task",
