@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -98,24 +98,16 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         command_line = config.getoption(f"--races-{name}")
         if command_line is not None or name not in options:
             options[name] = command_line if command_line is not None else _setting(config, name)
-    test = pyfuncitem.obj
-    names = pyfuncitem._fixtureinfo.argnames
-    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    fixtures = pyfuncitem._fixtureinfo.argnames
     gevent = options.get("runtime") == "gevent" or options.get("granularity") == "greenlet"
-    if gevent and kwargs:
+    if gevent and fixtures:
         raise RacesError(
             f"{pyfuncitem.nodeid}: a greenlet test runs in a child process that gevent has "
-            f"monkey-patched, where fixtures ({', '.join(kwargs)}) cannot follow it; "
+            f"monkey-patched, where fixtures ({', '.join(fixtures)}) cannot follow it; "
             "take no fixtures, or set the scene up inside the test"
         )
-
-    def scenario() -> None:
-        test(**kwargs)
-
-    scenario.__module__ = test.__module__
-    scenario.__qualname__ = test.__qualname__
     with _exploration(), _internal_errors():
-        result = races.explore(scenario, **options)
+        result = races.explore(_scenario(pyfuncitem), **options)
     result.raise_if_failed()
     return True
 
@@ -129,18 +121,23 @@ def _detect(pyfuncitem: pytest.Function) -> bool | None:
     test = pyfuncitem.obj
     if inspect.iscoroutinefunction(test) or inspect.isasyncgenfunction(test):
         return None  # an async test: its own plugin runs it
-    names = pyfuncitem._fixtureinfo.argnames
-    kwargs = {name: pyfuncitem.funcargs[name] for name in names}
+    with _exploration(), _internal_errors():
+        result = races.detect(_scenario(pyfuncitem))
+    result.raise_if_failed()
+    return True
+
+
+def _scenario(pyfuncitem: pytest.Function) -> Callable[[], None]:
+    """The test body with its fixtures, as a scenario named after the test."""
+    test = pyfuncitem.obj
+    kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
 
     def scenario() -> None:
         test(**kwargs)
 
     scenario.__module__ = test.__module__
     scenario.__qualname__ = test.__qualname__
-    with _exploration(), _internal_errors():
-        result = races.detect(scenario)
-    result.raise_if_failed()
-    return True
+    return scenario
 
 
 @contextlib.contextmanager

@@ -36,7 +36,6 @@ import linecache
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import CodeType
-from typing import Any
 
 from races.core.instructions import INSTRUCTIONS
 from races.vocabulary.access import Access, Event, Kind, Location, Sync
@@ -156,7 +155,7 @@ def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
     """Everything one run predicts; with ``observed``, also the violations the run went
     through whatever ordered them (what explains a failed run: a check made stale while
     its thread waited on a condition is ordered, and still the cause)."""
-    analysis = _Analysis(outcome.trace)
+    analysis = _Analysis()
     analysis.observed = observed
     analysis.atomic_steps = outcome.atomic_steps
     findings = analysis.run(outcome.events)
@@ -166,15 +165,14 @@ def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
 
 def touches(outcome: Outcome) -> list[Touch]:
     """Every access of a run, with its place in the happens-before order."""
-    analysis = _Analysis(outcome.trace)
+    analysis = _Analysis()
     analysis.log = []
     analysis.run(outcome.events)
     return analysis.log
 
 
 class _Analysis:
-    def __init__(self, trace: Sequence[tuple[Any, ...]] = ()) -> None:
-        self.trace = trace
+    def __init__(self) -> None:
         self.clocks: dict[int, Clock] = {0: {0: 1}}
         self.locks: dict[int, Clock] = {}
         self.held: dict[int, dict[int, tuple[str, int] | None]] = {}
@@ -203,12 +201,6 @@ class _Analysis:
             elif isinstance(event, Sync):
                 self._sync(thread, event)
         return self.findings
-
-    def _site(self, step: int) -> Hashable:
-        if 0 <= step < len(self.trace):
-            record = self.trace[step]
-            return (record[2], record[3])
-        return None
 
     # ------------------------------------------------------------------ clocks
 
@@ -263,7 +255,7 @@ class _Analysis:
             access,
             clock[thread],
             tuple(clock.items()),
-            where if where is not None else self._site(step),
+            where,
         )
         if self.log is not None:
             self.log.append(touch)
@@ -307,7 +299,7 @@ class _Analysis:
                 decisive = {site: t for site, (t, locks) in checks.items() if held <= locks}
                 if decisive:
                     self.acted.setdefault(owner, {})[key] = (decisive, touch)
-        elif kind is Kind.READ and _is_condition(touch.site):
+        elif kind is Kind.READ and is_condition(touch.site):
             self.checks.setdefault(key, {}).setdefault(
                 touch.site, (touch, self._locks_held(thread))
             )
@@ -375,7 +367,7 @@ _CONDITIONS = ("if ", "elif ", "while ", "assert ")
 
 
 @functools.cache
-def _is_condition(site: Hashable) -> bool:
+def is_condition(site: Hashable) -> bool:
     """Whether an access's instruction is in the condition of a branch (``if balance >=
     amount:``): a check the code acts on, not just a read."""
     if not (isinstance(site, tuple) and len(site) == 2 and isinstance(site[0], CodeType)):

@@ -30,12 +30,13 @@ from races.core.detect import (
     LockCycle,
     Touch,
     analyse,
+    is_condition,
     lock_cycles,
     touches,
 )
 from races.core.instructions import INSTRUCTIONS
 from races.core.trace import Step, Trace, build_trace
-from races.vocabulary.access import Access, Kind, Location, Sync
+from races.vocabulary.access import Access, Sync
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure, Outcome
 
@@ -43,8 +44,6 @@ from races.vocabulary.outcome import Failure, Outcome
 FOCUS_LINES = 15
 #: Prose is wrapped to this width; source lines never are.
 WIDTH = 100
-
-_CONDITIONS = ("if ", "elif ", "while ", "assert ")
 
 
 @dataclass(frozen=True)
@@ -57,15 +56,11 @@ class Cause:
     summary: str = ""  # one line, for a failure's message
 
 
-def pattern_of(violation: AtomicityViolation, trace: Trace) -> str:
+def pattern_of(violation: AtomicityViolation) -> str:
     """The name of the pattern: what people call this bug."""
     if violation.iteration:
         return "changed during iteration"
-    if violation.stale:
-        return "check-then-act"
-    filename, lineno = where(violation.first)
-    source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
-    if source.startswith(_CONDITIONS) or " if " in source:
+    if violation.stale or is_condition(violation.first.site):
         return "check-then-act"
     return "lost update"
 
@@ -75,7 +70,7 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
     first, remote, second = violation.first, violation.remote, violation.second
     mine, theirs = names[first.thread], names[remote.thread]
     where = f"`{violation.location.name}`"
-    pattern = pattern_of(violation, trace)
+    pattern = pattern_of(violation)
     title = pattern[0].upper() + pattern[1:]
 
     at = _at
@@ -189,7 +184,7 @@ def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> st
 
     A conflicting access is shown at its own source line (at line granularity a step may
     span a call, so its access can sit on another line than the step's)."""
-    touches = {t.step: t for t in (violation.first, violation.remote, violation.second)}
+    marked = {t.step: t for t in (violation.first, violation.remote, violation.second)}
     location = violation.location
     tagged: dict[int, dict[str, None]] = {}  # step -> its accesses to the location
     first_at: dict[int, Any] = {}  # step -> the instruction of its first such access
@@ -210,21 +205,18 @@ def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> st
             rows.append(f"      ... {len(folded)} steps")
         folded.clear()
 
-    indices = [i for i, step in enumerate(trace) if step.index - 1 in touches]
+    indices = [i for i, step in enumerate(trace) if step.index - 1 in marked]
     if not indices:
         return ""
     for step in trace[indices[0] : indices[-1] + 1]:
         tags = list(tagged.get(step.index - 1, ()))
-        touch = touches.get(step.index - 1)
+        touch = marked.get(step.index - 1)
         if touch is None and not tags:
             folded.append(step)
             continue
         fold()
-        if touch is None:
-            touch = Touch(
-                step.thread, step.index - 1, 0, _NO_ACCESS, 0, (), first_at.get(step.index - 1)
-            )
-        filename, lineno = where(touch)
+        site = touch.site if touch is not None else first_at.get(step.index - 1)
+        filename, lineno = line_of(site)
         if filename is None:
             filename, lineno = step.filename, step.lineno
         source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
@@ -238,12 +230,8 @@ def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> st
     return "\n".join(rows)
 
 
-_NO_ACCESS = Access(Location(0, None), Kind.READ)
-
-
-def where(touch: Touch) -> tuple[str | None, int | None]:
-    """The file and line of the instruction that made an access."""
-    site = touch.site
+def line_of(site: Any) -> tuple[str | None, int | None]:
+    """The file and line of the instruction that made an access, ``(code, offset)``."""
     if isinstance(site, tuple) and len(site) == 2 and isinstance(site[0], CodeType):
         code, offset = site
         if isinstance(offset, int):
@@ -252,7 +240,7 @@ def where(touch: Touch) -> tuple[str | None, int | None]:
 
 
 def _at(touch: Touch) -> str:
-    filename, lineno = where(touch)
+    filename, lineno = line_of(touch.site)
     return f" ({filename.rsplit('/', 1)[-1]}:{lineno})" if filename else ""
 
 

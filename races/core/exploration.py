@@ -178,7 +178,6 @@ class _Watcher:
         self.first: Outcome | None = None  # the first run that predicted anything
         self.first_at = 0
         self.runs = 0
-        self.outcomes: dict[object, Outcome] = {}
 
     def run(self, chooser: Chooser) -> Outcome:
         outcome = self.session.run(chooser)

@@ -199,25 +199,7 @@ def detect(
     is high: one run of a whole test may take millions of steps, and only a loop that never
     ends should reach it.
     """
-    session: Runtime
-    if is_coroutine_scenario(scenario):
-        from races.runtimes.asyncio.session import AsyncSession
-
-        session = AsyncSession(scenario, max_steps=max_steps, watchdog=watchdog)  # type: ignore[arg-type]
-    else:
-        from races.runtimes.threads.session import Session
-
-        # No switch points: one run where each thread goes as far as it can needs none,
-        # and every instruction that touches shared data is still a step of the report.
-        session = Session(
-            scenario,
-            include=include,
-            exclude=exclude,
-            max_steps=max_steps,
-            watchdog=watchdog,
-            tracing=tracing,
-            switching=False,
-        )
+    session = _detect_session(scenario, include, exclude, max_steps, watchdog, tracing)
     try:
         with session:
             return detect_in(session, scenario)
@@ -228,10 +210,36 @@ def detect(
 
 
 def record(scenario: Callable[[], object], *, exclude: Sequence[str] = ()) -> Outcome:
-    """One run of a threaded scenario, each thread as far as it goes, with its accesses."""
-    session = _session(scenario, "threads", "instruction", (), exclude, 50_000, 10.0, "auto")
-    with session:
+    """The run ``detect`` analyses: each thread or task as far as it goes, with its accesses."""
+    with _detect_session(scenario, (), exclude, 10_000_000, 10.0, "auto") as session:
         return session.run(DefaultChooser())
+
+
+def _detect_session(
+    scenario: Callable[[], object],
+    include: Sequence[str],
+    exclude: Sequence[str],
+    max_steps: int,
+    watchdog: float,
+    tracing: Mechanism,
+) -> Runtime:
+    if is_coroutine_scenario(scenario):
+        from races.runtimes.asyncio.session import AsyncSession
+
+        return AsyncSession(scenario, max_steps=max_steps, watchdog=watchdog)  # type: ignore[arg-type]
+    from races.runtimes.threads.session import Session
+
+    # No switch points: one run where each thread goes as far as it can needs none, and
+    # every instruction that touches shared data is still a step of the report.
+    return Session(
+        scenario,
+        include=include,
+        exclude=exclude,
+        max_steps=max_steps,
+        watchdog=watchdog,
+        tracing=tracing,
+        switching=False,
+    )
 
 
 def is_coroutine_scenario(scenario: Callable[..., object]) -> bool:
