@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from typing import Any, Generic, TypeVar
 
 Job = TypeVar("Job")
@@ -31,6 +32,24 @@ class PartlyDone(KeyboardInterrupt, Generic[Out]):
 def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+#: Seconds the workers get to exit on SIGTERM before they are killed.
+GRACE = 3.0
+
+
+def _terminate(pool: Any) -> None:
+    """``pool.terminate()``, bounded. It sends SIGTERM to the workers it knows, then joins
+    every worker. Under load a worker has been seen alive, idle and without a SIGTERM
+    pending after that (the cause is not found): the join, and the command, would wait
+    forever. After ``GRACE`` seconds every worker still alive is killed."""
+    stopper = threading.Thread(target=pool.terminate, name="races-pool-stopper", daemon=True)
+    stopper.start()
+    stopper.join(GRACE)
+    while stopper.is_alive():
+        for child in active_children():
+            child.kill()
+        stopper.join(0.1)
 
 
 def _call(task: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
@@ -57,7 +76,7 @@ def run_jobs(
                 for index, result in pool.imap_unordered(_call, tasks):
                     results[index] = result
             except BaseException:
-                pool.terminate()  # Ctrl-C, or a worker's error: every worker stops now
+                _terminate(pool)  # Ctrl-C, or a worker's error: every worker stops now
                 raise
             else:
                 pool.close()  # done: the workers exit on their own
