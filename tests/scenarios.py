@@ -74,6 +74,29 @@ def ab_ba_deadlock() -> None:
     _run_all(_a_then_b, _b_then_a)
 
 
+def lock_order_follows_a_setting() -> None:
+    """Two workers take two locks in the order a setting says, read once as they start;
+    another thread may change the setting first. Each run takes the locks in one order,
+    different runs in different orders: a deadlock for the program that does both."""
+    a, b = threading.Lock(), threading.Lock()
+    setting = {"b first": False}
+
+    def change() -> None:
+        setting["b first"] = True
+
+    changer = threading.Thread(target=change)
+    changer.start()
+    first, second = (b, a) if setting["b first"] else (a, b)
+
+    def take() -> None:
+        with first:
+            with second:
+                pass
+
+    _run_all(take, take)
+    changer.join()
+
+
 def lock_reacquired() -> None:
     lock = threading.Lock()
     with lock:

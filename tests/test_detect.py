@@ -19,7 +19,7 @@ import pytest
 
 import races
 from races.catalogue.registry import load_catalogue
-from races.core.detect import analyse, touches
+from races.core.detect import Findings, analyse, lock_cycles, touches
 from races.runtimes.launch import record
 from races.vocabulary.access import Kind
 from races.vocabulary.kinds import FailureKind
@@ -40,7 +40,7 @@ EXPECTED: dict[str, str | None] = {
     "lock_reentry.broken": "deadlock",
     "lock_reentry.fixed_rlock": None,
     "lock_reentry.fixed_unlocked_helpers": None,
-    "unbounded_semaphore.broken": None,
+    "unbounded_semaphore.broken": "over-release",
     "unbounded_semaphore.fixed": None,
     "join_under_lock.broken": None,
     "join_under_lock.fixed": None,
@@ -224,6 +224,104 @@ def test_detection_can_be_turned_off() -> None:
     assert result.findings == []
 
 
+def test_async_lock_order_is_reported_from_a_run_that_did_not_deadlock() -> None:
+    module = load_catalogue().get("async_lock_order_deadlock").module("broken")
+    assert record(module.scenario).failure is None  # each task went as far as it could
+    result = races.detect(module.scenario)
+    assert result.kind is FailureKind.LOCK_ORDER, result.render()
+    assert result.render().count("while holding the lock of `async with source.lock:`") == 2
+
+
+# ---------------------------------------------------------------------------- lock classes
+# A lock is named by where it was made, so the lock-order graph grows across runs.
+
+
+def test_locks_are_named_by_where_they_were_made_and_which_one_they_are() -> None:
+    from races.core.sites import LockClasses
+
+    classes = LockClasses()
+    here = __file__
+
+    def make() -> tuple[object, object]:
+        return classes.name(lambda code: code.co_filename == here), classes.name(
+            lambda code: code.co_filename == here
+        )
+
+    first, second = make()
+    assert first is not None and second is not None
+    assert first[:2] == second[:2] and first[0] == here  # one line...
+    assert (first[2], second[2]) == (0, 1)  # ...two locks
+    again = LockClasses()
+    assert again.name(lambda code: code.co_filename == here)[2] == 0  # type: ignore[index]
+
+
+def _two_workers(flip: bool) -> Callable[[], None]:
+    """Two workers take two locks in one order; which order, the caller decides."""
+
+    def scenario() -> None:
+        a, b = threading.Lock(), threading.Lock()
+        first, second = (b, a) if flip else (a, b)
+
+        def take() -> None:
+            with first:
+                with second:
+                    pass
+
+        workers = [threading.Thread(target=take) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    return scenario
+
+
+def test_the_lock_order_graph_grows_across_runs() -> None:
+    merged = Findings()
+    for flip in (False, True):
+        found = analyse(record(_two_workers(flip)))
+        assert not found.lock_cycles  # each run takes the locks in one order
+        merged.merge(found)
+    # The same two locks (made at the same line) taken in both orders: a cycle.
+    (cycle,) = lock_cycles(merged.lock_edges.values())
+    assert {edge.held[2] for edge in cycle.edges} == {0, 1}
+    assert {edge.who for edge in cycle.edges} == {"Thread-1 (take)", "Thread-2 (take)"}
+
+
+def test_locks_made_before_the_run_keep_their_name_across_runs() -> None:
+    a, b = threading.Lock(), threading.Lock()
+
+    def one_way(x: threading.Lock, y: threading.Lock) -> Callable[[], None]:
+        def scenario() -> None:
+            def take() -> None:
+                with x, y:
+                    pass
+
+            worker = threading.Thread(target=take)
+            worker.start()
+            worker.join()
+
+        return scenario
+
+    merged = Findings()
+    for x, y in ((a, b), (b, a)):
+        merged.merge(analyse(record(one_way(x, y))))
+    # One thread in each run, both named Thread-1: the same thread cannot deadlock itself.
+    assert not lock_cycles(merged.lock_edges.values())
+    assert {(e.held[2], e.taken[2]) for e in merged.lock_edges.values()} == {
+        (id(a), id(b)),
+        (id(b), id(a)),
+    }
+
+
+def test_explore_reports_a_cycle_no_single_schedule_shows() -> None:
+    """The order of locking follows a setting another thread may change: each schedule
+    takes the locks in one order, but different schedules in different orders."""
+    result = races.explore(scenarios.lock_order_follows_a_setting, strategy="random", budget=50)
+    assert result.kind is FailureKind.LOCK_ORDER, result.render()
+    assert "the lock orders of schedules 1-" in result.summary
+
+
 def test_analysis_of_a_run_without_accesses_finds_nothing() -> None:
     from races.vocabulary.outcome import Outcome
 
@@ -343,7 +441,7 @@ EXPECTED_ASYNC: dict[str, str | None] = {
     "async_lost_update.fixed_lock": None,
     "async_queue_join_missing_task_done.broken": "missed signal",
     "async_queue_join_missing_task_done.fixed": None,
-    "async_lock_order_deadlock.broken": "deadlock cycle",
+    "async_lock_order_deadlock.broken": "lock-order inversion",
     "async_lock_order_deadlock.fixed": None,
     "async_fire_and_forget.broken": "lost work",
     "async_fire_and_forget.fixed": None,

@@ -26,7 +26,11 @@ Lock order
 Like the Linux kernel's lockdep: every lock a thread takes while it holds another adds an
 edge "held -> taken" with where each was taken; a cycle of edges is a deadlock waiting for
 the right interleaving, even in a run that did not deadlock. Only the locks the program
-takes itself count (those inside a library's primitives are its own business).
+takes itself count (those inside a library's primitives are its own business). A lock is
+named by its class, where it was made (``races.core.sites.LockClasses``), not by its id,
+so the graph grows across the schedules of an exploration and the tests of a pytest run:
+one test that takes ``a`` then ``b`` and another that takes ``b`` then ``a`` form a cycle
+that neither shows alone.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from dataclasses import dataclass, field
 from types import CodeType
 
 from races.core.instructions import INSTRUCTIONS
+from races.core.sites import LockClass
 from races.vocabulary.access import Access, Event, Kind, Location, Sync
 from races.vocabulary.outcome import Outcome
 
@@ -86,6 +91,12 @@ class AtomicityViolation:
         return not self.remote.access.kind.writes
 
     @property
+    def torn(self) -> bool:
+        """Two updates meant as one (two appends of one record), with another thread's
+        in between: only ever told of a run that went through it."""
+        return not self.first.access.kind.checks
+
+    @property
     def iteration(self) -> bool:
         return self.second.access.kind is Kind.ITERATE
 
@@ -100,15 +111,39 @@ class AtomicityViolation:
 
 
 @dataclass(frozen=True)
-class LockEdge:
-    """A thread took ``taken`` while it held ``held`` (and the semaphore permits ``gates``)."""
+class OverRelease:
+    """A semaphore given back more often than it was taken: it now lets more in than it
+    was made for (what ``BoundedSemaphore`` refuses with ValueError)."""
 
-    held: int
-    taken: int
+    semaphore: int
+    thread: int
+    step: int
+    capacity: int
+    value: int  # permits free after this release
+    released_at: tuple[str, int] | None
+    #: The same thread's earlier releases and acquisitions of it, in order.
+    history: tuple[tuple[str, tuple[str, int] | None], ...] = ()
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (self.released_at, self.history)
+
+
+@dataclass(frozen=True)
+class LockEdge:
+    """A thread took ``taken`` while it held ``held`` (and the semaphore permits ``gates``).
+
+    Locks are named by their class; ``thread`` is the thread's index in its run and
+    ``who`` its name, with the test it ran in when the graph spans a pytest run.
+    """
+
+    held: LockClass
+    taken: LockClass
     thread: int
     held_at: tuple[str, int] | None
     taken_at: tuple[str, int] | None
     gates: frozenset[tuple[int, int]] = frozenset()  # (semaphore, capacity)
+    who: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,17 +163,19 @@ class Findings:
     """What the analysis of one run (or several: ``merge``) found."""
 
     violations: list[AtomicityViolation] = field(default_factory=list)
-    #: The lock-order graph of one run (lock ids mean nothing across runs).
-    lock_edges: dict[tuple[int, int], LockEdge] = field(default_factory=dict)
+    #: The lock-order graph, by lock class: of one run, or of all runs merged; for each
+    #: pair of locks, the edges of up to two threads (``add_edge``).
+    lock_edges: dict[tuple[LockClass, LockClass, int], LockEdge] = field(default_factory=dict)
     #: Its cycles that can close; across runs, each once by the sites of its edges.
     lock_cycles: list[LockCycle] = field(default_factory=list)
+    over_releases: list[OverRelease] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.violations) or bool(self.lock_cycles)
+        return bool(self.violations) or bool(self.lock_cycles) or bool(self.over_releases)
 
     def merge(self, other: Findings) -> None:
         """Add another run's findings: a violation once per location and pair of sites,
-        a lock cycle once per set of acquisition sites."""
+        a lock cycle once per set of acquisition sites, and its lock-order edges."""
         known = {v.key for v in self.violations}
         for violation in other.violations:
             if violation.key not in known:
@@ -149,6 +186,21 @@ class Findings:
             if cycle.key not in cycles:
                 cycles.add(cycle.key)
                 self.lock_cycles.append(cycle)
+        for edge in other.lock_edges.values():
+            add_edge(self.lock_edges, edge)
+        releases = {r.key for r in self.over_releases}
+        self.over_releases += [r for r in other.over_releases if r.key not in releases]
+
+
+def add_edge(edges: dict[tuple[LockClass, LockClass, int], LockEdge], edge: LockEdge) -> None:
+    """Add ``edge`` to a lock-order graph unless it has the pair of locks already, from this
+    thread or from two others: a cycle needs two threads, and two per pair are enough to
+    find one wherever it exists, however many threads take the pair."""
+    first = edges.get((edge.held, edge.taken, 0))
+    if first is None:
+        edges[edge.held, edge.taken, 0] = edge
+    elif (first.who, first.thread) != (edge.who, edge.thread):
+        edges.setdefault((edge.held, edge.taken, 1), edge)
 
 
 def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
@@ -158,6 +210,7 @@ def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
     analysis = _Analysis()
     analysis.observed = observed
     analysis.atomic_steps = outcome.atomic_steps
+    analysis.names = outcome.thread_names
     findings = analysis.run(outcome.events)
     findings.lock_cycles = lock_cycles(findings.lock_edges.values())
     return findings
@@ -175,8 +228,13 @@ class _Analysis:
     def __init__(self) -> None:
         self.clocks: dict[int, Clock] = {0: {0: 1}}
         self.locks: dict[int, Clock] = {}
-        self.held: dict[int, dict[int, tuple[str, int] | None]] = {}
+        # Per thread, the mutexes it holds: id -> (class, where it took it).
+        self.held: dict[int, dict[int, tuple[LockClass, tuple[str, int] | None]]] = {}
+        self.names: Sequence[str] = ()
         self.permits: dict[int, dict[int, int]] = {}  # thread -> semaphore -> capacity
+        self.taken: dict[int, int] = {}  # semaphore -> permits taken less given back
+        self.balance: dict[tuple[int, int], int] = {}  # the same, per thread
+        self.uses: dict[tuple[int, int], list[tuple[str, tuple[str, int] | None]]] = {}
         self.order = 0
         # Per location and thread: its last access, its last check-then-write pair, its
         # last write; enough to find each pattern once, however long the run.
@@ -199,7 +257,7 @@ class _Analysis:
             if isinstance(event, Access):
                 self._access(thread, step, event, where)
             elif isinstance(event, Sync):
-                self._sync(thread, event)
+                self._sync(thread, step, event)
         return self.findings
 
     # ------------------------------------------------------------------ clocks
@@ -210,7 +268,7 @@ class _Analysis:
             clock = self.clocks[thread] = {thread: 1}
         return clock
 
-    def _sync(self, thread: int, sync: Sync) -> None:
+    def _sync(self, thread: int, step: int, sync: Sync) -> None:
         clock = self._clock(thread)
         if sync.kind == "start":
             child = dict(clock)
@@ -229,20 +287,51 @@ class _Analysis:
                 self._lock_order(thread, sync)
         elif sync.kind == "permit":
             self.permits.setdefault(thread, {})[sync.obj] = sync.capacity
+            self.taken[sync.obj] = self.taken.get(sync.obj, 0) + 1
+            self.balance[thread, sync.obj] = self.balance.get((thread, sync.obj), 0) + 1
+            self._used(thread, sync, "took")
         elif sync.kind == "unpermit":
             self.permits.get(thread, {}).pop(sync.obj, None)
+            taken = self.taken[sync.obj] = self.taken.get(sync.obj, 0) - 1
+            history = tuple(self.uses.get((thread, sync.obj), ()))
+            mine = self.balance[thread, sync.obj] = self.balance.get((thread, sync.obj), 0) - 1
+            # A thread that takes the semaphore around its work (it took it in this run)
+            # and gives back more than it took, past the limit; a semaphore released to
+            # signal another thread is not taken by the releaser first.
+            if sync.capacity and taken < 0 and mine < 0 and history:
+                self.findings.over_releases.append(
+                    OverRelease(
+                        sync.obj,
+                        thread,
+                        step,
+                        sync.capacity,
+                        sync.capacity - taken,
+                        sync.site,
+                        history,
+                    )
+                )
+            self._used(thread, sync, "released")
+
+    def _used(self, thread: int, sync: Sync, what: str) -> None:
+        uses = self.uses.setdefault((thread, sync.obj), [])
+        uses.append((what, sync.site))
+        del uses[:-4]  # the last few are the story
 
     def _lock_order(self, thread: int, sync: Sync) -> None:
         held = self.held.setdefault(thread, {})
         gates = frozenset(
             (sem, capacity) for sem, capacity in self.permits.get(thread, {}).items() if capacity
         )
-        for lock, site in held.items():
+        # A lock made before races saw it is the same object in every run: its id names it.
+        taken = sync.made or ("", 0, sync.obj)
+        who = self.names[thread] if thread < len(self.names) else f"thread {thread}"
+        for lock, (made, site) in held.items():
             if lock != sync.obj:
-                self.findings.lock_edges.setdefault(
-                    (lock, sync.obj), LockEdge(lock, sync.obj, thread, site, sync.site, gates)
+                add_edge(
+                    self.findings.lock_edges,
+                    LockEdge(made, taken, thread, site, sync.site, gates, who),
                 )
-        held[sync.obj] = sync.site
+        held[sync.obj] = (taken, sync.site)
 
     # ------------------------------------------------------------------ accesses
 
@@ -276,6 +365,22 @@ class _Analysis:
                 if write.thread != thread and write.access.location.overlaps(location):
                     self._check(previous, write, touch)
             self.pairs.setdefault(owner, {})[key] = (previous, touch)
+        if (
+            self.observed
+            and kind is Kind.UPDATE
+            and previous is not None
+            and previous.access.kind is Kind.UPDATE
+            and _same_code(previous.site, touch.site)
+        ):
+            # Two updates in a row, a record written in parts (two appends): another
+            # thread's write in between tore it, when the run failed for it.
+            for write in self.writes.get(owner, {}).values():
+                if (
+                    write.thread != thread
+                    and previous.order < write.order
+                    and write.access.location.overlaps(location)
+                ):
+                    self._check(previous, write, touch)
         if kind.writes:
             # A write: it may come between an earlier check-then-write pair of another thread.
             for (other, pair_location), (first, second) in self.pairs.get(owner, {}).items():
@@ -329,6 +434,33 @@ class _Analysis:
         )
 
 
+@dataclass(frozen=True)
+class OrderViolation:
+    """``read`` by one thread came before ``write`` by another that it was meant to follow,
+    and nothing ordered them: the read saw the state from before the write."""
+
+    location: Location
+    read: Touch
+    write: Touch
+
+
+def order_violation(outcome: Outcome) -> OrderViolation | None:
+    """In a failed run that nothing else explains: the last read of a location that
+    another thread wrote later, with nothing ordering the two (a timer that checked for a
+    cancel before the cancel came; a value used before it was set)."""
+    last_reads: dict[Location, dict[int, Touch]] = {}
+    found = None
+    for touch in touches(outcome):
+        location = touch.access.location
+        if touch.access.kind.writes:
+            for reader, read in last_reads.get(location, {}).items():
+                if reader != touch.thread and not read.ordered(touch):
+                    found = OrderViolation(location, read, touch)
+        if touch.access.kind.reads:
+            last_reads.setdefault(location, {})[touch.thread] = touch
+    return found
+
+
 #: Bounds on the cycles enumerated in one lock-order graph.
 MAX_CYCLES = 20
 MAX_CYCLE_LENGTH = 8
@@ -337,19 +469,21 @@ MAX_CYCLE_LENGTH = 8
 def lock_cycles(edges: Iterable[LockEdge], *, gated: bool = False) -> list[LockCycle]:
     """The elementary cycles of the lock-order graph, each once, smallest lock first: those
     that can close, or (``gated``) those a semaphore keeps from closing."""
-    graph: dict[int, list[LockEdge]] = {}
+    graph: dict[LockClass, list[LockEdge]] = {}
     for edge in edges:
         graph.setdefault(edge.held, []).append(edge)
     found: list[LockCycle] = []
-    seen: set[tuple[int, ...]] = set()
+    seen: set[tuple[LockClass, ...]] = set()
 
-    def walk(start: int, node: int, path: list[LockEdge], visited: set[int]) -> None:
+    def walk(
+        start: LockClass, node: LockClass, path: list[LockEdge], visited: set[LockClass]
+    ) -> None:
         if len(found) >= MAX_CYCLES or len(path) >= MAX_CYCLE_LENGTH:
             return  # enough to report; the enumeration is exponential in the worst case
         for edge in graph.get(node, ()):
             if edge.taken == start:
                 cycle = [*path, edge]
-                if len({e.thread for e in cycle}) < 2 or _gated(cycle) != gated:
+                if len({(e.who, e.thread) for e in cycle}) < 2 or _gated(cycle) != gated:
                     continue
                 key = tuple(sorted(e.held for e in cycle))
                 if key not in seen:
@@ -375,6 +509,11 @@ def is_condition(site: Hashable) -> bool:
     code, offset = site
     line = linecache.getline(code.co_filename, INSTRUCTIONS.describe(code, offset)[0]).strip()
     return line.startswith(_CONDITIONS)
+
+
+def _same_code(a: Hashable, b: Hashable) -> bool:
+    """Whether two accesses' instructions are in one function, the second further on."""
+    return isinstance(a, tuple) and isinstance(b, tuple) and a[0] is b[0] and a[1] < b[1]
 
 
 def _gated(cycle: Sequence[LockEdge]) -> bool:

@@ -28,15 +28,18 @@ from races.core.detect import (
     AtomicityViolation,
     Findings,
     LockCycle,
+    OrderViolation,
+    OverRelease,
     Touch,
     analyse,
     is_condition,
     lock_cycles,
+    order_violation,
     touches,
 )
 from races.core.instructions import INSTRUCTIONS
 from races.core.trace import Step, Trace, build_trace
-from races.vocabulary.access import Access, Sync
+from races.vocabulary.access import Access, Location, Sync
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure, Outcome
 
@@ -60,6 +63,8 @@ def pattern_of(violation: AtomicityViolation) -> str:
     """The name of the pattern: what people call this bug."""
     if violation.iteration:
         return "changed during iteration"
+    if violation.torn:
+        return "torn write"
     if violation.stale or is_condition(violation.first.site):
         return "check-then-act"
     return "lost update"
@@ -75,7 +80,13 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
 
     at = _at
 
-    if violation.iteration:
+    if violation.torn:
+        story = (
+            f"{mine} updated {where}{at(first)}, {theirs} updated {where}{at(remote)}, "
+            f"{mine} updated {where} again{at(second)}: what {mine} wrote in two parts, "
+            f"meant as one, has {theirs}'s write in the middle"
+        )
+    elif violation.iteration:
         story = (
             f"{mine} iterates over {where}{at(first)}; {theirs} changes it{at(remote)}, "
             "and nothing orders that change with the loop"
@@ -106,24 +117,74 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
         )
     if not violation.happened:
         title += " (predicted; this run did not go through it)"
-    if violation.iteration:
+    if violation.torn:
+        summary = f"{theirs} wrote {where} between {mine}'s two updates of it"
+    elif violation.iteration:
         summary = f"{theirs} changes {where} while {mine} iterates over it"
     elif pattern == "check-then-act":
         summary = f"{mine} and {theirs} can both check {where} before either acts on it"
     else:
         summary = f"{mine} and {theirs} can both read {where} before either writes it back"
     headline = textwrap.fill(f"{title}: {story}", WIDTH, break_on_hyphens=False)
-    return Cause(pattern, headline, focused(trace, violation, outcome), summary)
+    touched = (violation.first, violation.remote, violation.second)
+    return Cause(pattern, headline, focused(trace, touched, violation.location, outcome), summary)
 
 
-def explain_cycle(cycle: LockCycle, names: Sequence[str]) -> Cause:
+def explain_order(violation: OrderViolation, outcome: Outcome, trace: Trace) -> Cause:
+    names = outcome.thread_names
+    read, write = violation.read, violation.write
+    reader, writer = names[read.thread], names[write.thread]
+    where = f"`{violation.location.name}`"
+    story = (
+        f"{reader} read {where}{_at(read)} before {writer} wrote it{_at(write)}, and "
+        f"nothing makes the write come first: {reader} acted on the state from before it"
+    )
+    headline = textwrap.fill(f"Order violation: {story}", WIDTH, break_on_hyphens=False)
+    summary = f"{reader} read {where} before {writer} wrote it"
+    focus = focused(trace, (read, write), violation.location, outcome)
+    return Cause("order violation", headline, focus, summary)
+
+
+def explain_over_release(release: OverRelease, names: Sequence[str]) -> Cause:
+    who = names[release.thread]
+    history = ", ".join(
+        f"{what} it{'' if where is None else ' at ' + _short(where)}"
+        for what, where in release.history
+    )
+    before = f" ({history})" if history else ""
+    name = "the semaphore"
+    if release.released_at is not None:
+        line = linecache.getline(*release.released_at)
+        match = re.search(r"([\w.\[\]]+)\.release\(", line)
+        if match:
+            name = f"`{match.group(1)}`"
+    story = (
+        f"{who} released {name}{_where(release.released_at)} once more than it "
+        f"was taken{before}: it now lets {release.value} threads in where it was made "
+        f"for {release.capacity} (a BoundedSemaphore raises ValueError here)"
+    )
+    headline = textwrap.fill(f"Over-release: {story}", WIDTH, break_on_hyphens=False)
+    summary = f"{who} released a semaphore of {release.capacity} once more than it was taken"
+    return Cause("over-release", headline, "", summary)
+
+
+def _short(where: tuple[str, int]) -> str:
+    return f"{where[0].rsplit('/', 1)[-1]}:{where[1]}"
+
+
+def _where(where: tuple[str, int] | None) -> str:
+    if where is None:
+        return ""
+    source = linecache.getline(where[0], where[1]).strip()
+    return f" (`{source}`, {_short(where)})" if source else f" ({_short(where)})"
+
+
+def explain_cycle(cycle: LockCycle) -> Cause:
     parts = []
     for edge in cycle.edges:
         held = _site(edge.held_at)
         taken = _site(edge.taken_at)
-        parts.append(
-            f"  {names[edge.thread]} took the lock of {taken} while holding the lock of {held}"
-        )
+        parts.append(f"  {edge.who} took the lock of {taken} while holding the lock of {held}")
     headline = (
         f"Lock-order inversion: {len(cycle.edges)} locks are taken in orders that form a "
         "cycle, a deadlock waiting for the right interleaving:\n" + "\n".join(parts)
@@ -147,6 +208,7 @@ def causes(outcome: Outcome, trace: Trace | None = None) -> tuple[Findings, list
         findings.violations,
         key=lambda v: (
             not v.happened,
+            v.torn,  # two updates split: told when nothing else explains the run
             names[v.second.thread] != failing,
             v.stale,
             -v.remote.order,  # the change that made the check stale last
@@ -161,13 +223,22 @@ def causes(outcome: Outcome, trace: Trace | None = None) -> tuple[Findings, list
         if name not in seen:
             seen.add(name)
             told.append(explain_violation(violation, outcome, trace))
-    told += [explain_cycle(c, outcome.thread_names) for c in findings.lock_cycles]
+    told += [explain_cycle(c) for c in findings.lock_cycles]
+    told += [explain_over_release(r, names) for r in findings.over_releases[:1]]
+    failure = outcome.failure
+    if not told and failure is not None and failure.pattern is None:
+        order = order_violation(outcome)
+        if order is not None:
+            told.append(explain_order(order, outcome, trace))
     return findings, told
 
 
 def finding_failure(cause: Cause, more: int) -> Failure:
     """A run that passed, failed for what it predicts."""
-    kind = FailureKind.LOCK_ORDER if cause.pattern == "lock-order inversion" else FailureKind.RACE
+    kind = {
+        "lock-order inversion": FailureKind.LOCK_ORDER,
+        "over-release": FailureKind.OVER_RELEASE,
+    }.get(cause.pattern, FailureKind.RACE)
     report = cause.headline
     if cause.focus:
         report += "\n\n" + cause.focus
@@ -179,13 +250,12 @@ def finding_failure(cause: Cause, more: int) -> Failure:
 # ---------------------------------------------------------------------------- focus
 
 
-def focused(trace: Trace, violation: AtomicityViolation, outcome: Outcome) -> str:
-    """The steps that carry the violation's accesses, tagged, the rest folded by thread.
+def focused(trace: Trace, touched: Sequence[Touch], location: Location, outcome: Outcome) -> str:
+    """The steps that carry the conflicting accesses, tagged, the rest folded by thread.
 
     A conflicting access is shown at its own source line (at line granularity a step may
     span a call, so its access can sit on another line than the step's)."""
-    marked = {t.step: t for t in (violation.first, violation.remote, violation.second)}
-    location = violation.location
+    marked = {t.step: t for t in touched}
     tagged: dict[int, dict[str, None]] = {}  # step -> its accesses to the location
     first_at: dict[int, Any] = {}  # step -> the instruction of its first such access
     for _thread, index, event, instruction in outcome.events:

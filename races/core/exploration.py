@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from races.core.confirm import confirm, not_reproducible
-from races.core.detect import Findings, analyse
+from races.core.detect import Findings, LockCycle, analyse, lock_cycles
 from races.core.explain import Cause, causes, explain_cycle, finding_failure
 from races.core.minimize import Shrinker, Shrunk
 from races.core.result import Interrupted, Result
 from races.core.runtime import Runtime, make_watch, scenario_name
-from races.core.strategies.base import Chooser, DefaultChooser, Strategy
+from races.core.strategies.base import Chooser, GoOnChooser, Strategy
 from races.core.strategies.replay import ReplayChooser
 from races.core.trace import build_trace
 from races.vocabulary.errors import ScheduleDivergedError
@@ -111,11 +111,15 @@ class Exploration:
         trace = build_trace(outcome, self.watch)
         _, told = causes(outcome, trace)
         result.findings = told + watcher.causes(exclude=told)
-        result.failure = finding_failure(told[0], len(result.findings) - 1)
+        result.failure = finding_failure(result.findings[0], len(result.findings) - 1)
+        source = (
+            f"the accesses of schedule {watcher.first_at}"
+            if watcher.alone
+            else f"the lock orders of schedules 1-{watcher.first_at} together"
+        )
         result.summary = (
             f"no schedule failed in {plural(result.schedules, 'schedule')} ({self.how}), "
-            f"but the accesses of schedule {watcher.first_at} predict "
-            f"{plural(len(result.findings), 'finding')}"
+            f"but {source} predict {plural(len(result.findings), 'finding')}"
         )
         result.schedule = Schedule(result.granularity, outcome.deviations())
         result.trace = trace
@@ -177,6 +181,7 @@ class _Watcher:
         self.findings = Findings()
         self.first: Outcome | None = None  # the first run that predicted anything
         self.first_at = 0
+        self.alone = True  # whether that run predicts it on its own
         self.runs = 0
 
     def run(self, chooser: Chooser) -> Outcome:
@@ -184,23 +189,26 @@ class _Watcher:
         self.runs += 1
         if self.detect and outcome.events and outcome.failure is None:
             found = analyse(outcome)
-            if found and self.first is None:
-                self.first, self.first_at = outcome, self.runs
+            edges = len(self.findings.lock_edges)
             self.findings.merge(found)
+            if self.first is None and (
+                found or (len(self.findings.lock_edges) > edges and self._cycles())
+            ):
+                # This run predicts a failure, or closes a lock cycle with the edges of
+                # earlier runs: it is the run a report shows.
+                self.first, self.first_at = outcome, self.runs
+                self.alone = bool(found)
         return outcome
 
+    def _cycles(self) -> list[LockCycle]:
+        return lock_cycles(self.findings.lock_edges.values())
+
     def causes(self, exclude: Sequence[Cause]) -> list[Cause]:
-        """Lock-order cycles across all runs that no run showed on its own."""
-        told = {c.summary for c in exclude}
-        if self.first is None and not self.findings.lock_cycles:
+        """Lock-order cycles of the graph of all runs that the report does not tell yet."""
+        if self.first is None:
             return []
-        names = self.first.thread_names if self.first is not None else []
-        more = []
-        for cycle in self.findings.lock_cycles:
-            cause = explain_cycle(cycle, names)
-            if cause.summary not in told:
-                more.append(cause)
-        return more
+        told = {c.headline for c in exclude}
+        return [cause for cause in map(explain_cycle, self._cycles()) if cause.headline not in told]
 
 
 def replay_in(
@@ -234,7 +242,7 @@ def replay_in(
 def detect_in(session: Runtime, scenario: Callable[..., object]) -> Result:
     """Run ``scenario`` once, each thread as far as it goes, and report what its accesses
     predict: races and lock-order cycles that other interleavings would hit."""
-    outcome = session.run(DefaultChooser())
+    outcome = session.run(GoOnChooser())
     trace = build_trace(outcome)
     _findings, told = causes(outcome, trace)
     result = Result(

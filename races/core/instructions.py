@@ -80,7 +80,13 @@ class InstructionTable:
                 text = ins.opname if not ins.argrepr else f"{ins.opname} {ins.argrepr}"
                 info[ins.offset] = (line, text)
             self._info[code] = info
-        return info.get(offset, (code.co_firstlineno, "?"))
+        found = info.get(offset)
+        if found is None:
+            # Inside an instruction's inline cache (a frame's f_lasti during a call): the
+            # instruction it belongs to is the last one before it.
+            before = [o for o in info if o <= offset]
+            found = info[max(before)] if before else (code.co_firstlineno, "?")
+        return found
 
 
 INSTRUCTIONS = InstructionTable()

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
-from races.core.sites import MUTEX_OPERATIONS, call_site
+from races.core.sites import LockClass, LockClasses, call_site
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
 
 
@@ -37,6 +37,9 @@ class StepRecorder:
         self.loop = loop
         self.under_test = under_test
         self._undo: list[Callable[[], None]] = []
+        self._classes = LockClasses()
+        # The class of each lock made in the run, by id (the lock kept, so the id is its).
+        self._made: dict[int, tuple[object, LockClass | None]] = {}
 
     # ------------------------------------------------------------------ log
 
@@ -59,9 +62,12 @@ class StepRecorder:
             return
         site = call_site(self.under_test) if mutex or kind == "acquire" else None
         where = (site.filename, site.lineno) if site is not None else None
-        is_mutex = mutex and site is not None and site.operation in MUTEX_OPERATIONS
+        # A lock the code under test takes itself (``async with lock:``): what the
+        # lock-order graph is made of.
+        is_mutex = mutex and site is not None
+        made = self._made.get(id(obj), (None, None))[1] if is_mutex else None
         loop.events.append(
-            (loop.unit, len(loop.trace) - 1, Sync(kind, id(obj), where, is_mutex), None)
+            (loop.unit, len(loop.trace) - 1, Sync(kind, id(obj), where, is_mutex, made=made), None)
         )
 
     # ------------------------------------------------------------------ install
@@ -130,6 +136,19 @@ class StepRecorder:
 
     def patch(self) -> None:
         """Wrap the runtime's primitives so that they log their synchronisation."""
+
+    def wrap_made(self, klass: type) -> None:
+        """Name each ``klass`` made in the run by where it was made (its lock class)."""
+        real = klass.__dict__["__init__"]
+        made = self._made
+        classes = self._classes
+        under_test = self.under_test
+
+        def init(this: Any, *args: Any, **kwargs: Any) -> None:
+            real(this, *args, **kwargs)
+            made[id(this)] = (this, classes.name(under_test))
+
+        self._set(klass, "__init__", init)
 
     def wrap_give(self, klass: type, name: str) -> None:
         """``klass.name`` gives (release, set, put): it happens before the next take."""

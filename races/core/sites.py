@@ -80,3 +80,31 @@ def call_site(
     if fallback is None:
         return None
     return Site(operation_name(fallback), fallback.f_code.co_filename, fallback.f_lineno)
+
+
+#: A lock's class, as lock-order analysis names it across runs and tests: the file and
+#: line that made it, and which of the locks made there (in one run) it is.
+LockClass = tuple[str, int, int]
+
+
+class LockClasses:
+    """Names the locks one run makes by where they were made (``LockClass``).
+
+    A lock's id means nothing in the next run, so a lock-order graph over ids cannot grow
+    across the schedules of an exploration or the tests of a pytest run. The n-th lock made
+    at one line is the same lock from run to run (the forks of ``[Lock() for _ in
+    range(5)]`` stay apart), whatever the interleaving of other threads' allocations.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, int], int] = {}
+
+    def name(self, under_test: Callable[[CodeType], bool]) -> LockClass | None:
+        """The class of a lock being made now, from the caller's stack."""
+        site = call_site(under_test, sys._getframe(1))
+        if site is None:
+            return None
+        where = (site.filename, site.lineno)
+        nth = self._made.get(where, 0)
+        self._made[where] = nth + 1
+        return (site.filename, site.lineno, nth)

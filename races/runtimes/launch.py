@@ -18,7 +18,7 @@ from races.core.exploration import Exploration, detect_in, replay_in
 from races.core.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
 from races.core.result import Result
 from races.core.runtime import Runtime, check_watch, scenario_name
-from races.core.strategies.base import DefaultChooser, StrategyOptions
+from races.core.strategies.base import GoOnChooser, StrategyOptions
 from races.core.strategies.registry import strategy_class
 from races.vocabulary.errors import InternalError, InvalidArgument, RacesError, ScheduleError
 from races.vocabulary.outcome import Outcome
@@ -212,7 +212,7 @@ def detect(
 def record(scenario: Callable[[], object], *, exclude: Sequence[str] = ()) -> Outcome:
     """The run ``detect`` analyses: each thread or task as far as it goes, with its accesses."""
     with _detect_session(scenario, (), exclude, 10_000_000, 10.0, "auto") as session:
-        return session.run(DefaultChooser())
+        return session.run(GoOnChooser())
 
 
 def _detect_session(

@@ -114,6 +114,9 @@ class Sync:
     #: For ``permit`` (a semaphore acquired) and ``unpermit``: how many threads may hold
     #: it at once, when races saw it made; 0 when unknown.
     capacity: int = 0
+    #: For a mutex's ``acquire``: where the lock was made, and which of the locks made
+    #: there it is, ``(file, line, n)``; what names one lock across runs and tests.
+    made: tuple[str, int, int] | None = None
 
 
 class _Opaque:

@@ -35,6 +35,8 @@ class FailureKind(enum.StrEnum):
     RACE = "race"
     #: Locks taken in orders that form a cycle: a deadlock some interleaving will hit.
     LOCK_ORDER = "lock-order inversion"
+    #: A semaphore given back more often than it was taken: its limit grew.
+    OVER_RELEASE = "over-release"
 
     def __str__(self) -> str:
         return self.value

@@ -20,6 +20,7 @@ class TaskAccesses(StepRecorder):
     """The recorder of a controlled event loop's run."""
 
     def patch(self) -> None:
+        self.wrap_made(asyncio.Lock)
         self._wrap_async_take(asyncio.Lock, "acquire", mutex=True)
         self.wrap_give(asyncio.Lock, "release")
         self._wrap_async_take(asyncio.Semaphore, "acquire")

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
-from races.core.sites import is_races_internal
+from races.core.sites import LockClasses, is_races_internal
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
@@ -129,6 +129,7 @@ class Execution:
         self.stalled: str | None = None
         self.internal_error: BaseException | None = None
         self.lock_serial = 0
+        self.lock_classes = LockClasses()
         self.counters: dict[str, int] = {}
         # (ident, join) of each OS thread the run started, for the session to join.
         self.os_joins: list[tuple[int | None, Callable[[float], bool]]] = []

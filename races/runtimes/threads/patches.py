@@ -28,7 +28,7 @@ from typing import Any
 
 from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
-from races.runtimes.threads.models import clock, io, semaphore
+from races.runtimes.threads.models import clock, io, semaphore, timer
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
 from races.vocabulary.kinds import FailureKind
@@ -114,6 +114,8 @@ def _install_leaves(p: Patches) -> None:
     for klass, methods in semaphore.METHODS.items():
         for name, method in methods.items():
             p.set(klass, name, method)
+    for name, method in timer.METHODS.items():
+        p.set(threading.Timer, name, method)
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)
     p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]
@@ -238,14 +240,18 @@ class _Swapper:
     def _lock(self, real: Any) -> Any:
         if id(real) in self.swapped:
             return self.swapped[id(real)]
+        # The stand-in is named after the real lock for lock-order analysis: the same
+        # lock in every run and every session.
+        stand_in = Lock()
+        stand_in._made = ("", 0, id(real))
         if type(real) is _REAL_LOCK_TYPE:
             if real.locked():
                 return None
-            return self._remember(real, Lock())
+            return self._remember(real, stand_in)
         if real._is_owned():
             return None
         rlock = threading._PyRLock()  # type: ignore[attr-defined]
-        rlock._block = Lock()
+        rlock._block = stand_in
         return self._remember(real, rlock)
 
     def reset(self) -> None:

@@ -35,7 +35,7 @@ class Lock:
     the scheduler until the lock is released or its virtual timeout expires.
     """
 
-    __slots__ = ("__weakref__", "_holder", "_lock", "_site", "serial")
+    __slots__ = ("__weakref__", "_holder", "_lock", "_made", "_site", "serial")
 
     def __init__(self) -> None:
         self._lock = _real_allocate_lock()
@@ -43,6 +43,7 @@ class Lock:
         self._site: Site | None = None
         ex = execution.active
         self.serial = ex.next_lock_serial() if ex is not None else 0
+        self._made = ex.lock_classes.name(ex.under_test) if ex is not None else None
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
@@ -79,7 +80,7 @@ class Lock:
         mutex = site is not None and site.operation in MUTEX_OPERATIONS
         if mutex:
             rec.took(self)
-        ex.synced(rec, Sync("acquire", id(self), _where(site), mutex))
+        ex.synced(rec, Sync("acquire", id(self), _where(site), mutex, made=self._made))
 
     def _acquire_for(self, rec: Any) -> None:
         """Take the lock on behalf of a thread that is about to start (3.13 handles)."""

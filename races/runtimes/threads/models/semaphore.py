@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from races.core.sites import call_site
 from races.runtimes.threads import execution
 from races.vocabulary.access import Sync
 
@@ -27,11 +28,15 @@ _real_release = threading.Semaphore.release
 _real_bounded_release = threading.BoundedSemaphore.release
 
 
-def _log(semaphore: Any, kind: str) -> None:
+def _log(semaphore: Any, kind: str, n: int = 1) -> None:
     here = execution.controlled()
     if here is not None:
         ex, rec = here
-        ex.synced(rec, Sync(kind, id(semaphore), capacity=_capacity.get(semaphore, 0)))
+        site = call_site(ex.under_test)
+        where = (site.filename, site.lineno) if site is not None else None
+        capacity = _capacity.get(semaphore, 0)
+        for _ in range(n):
+            ex.synced(rec, Sync(kind, id(semaphore), where, capacity=capacity))
 
 
 def init(self: Any, value: int = 1) -> None:
@@ -47,12 +52,14 @@ def acquire(self: Any, blocking: bool = True, timeout: float | None = None) -> b
 
 
 def release(self: Any, n: int = 1) -> None:
-    _log(self, "unpermit")
+    _log(self, "unpermit", n)
     _real_release(self, n)
 
 
 def bounded_release(self: Any, n: int = 1) -> None:
-    _log(self, "unpermit")
+    if self._value + n > self._initial_value:
+        _real_bounded_release(self, n)  # raises ValueError: nothing was given back
+    _log(self, "unpermit", n)
     _real_bounded_release(self, n)
 
 
