@@ -7,7 +7,10 @@ test is gevent code: it runs in a monkey-patched child process, so it takes no f
 
 ``--races-detect`` runs every other test once under the detector, as ThreadSanitizer
 does for C: a test that passes still fails when its reads and writes show a race that
-another interleaving would hit, with the report that names it.
+another interleaving would hit, with the report that names it. The locks every test takes
+while holding others make one lock-order graph for the whole run (across xdist workers
+too): locks that one test takes in one order and another test in the other form a cycle
+no single test shows, reported at the end of the run, which then fails.
 
 ``--races-cases`` adds every registered case of the catalogue as tests: a broken
 variant's test passes when the scheduler shows its bug, a fix's when none is found.
@@ -71,6 +74,112 @@ _exploring = False
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if exitstatus == pytest.ExitCode.INTERRUPTED and _exploring:
         session.exitstatus = EXIT_INTERRUPTED
+    graph = _LOCK_GRAPH.get(session.config)
+    if graph is None:
+        return
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports the whole run
+        workeroutput[_EDGES_KEY] = graph.export()
+        return
+    if graph.cycles() and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """An xdist worker is done: its tests' lock-order edges join the run's graph."""
+    graph = _LOCK_GRAPH.get(node.config)
+    edges = getattr(node, "workeroutput", {}).get(_EDGES_KEY)
+    if graph is not None and edges:
+        graph.load(edges)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    graph = _LOCK_GRAPH.get(config)
+    if graph is None or getattr(config, "workeroutput", None) is not None:
+        return
+    cycles = graph.cycles()
+    if cycles:
+        terminalreporter.section("races: lock-order inversions across tests", red=True)
+        for cause in cycles:
+            terminalreporter.write_line(cause)
+        terminalreporter.write_line(
+            "Each test passes alone; together they take the same locks in both orders, so "
+            "threads that run them at once can deadlock. The run fails."
+        )
+
+
+_EDGES_KEY = "races_lock_edges"
+
+
+class _LockGraph:
+    """The lock-order graph of a whole pytest run: each test's edges, by lock class."""
+
+    def __init__(self) -> None:
+        from races.core.detect import LockEdge
+
+        self.edges: dict[Any, LockEdge] = {}
+
+    def add(self, nodeid: str, edges: Any) -> None:
+        from dataclasses import replace
+
+        from races.core.detect import add_edge
+
+        for edge in edges:
+            add_edge(self.edges, replace(edge, who=f"{edge.who} in {nodeid}"))
+
+    def export(self) -> list[tuple[Any, ...]]:
+        """The edges as plain tuples, which cross from an xdist worker to the controller."""
+        return [
+            (e.held, e.taken, e.thread, e.held_at, e.taken_at, sorted(e.gates), e.who)
+            for e in self.edges.values()
+        ]
+
+    def load(self, rows: list[Any]) -> None:
+        from races.core.detect import LockEdge, add_edge
+
+        for held, taken, thread, held_at, taken_at, gates, who in rows:
+            edge = LockEdge(
+                tuple(held),
+                tuple(taken),
+                thread,
+                tuple(held_at) if held_at else None,
+                tuple(taken_at) if taken_at else None,
+                frozenset(tuple(g) for g in gates),
+                who,
+            )
+            add_edge(self.edges, edge)
+
+    def cycles(self) -> list[str]:
+        """The cycles whose edges come from more than one test (a test's own cycle failed
+        that test already), told as reports."""
+        from races.core.detect import lock_cycles
+        from races.core.explain import explain_cycle
+
+        told = []
+        for cycle in lock_cycles(self.edges.values()):
+            tests = {edge.who.rpartition(" in ")[2] for edge in cycle.edges}
+            if len(tests) > 1:
+                told.append(explain_cycle(cycle).headline)
+        return told
+
+
+class _Stash:
+    """The run's lock-order graph, made when ``--races-detect`` is on."""
+
+    def __init__(self) -> None:
+        self.key = pytest.StashKey[_LockGraph]()
+
+    def get(self, config: pytest.Config) -> _LockGraph | None:
+        if not config.getoption("--races-detect", default=False):
+            return None
+        graph = config.stash.get(self.key, None)
+        if graph is None:
+            graph = config.stash[self.key] = _LockGraph()
+        return graph
+
+
+_LOCK_GRAPH = _Stash()
 
 
 def _setting(config: pytest.Config, name: str) -> Any:
@@ -123,6 +232,9 @@ def _detect(pyfuncitem: pytest.Function) -> bool | None:
         return None  # an async test: its own plugin runs it
     with _exploration(), _internal_errors():
         result = races.detect(_scenario(pyfuncitem))
+    graph = _LOCK_GRAPH.get(pyfuncitem.config)
+    if graph is not None:
+        graph.add(pyfuncitem.nodeid, result.lock_edges)
     result.raise_if_failed()
     return True
 

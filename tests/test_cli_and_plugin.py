@@ -102,6 +102,67 @@ def test_races_detect_fails_a_passing_test_that_races(pytester: pytest.Pytester)
     )
 
 
+LOCKS_IN_TWO_TESTS = """
+    import threading
+
+    a, b = threading.Lock(), threading.Lock()
+
+    def in_a_thread(first, second):
+        def take():
+            with first:
+                with second:
+                    pass
+        worker = threading.Thread(target=take)
+        worker.start()
+        worker.join()
+
+    def test_a_then_b():
+        in_a_thread(a, b)
+
+    def test_b_then_a():
+        in_a_thread(b, a)
+
+    def test_a_then_b_again():
+        in_a_thread(a, b)
+"""
+
+
+def test_races_detect_finds_a_lock_cycle_across_tests(pytester: pytest.Pytester) -> None:
+    """Each test takes the two locks in one order: each passes, and the run fails for the
+    cycle they make together."""
+    pytester.makepyfile(LOCKS_IN_TWO_TESTS)
+    plain = pytester.runpytest_inprocess("-p", "no:randomly")
+    assert plain.ret == pytest.ExitCode.OK
+    detected = pytester.runpytest_inprocess("-p", "no:randomly", "--races-detect")
+    detected.assert_outcomes(passed=3)
+    assert detected.ret == pytest.ExitCode.TESTS_FAILED
+    detected.stdout.fnmatch_lines(
+        [
+            "*races: lock-order inversions across tests*",
+            "Lock-order inversion: 2 locks are taken in orders that form a cycle*",
+        ]
+    )
+    edges = [line for line in detected.outlines if "took the lock of `with second:`" in line]
+    assert len(edges) == 2
+    assert any("test_a_then_b" in line for line in edges)  # either a-then-b test
+    assert any("test_b_then_a" in line for line in edges)
+    detected.stdout.fnmatch_lines(["Each test passes alone*The run fails."])
+
+
+def test_races_detect_finds_a_lock_cycle_across_xdist_workers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(LOCKS_IN_TWO_TESTS)
+    detected = pytester.runpytest_subprocess("-p", "no:randomly", "--races-detect", "-n", "2")
+    assert detected.ret == pytest.ExitCode.TESTS_FAILED, detected.stdout.str()
+    detected.stdout.fnmatch_lines(["*races: lock-order inversions across tests*"])
+
+
+def test_one_order_across_tests_is_no_cycle(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(LOCKS_IN_TWO_TESTS.replace("in_a_thread(b, a)", "in_a_thread(a, b)"))
+    detected = pytester.runpytest_inprocess("-p", "no:randomly", "--races-detect")
+    assert detected.ret == pytest.ExitCode.OK
+    assert "lock-order" not in detected.stdout.str()
+
+
 def test_the_marker_runs_a_test_under_the_scheduler(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

@@ -244,7 +244,7 @@ def detect_in(session: Runtime, scenario: Callable[..., object]) -> Result:
     predict: races and lock-order cycles that other interleavings would hit."""
     outcome = session.run(GoOnChooser())
     trace = build_trace(outcome)
-    _findings, told = causes(outcome, trace)
+    findings, told = causes(outcome, trace)
     result = Result(
         scenario=scenario_name(scenario),
         strategy="detect",
@@ -256,6 +256,7 @@ def detect_in(session: Runtime, scenario: Callable[..., object]) -> Result:
         trace=trace,
         preemptions=outcome.preemptions,
         findings=told,
+        lock_edges=list(findings.lock_edges.values()),
     )
     if result.failure is None and told:
         result.failure = finding_failure(told[0], len(told) - 1)

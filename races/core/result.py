@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from races.core.detect import LockEdge
 from races.core.explain import Cause
 from races.core.trace import Trace
 from races.vocabulary.kinds import FailureKind
@@ -39,6 +40,8 @@ class Result:
     shrink_stopped: str | None = None
     #: Every cause the run's accesses show or predict, the one the report leads with first.
     findings: list[Cause] = field(default_factory=list)
+    #: The lock-order graph of a detected run: what a pytest run merges across its tests.
+    lock_edges: list[LockEdge] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

@@ -222,28 +222,30 @@ class _Swapper:
         self.swapped: dict[int, Any] = {}  # id(real lock) -> its modelled stand-in
         self.visited: set[int] = set()
 
-    def replacement(self, value: Any) -> Any:
-        """The stand-in for ``value``, or None to keep it."""
+    def replacement(self, value: Any, name: str = "") -> Any:
+        """The stand-in for ``value``, or None to keep it; ``name`` is how the code
+        reaches it (``module.lock``, ``module.Class.lock``), which names a lock across
+        runs and processes (an xdist worker's locks are another process's objects)."""
         leaf = self.leaves.get(id(value))
         if leaf is not None:
             return leaf
         kind = type(value)
         if kind is _REAL_LOCK_TYPE or kind is _REAL_RLOCK_TYPE:
-            return self._lock(value)
+            return self._lock(value, name)
         if kind is threading.Condition and type(value._lock) in (_REAL_LOCK_TYPE, _REAL_RLOCK_TYPE):
             if not value._waiters:
-                inner = self._lock(value._lock)
+                inner = self._lock(value._lock, name)
                 if inner is not None:
                     return self._remember(value, threading.Condition(inner))
         return None
 
-    def _lock(self, real: Any) -> Any:
+    def _lock(self, real: Any, name: str) -> Any:
         if id(real) in self.swapped:
             return self.swapped[id(real)]
-        # The stand-in is named after the real lock for lock-order analysis: the same
-        # lock in every run and every session.
+        # The stand-in is named after the real lock for lock-order analysis: by the name
+        # the code reaches it by, the same lock in every run, session and process.
         stand_in = Lock()
-        stand_in._made = ("", 0, id(real))
+        stand_in._made = (name, 0, 0) if name else ("", 0, id(real))
         if type(real) is _REAL_LOCK_TYPE:
             if real.locked():
                 return None
@@ -279,7 +281,9 @@ class _Swapper:
             return
         self.visited.add(id(owner))
         for name, value in list(vars(owner).items()):
-            new = self.replacement(value)
+            where = getattr(owner, "__qualname__", None)
+            path = f"{module_name}.{where}.{name}" if where else f"{module_name}.{name}"
+            new = self.replacement(value, path)
             if new is not None:
                 self.patches.set(owner, name, new)
             elif isinstance(value, type) and value.__module__ == module_name:
@@ -294,6 +298,7 @@ class _Swapper:
                 value = cell.cell_contents
             except ValueError:
                 continue  # an empty cell
+            # Named by identity: a closure's cell holds another lock in the next call.
             new = self.replacement(value)
             if new is not None:
                 self.patches.set_cell(cell, new)
