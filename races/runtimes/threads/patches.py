@@ -28,7 +28,7 @@ from typing import Any
 
 from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
-from races.runtimes.threads.models import clock, io, semaphore, timer
+from races.runtimes.threads.models import clock, io, memcache, semaphore, timer
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
 from races.vocabulary.kinds import FailureKind
@@ -116,6 +116,10 @@ def _install_leaves(p: Patches) -> None:
             p.set(klass, name, method)
     for name, method in timer.METHODS.items():
         p.set(threading.Timer, name, method)
+    client = memcache.client_class()
+    if client is not None:
+        for name, method in memcache.methods().items():
+            p.set(client, name, method)
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)
     p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]

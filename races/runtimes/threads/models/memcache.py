@@ -1,0 +1,83 @@
+"""A memcached server, as the access model sees it through ``pymemcache``'s client.
+
+The cache's entries live in another process, so the threads' reads and writes of them
+are socket I/O that races cannot look into. This model names what each call does to the
+entry it is about, ``memcached['page:views']``, one location per server and key:
+
+* ``get``, ``get_many``: read;
+* ``set``, ``set_many``, ``replace``, ``delete``: write;
+* ``incr``, ``decr``, ``add``, ``append``, ``prepend``, ``cas``: one atomic update, done by
+  the server (``add`` writes only if the key is absent, ``cas`` only if nobody wrote
+  since the ``gets``);
+* ``gets``: nothing: it opens an optimistic update that ``cas`` closes, and a ``cas``
+  that fails makes the caller read again, so the pair never loses an update.
+
+``get`` then ``set`` of one entry by two threads is then a lost update like any other.
+The model is installed only when the code under test has imported pymemcache.
+"""
+
+from __future__ import annotations
+
+import sys
+import zlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from races.runtimes.threads.models import library
+from races.vocabulary.access import Kind, Location
+
+_KINDS = {
+    "get": Kind.READ,
+    "get_many": Kind.READ,
+    "set": Kind.WRITE,
+    "set_many": Kind.WRITE,
+    "replace": Kind.WRITE,
+    "delete": Kind.WRITE,
+    "incr": Kind.UPDATE,
+    "decr": Kind.UPDATE,
+    "add": Kind.UPDATE,
+    "append": Kind.UPDATE,
+    "prepend": Kind.UPDATE,
+    "cas": Kind.UPDATE,
+}
+
+
+def _entry(client: Any, key: Any) -> Location:
+    server = getattr(client, "server", None)
+    owner = zlib.crc32(repr(server).encode())  # one owner per server, in every process
+    text = key.decode() if isinstance(key, bytes) else str(key)
+    return Location(owner, text, f"memcached[{text!r}]")
+
+
+def _keys(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterable[Any]:
+    if name == "get_many":
+        return list(args[0] if args else kwargs.get("keys", ()))
+    if name == "set_many":
+        return list(args[0] if args else kwargs.get("values", {}))
+    return [args[0] if args else kwargs.get("key")]
+
+
+def _model(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    kind = _KINDS[name]
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        for key in _keys(name, args, kwargs):
+            library.log(_entry(self, key), kind)
+        return real(self, *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    return call
+
+
+def methods() -> dict[str, Callable[..., Any]]:
+    """What to set on pymemcache's ``Client``, when the program uses it."""
+    module = sys.modules.get("pymemcache.client.base")
+    if module is None:
+        return {}
+    client = module.Client
+    return {name: _model(name, client.__dict__[name]) for name in _KINDS if name in client.__dict__}
+
+
+def client_class() -> type | None:
+    module = sys.modules.get("pymemcache.client.base")
+    return module.Client if module is not None else None
