@@ -106,6 +106,27 @@ def opaque_call(d: dict[str, int]) -> None:
     operator.setitem(d, "k", 1)  # C code races cannot see into
 
 
+class Guarded:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.n = 0
+
+
+def locked_increment() -> None:
+    g = Guarded()  # made while exploring: a modelled lock
+    with g.lock:  # its exit calls the model's Python __exit__: seen, not opaque
+        g.n += 1
+
+
+def squares(n: int) -> list[int]:
+    return [i * i for i in range(n)]  # 3.11 calls the comprehension's own (traced) code
+
+
+def exit_into_c() -> None:
+    with memoryview(b"x"):  # its __exit__ is C code races cannot see into
+        pass
+
+
 TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]] = [
     (global_increment, lambda: (), ["read counter", "write counter"]),
     (attribute_increment, lambda: (Account(),), ["read Account.n", "write Account.n"]),
@@ -125,6 +146,19 @@ TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]]
     (length, lambda: ([1, 2],), ["read lst"]),
     (closure_increment, lambda: (), ["write total", "read total", "write total"]),
     (opaque_call, lambda: ({},), ["opaque"]),
+    (
+        locked_increment,
+        lambda: (),
+        [
+            "write Guarded.lock",
+            "write Guarded.n",
+            "read Guarded.lock",
+            "read Guarded.n",
+            "write Guarded.n",
+        ],
+    ),
+    (squares, lambda: (3,), []),
+    (exit_into_c, lambda: (), ["opaque"]),
 ]
 
 

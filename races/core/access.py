@@ -418,11 +418,72 @@ def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
             return None
         return _whole_read_probe(code, node)
     if op in ("CALL", "CALL_KW", "CALL_FUNCTION_EX"):
+        if instruction.offset in _with_exits(code):
+            return _with_exit_probe(code, instruction)
         node = _node_at(code, instruction, (ast.Call,))
         if node is None:
+            if _node_at(code, instruction, _COMPREHENSIONS) is not None:
+                return None  # 3.11 calls a comprehension's own code, traced like any other
             return lambda frame: OPAQUE  # a call races cannot see into
         return _call_probe(code, node)
     return None
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+@functools.cache
+def _with_exits(code: CodeType) -> frozenset[int]:
+    """The offsets of the calls of ``__exit__`` that end ``with`` blocks normally: on every
+    Python, a call of two arguments after three ``None`` constants."""
+    found = set()
+    nones = 0
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("PRECALL", "CACHE"):
+            continue
+        if ins.opname == "CALL" and ins.arg == 2 and nones >= 3:
+            found.add(ins.offset)
+        nones = nones + 1 if ins.opname == "LOAD_CONST" and ins.argval is None else 0
+    return frozenset(found)
+
+
+def _with_exit_probe(code: CodeType, instruction: dis.Instruction) -> Probe:
+    """A ``with`` block's exit: seen when the manager's ``__exit__`` is Python code (the
+    program's own, or a modelled primitive's), opaque when it is C code."""
+    statement = _node_at(code, instruction, (ast.With, ast.AsyncWith))
+    if statement is not None:  # 3.11 and 3.12 place the exit at the whole statement
+        managers = [item.context_expr for item in statement.items]
+    else:  # 3.13 at the context expression
+        expression = _node_at(code, instruction, (ast.expr,))
+        if expression is None or id(expression) not in _with_contexts(code.co_filename):
+            return lambda frame: OPAQUE
+        managers = [expression]
+    evaluators = [_evaluator(manager) for manager in managers]
+    if any(evaluate is None for evaluate in evaluators):
+        return lambda frame: OPAQUE
+
+    def exit_probe(frame: FrameType) -> StepAccesses:
+        local = frame.f_locals
+        for evaluate in evaluators:
+            manager = evaluate(frame, local)  # type: ignore[misc]
+            kind = type(manager)
+            leave = getattr(kind, "__exit__", None) or getattr(kind, "__aexit__", None)
+            if manager is UNKNOWN or leave is None or _opaque_callable(leave):
+                return OPAQUE
+        return NOTHING  # Python code: traced, or a modelled primitive's
+
+    return exit_probe
+
+
+@functools.cache
+def _with_contexts(filename: str) -> frozenset[int]:
+    """The context expressions of every ``with`` statement of a file, by node identity."""
+    found: set[int] = set()
+    for nodes in _nodes(filename).values():
+        for node in nodes:
+            if isinstance(node, (ast.With, ast.AsyncWith)):
+                found.update(id(item.context_expr) for item in node.items)
+    return frozenset(found)
 
 
 _CODE_TYPES = (ModuleType, FunctionType, BuiltinFunctionType, MethodType, type)
