@@ -81,7 +81,7 @@ def plugin_strategy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.mark.usefixtures("plugin_strategy")
 def test_a_plugin_strategy_is_registered_by_entry_point_and_used_by_name() -> None:
-    assert registry.names()[:4] == ("random", "pct", "dfs", "hypothesis")
+    assert registry.names()[:5] == ("random", "pct", "dfs", "dpor", "hypothesis")
     assert "last" in registry.names()
     result = races.explore(scenarios.two_line_counter, strategy="last")
     assert result.strategy == "last" and result.schedules == 1  # its own default budget
@@ -95,5 +95,7 @@ def test_the_command_line_offers_a_plugin_strategy(capsys: pytest.CaptureFixture
 
 
 def test_an_unknown_strategy_names_the_known_ones() -> None:
-    with pytest.raises(races.InvalidArgument, match="choose one of random, pct, dfs, hypothesis"):
+    with pytest.raises(
+        races.InvalidArgument, match="choose one of random, pct, dfs, dpor, hypothesis"
+    ):
         races.explore(scenarios.two_line_counter, strategy="smart")

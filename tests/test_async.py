@@ -12,7 +12,7 @@ from races import FailureKind
 from tests import async_scenarios as s
 
 
-@pytest.mark.parametrize("strategy", ["random", "pct", "dfs", "hypothesis"])
+@pytest.mark.parametrize("strategy", ["random", "pct", "dfs", "dpor", "hypothesis"])
 def test_every_strategy_finds_a_lost_update_that_needs_another_task_order(strategy: str) -> None:
     result = races.explore(
         s.lost_update_needs_reordering, strategy=strategy, budget=300, database=None

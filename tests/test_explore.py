@@ -312,7 +312,10 @@ def test_a_schedule_that_does_not_fit_the_scenario_diverges_clearly() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"strategy": "bfs"}, "unknown strategy 'bfs'; choose one of random, pct, dfs, hypothesis"),
+        (
+            {"strategy": "bfs"},
+            "unknown strategy 'bfs'; choose one of random, pct, dfs, dpor, hypothesis",
+        ),
         ({"granularity": "word"}, "granularity must be 'line' or 'instruction'"),
         ({"budget": 0}, "budget must be at least 1"),
         ({"watch": ["nonexistent"]}, "'nonexistent' is not a global"),

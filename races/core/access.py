@@ -300,10 +300,11 @@ _PURE_BUILTINS = frozenset(
 def container_method(owner: Any, method: str, key: Any) -> Access | None:
     """The access a builtin container's method makes, as one atomic operation."""
     kind = type(owner)
-    whole = Location(id(owner), WHOLE)
+    of = kind.__name__
+    whole = Location(id(owner), WHOLE, of=of)
     if issubclass(kind, dict):
         if method in _DICT_KEYED and key is not UNKNOWN:
-            return Access(Location(id(owner), _hashable(key)), _DICT_KEYED[method])
+            return Access(Location(id(owner), _hashable(key), of=of), _DICT_KEYED[method])
         if method in _DICT_UPDATES or method in _DICT_KEYED:
             return Access(whole, Kind.UPDATE)
         if method in _READS:
@@ -320,7 +321,7 @@ def container_method(owner: Any, method: str, key: Any) -> Access | None:
             return Access(whole, Kind.READ)
     elif issubclass(kind, set):
         if method in _SET_KEYED and key is not UNKNOWN:
-            return Access(Location(id(owner), _hashable(key)), Kind.UPDATE)
+            return Access(Location(id(owner), _hashable(key), of=of), Kind.UPDATE)
         if method in _SET_UPDATES or method in _SET_KEYED:
             return Access(whole, Kind.UPDATE)
         if (
@@ -343,7 +344,7 @@ def _hashable(key: Any) -> Any:
 
 def _named(access: Access, name: str) -> Access:
     location = access.location
-    return Access(Location(location.owner, location.key, name), access.kind)
+    return Access(Location(location.owner, location.key, name, location.of), access.kind)
 
 
 def _container_name(text: str, key: Hashable) -> str:
@@ -504,7 +505,7 @@ def _global_probe(name: str, kind: Kind) -> Probe:
         namespace = frame.f_globals
         if kind is Kind.READ and _is_code(namespace.get(name, len)):
             return NOTHING  # a builtin, a module, a function, a class
-        return StepAccesses((Access(Location(id(namespace), name, name), kind),))
+        return StepAccesses((Access(Location(id(namespace), name, name, "globals"), kind),))
 
     return probe
 
@@ -516,7 +517,7 @@ def _module_name_probe(name: str, kind: Kind) -> Probe:
         namespace = frame.f_globals
         if kind is Kind.READ and _is_code(namespace.get(name, len)):
             return NOTHING
-        return StepAccesses((Access(Location(id(namespace), name, name), kind),))
+        return StepAccesses((Access(Location(id(namespace), name, name, "globals"), kind),))
 
     return probe
 
@@ -530,7 +531,7 @@ def _cell_probe(code: CodeType, index: int, name: str, kind: Kind) -> Probe:
         cell = _read_localsplus(frame, index)
         if cell is UNKNOWN:
             return OPAQUE
-        return StepAccesses((Access(Location(id(cell), "cell", name), kind),))
+        return StepAccesses((Access(Location(id(cell), "cell", name, "cell"), kind),))
 
     return probe
 
@@ -550,7 +551,7 @@ def _attribute_probe(node: ast.Attribute, kind: Kind) -> Probe | None:
         if isinstance(owner, (FunctionType, CodeType)):
             return NOTHING
         name = attribute_name(owner, attr)
-        return StepAccesses((Access(Location(id(owner), attr, name), kind),))
+        return StepAccesses((Access(Location(id(owner), attr, name, type(owner).__name__), kind),))
 
     return probe
 
@@ -576,7 +577,8 @@ def _subscript_probe(code: CodeType, node: ast.Subscript, kind: Kind) -> Probe |
             and key not in container
         ):
             access_kind = Kind.UPDATE  # a defaultdict makes the missing item
-        location = Location(id(container), key, _container_name(text, key))
+        of = type(container).__name__
+        location = Location(id(container), key, _container_name(text, key), of)
         return StepAccesses((Access(location, access_kind),))
 
     return probe
@@ -599,7 +601,8 @@ def _contains_probe(code: CodeType, node: ast.Compare) -> Probe | None:
         if isinstance(container, (dict, set)) and item_of is not None:
             item = item_of(frame, local)
             key = WHOLE if item is UNKNOWN else _hashable(item)
-        location = Location(id(container), key, _container_name(text, key))
+        of = type(container).__name__
+        location = Location(id(container), key, _container_name(text, key), of)
         return StepAccesses((Access(location, Kind.READ),))
 
     return probe
@@ -615,7 +618,8 @@ def _whole_read_probe(code: CodeType, node: ast.expr, kind: Kind = Kind.READ) ->
         container = container_of(frame, frame.f_locals)
         if not isinstance(container, _CONTAINERS):
             return NOTHING
-        return StepAccesses((Access(Location(id(container), WHOLE, text), kind),))
+        of = type(container).__name__
+        return StepAccesses((Access(Location(id(container), WHOLE, text, of), kind),))
 
     return probe
 
@@ -660,7 +664,8 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
             argument = first(frame, local)
             if isinstance(argument, _CONTAINERS):
                 text = _text(code, node.args[0])
-                return StepAccesses((Access(Location(id(argument), WHOLE, text), Kind.READ),))
+                location = Location(id(argument), WHOLE, text, type(argument).__name__)
+                return StepAccesses((Access(location, Kind.READ),))
             return NOTHING
         return OPAQUE if callee is UNKNOWN or _opaque_callable(callee) else NOTHING
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from races.core.runtime import Watch
-from races.core.strategies.base import Chooser, DefaultChooser
+from races.core.strategies.base import CUT, Chooser, DefaultChooser
 from races.vocabulary.access import Event
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Decision, Failure, Outcome, Position
 
 #: Steps a run may take to wind down (cancel or kill what is left) once its outcome is known.
 WIND_DOWN_STEPS = 10_000
+
+
+class RunCut(Exception):
+    """The chooser ended the run (``CUT``): the loop stops where it is."""
 
 
 class StepLog:
@@ -42,6 +46,8 @@ class StepLog:
             return ready[0]
         at = self.position()
         chosen = self.chooser.choose(step, ready, None, at)
+        if chosen == CUT:
+            raise RunCut
         if chosen not in ready:
             raise RuntimeError(f"races: chooser picked {what} {chosen}, not one of {ready}")
         self.decisions.append(Decision(step, chosen, ready[0], False, at))
@@ -60,7 +66,11 @@ class StepLog:
         self.max_steps = self.step + WIND_DOWN_STEPS
 
     def outcome(
-        self, failure: Failure | None, names: list[str], events: list[Event] | None = None
+        self,
+        failure: Failure | None,
+        names: list[str],
+        events: list[Event] | None = None,
+        cut: bool = False,
     ) -> Outcome:
         """The run as an ``Outcome``, with the values after its last step."""
         if self.watch is not None:
@@ -74,4 +84,5 @@ class StepLog:
             snapshots=list(self.snapshots),
             events=events or [],
             atomic_steps=True,
+            cut=cut,
         )

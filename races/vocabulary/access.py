@@ -55,6 +55,9 @@ class Location:
     owner: int
     key: Hashable
     name: str = ""  # for people; two locations are the same whatever their names
+    #: The owner's kind (its type's name, "cell", "globals"): what names an object across
+    #: runs when its id cannot (partial-order reduction's sleep sets).
+    of: str = ""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Location) and self.owner == other.owner and self.key == other.key
@@ -102,7 +105,9 @@ class Sync:
     and queue is built on locks), ``start`` of a thread (``obj`` is its index), ``permit``
     and ``unpermit``: a semaphore's permit taken and given back (its ordering comes from
     the locks inside it; a permit is what may gate a lock cycle), with the site in the
-    code under test that did it, when there is one.
+    code under test that did it, when there is one; ``made``: a lock's birth, and
+    ``request``: a task asking for an asyncio lock or semaphore (they serve waiters in
+    the order they asked), which only partial-order reduction reads.
     """
 
     kind: str

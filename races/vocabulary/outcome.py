@@ -75,6 +75,9 @@ class Outcome:
     #: Whether a step runs whole, with no other unit in between (a task's step from one
     #: await to the next), so that two accesses in one step can never be split.
     atomic_steps: bool = False
+    #: Whether the chooser ended the run early (``CUT``): it would only have repeated runs
+    #: already made.
+    cut: bool = False
 
     @property
     def failed(self) -> bool:

@@ -528,7 +528,7 @@ def test_any_other_with_no_other_thread_takes_the_default() -> None:
 
 
 def test_the_registry_names_the_built_in_strategies_first() -> None:
-    assert registry.names()[:4] == ("random", "pct", "dfs", "hypothesis")
+    assert registry.names()[:5] == ("random", "pct", "dfs", "dpor", "hypothesis")
     assert registry.strategy_class("dfs") is DFSStrategy
 
 
@@ -538,7 +538,7 @@ def test_an_unknown_strategy_is_refused_with_the_known_names() -> None:
     assert str(caught.value) == (
         f"unknown strategy 'bfs'; choose one of {', '.join(registry.names())}"
     )
-    assert "random, pct, dfs, hypothesis" in str(caught.value)
+    assert "random, pct, dfs, dpor, hypothesis" in str(caught.value)
 
 
 def test_make_strategy_builds_each_built_in_from_the_options() -> None:
@@ -565,5 +565,5 @@ def test_make_strategy_without_options_takes_the_defaults() -> None:
 
 
 def test_every_registered_strategy_is_named_by_its_class() -> None:
-    for name in ("random", "pct", "dfs", "hypothesis"):
+    for name in ("random", "pct", "dfs", "dpor", "hypothesis"):
         assert registry.strategy_class(name).name == name

@@ -19,6 +19,12 @@ class Chooser(Protocol):
         ...
 
 
+#: What a chooser returns to end the run where it is: everything after would repeat a run
+#: already made (partial-order reduction's sleep sets). The run ends with no failure and
+#: ``Outcome.cut`` set.
+CUT = -1
+
+
 def default_choice(enabled: Sequence[int], current: int | None) -> int:
     """Keep the running thread; when it cannot go on, the lowest-numbered one that can."""
     return current if current is not None else enabled[0]

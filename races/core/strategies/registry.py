@@ -13,13 +13,20 @@ from importlib.metadata import entry_points
 
 from races.core.strategies.base import Strategy, StrategyOptions
 from races.core.strategies.dfs import DFSStrategy
+from races.core.strategies.dpor import DPORStrategy
 from races.core.strategies.hypothesis import HypothesisStrategy
 from races.core.strategies.pct import PCTStrategy
 from races.core.strategies.random import RandomStrategy
 from races.vocabulary.errors import InvalidArgument
 
 GROUP = "races.strategies"
-BUILTIN: tuple[type[Strategy], ...] = (RandomStrategy, PCTStrategy, DFSStrategy, HypothesisStrategy)
+BUILTIN: tuple[type[Strategy], ...] = (
+    RandomStrategy,
+    PCTStrategy,
+    DFSStrategy,
+    DPORStrategy,
+    HypothesisStrategy,
+)
 
 
 @functools.cache

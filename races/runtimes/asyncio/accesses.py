@@ -35,8 +35,14 @@ class TaskAccesses(StepRecorder):
     def _wrap_async_take(self, klass: type, name: str, mutex: bool = False) -> None:
         real = klass.__dict__[name]
         synced = self.synced
+        # asyncio's locks and semaphores serve their waiters first come, first served:
+        # the order in which tasks ask decides the order in which they get it, so the
+        # request is logged too (partial-order reduction reorders requests).
+        queued = klass in (asyncio.Lock, asyncio.Semaphore)
 
         async def take(this: Any, *args: Any, **kwargs: Any) -> Any:
+            if queued:
+                synced("request", this)
             result = await real(this, *args, **kwargs)
             synced("acquire", this, mutex)
             return result

@@ -65,6 +65,9 @@ class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
         #: The task whose step is running, and what its steps touched (``accesses``).
         self.unit: int | None = None
         self.events: list[Event] = []
+        observe = getattr(chooser, "observe", None)
+        if observe is not None:  # a chooser that follows what the steps touch (dpor)
+            observe(self.events, self.trace)
 
     def time(self) -> float:
         return self.clock

@@ -23,6 +23,7 @@ from races.core import diagnosis
 from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
 from races.core.runtime import EXPLORING
+from races.core.steps import RunCut
 from races.core.strategies.base import Chooser
 from races.runtimes.asyncio.accesses import TaskAccesses
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
@@ -95,6 +96,7 @@ class AsyncSession:
         loop = ControlledLoop(chooser, self.max_steps, watch, self.watchdog)
         asyncio.set_event_loop(loop)
         failure: Failure | None = None
+        cut = False
         try:
             main = loop.create_task(self.scenario(), name="main")
             recorder = TaskAccesses(loop, self.under_test) if self.recording else None
@@ -106,17 +108,19 @@ class AsyncSession:
                 failure = _nobody_can_run(loop)
             except StepLimit:
                 failure = diagnosis.step_limit(self.max_steps, "task steps")
+            except RunCut:
+                cut = True
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
                 failure = scenario_failure(exc)
             finally:
                 if recorder is not None:
                     recorder.uninstall()
-            if failure is None:
+            if failure is None and not cut:
                 failure = _lost_work(loop)
-            if failure is None:
+            if failure is None and not cut:
                 failure = _lost_exception(loop)
             names = [t.get_name() for t in loop.tasks]
-            outcome = loop.outcome(failure, names, loop.events)
+            outcome = loop.outcome(failure, names, loop.events, cut)
         finally:
             _shut_down(loop)
             asyncio.set_event_loop(None)

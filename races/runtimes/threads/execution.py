@@ -45,6 +45,7 @@ from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
 from races.core.sites import LockClasses, is_races_internal
+from races.core.strategies.base import CUT
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
@@ -129,6 +130,7 @@ class Execution:
         self.stalled: str | None = None
         self.internal_error: BaseException | None = None
         self.lock_serial = 0
+        self.cut = False
         self.lock_classes = LockClasses()
         self.counters: dict[str, int] = {}
         # (ident, join) of each OS thread the run started, for the session to join.
@@ -169,6 +171,7 @@ class Execution:
             thread_names=[t.name for t in self.threads],
             snapshots=self.snapshots,
             events=self.events,
+            cut=self.cut,
         )
 
     def _wait_for_end(self) -> None:
@@ -443,7 +446,7 @@ class Execution:
             indexes = [t.index for t in enabled]
             current = rec.index if current_enabled else None
             chosen = self.chooser.choose(self.step, indexes, current, (rec.index, rec.steps))
-            if chosen not in indexes:
+            if chosen not in indexes and chosen != CUT:
                 raise RuntimeError(f"races: chooser picked thread {chosen}, not one of {indexes}")
         except Exception as exc:  # noqa: BLE001 - handed to the caller of explore()
             # A diverging replay, a broken strategy, a thread races cannot see: never let
@@ -451,6 +454,11 @@ class Execution:
             self._internal(exc)
             rec.unwinding = True
             raise Abort from None
+        if chosen == CUT:  # the rest of the run would repeat runs already made
+            self.cut = True
+            self._end_run()
+            rec.unwinding = True
+            raise Abort
         default = current if current is not None else indexes[0]
         preemption = current is not None and chosen != current
         self.decisions.append(
@@ -587,6 +595,9 @@ class Execution:
             rec.busy = False
         if nxt is not rec:
             self._handoff(rec, nxt)
+        # What it does from here on (taking the lock it waited for) happens now, in the
+        # step it takes next, not in the step that blocked, before the others ran.
+        rec.last_step = len(self.trace)
         timed_out = rec.timed_out
         rec.state = State.RUNNABLE
         rec.waiting_for = None

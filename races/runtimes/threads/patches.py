@@ -145,6 +145,10 @@ def _install_leaves(p: Patches) -> None:
     p.set(futures_thread, "_shutdown", False)
 
 
+def _queue_conditions(q: Any) -> list[Any]:
+    return [q.not_empty, q.not_full, q.all_tasks_done]
+
+
 def _reset_lock(lock: Any) -> None:
     if isinstance(lock, Lock):
         lock._reset()
@@ -237,11 +241,33 @@ class _Swapper:
         if kind is _REAL_LOCK_TYPE or kind is _REAL_RLOCK_TYPE:
             return self._lock(value, name)
         if kind is threading.Condition and type(value._lock) in (_REAL_LOCK_TYPE, _REAL_RLOCK_TYPE):
-            if not value._waiters:
-                inner = self._lock(value._lock, name)
-                if inner is not None:
-                    return self._remember(value, threading.Condition(inner))
+            return self._condition(value, name)
+        if isinstance(value, (threading.Event, threading.Semaphore, threading.Barrier)):
+            # A primitive made at import keeps a real condition inside: swap that, so that
+            # its waits are scheduled and its synchronisation is seen.
+            inner = self._condition(value._cond, f"{name}._cond")  # type: ignore[union-attr]
+            if inner is not None:
+                self.patches.set(value, "_cond", inner)
+        elif isinstance(value, queue.Queue) and type(value.mutex) is _REAL_LOCK_TYPE:
+            idle = not any(c._waiters for c in _queue_conditions(value))
+            mutex = self._lock(value.mutex, f"{name}.mutex") if idle else None
+            if mutex is not None:
+                self.patches.set(value, "mutex", mutex)
+                for attribute in ("not_empty", "not_full", "all_tasks_done"):
+                    real = getattr(value, attribute)
+                    self.patches.set(
+                        value, attribute, self._remember(real, threading.Condition(mutex))
+                    )
         return None
+
+    def _condition(self, real: Any, name: str) -> Any:
+        """The stand-in for a condition on a real lock, when nobody waits on it."""
+        if id(real) in self.swapped:
+            return self.swapped[id(real)]
+        if type(real._lock) not in (_REAL_LOCK_TYPE, _REAL_RLOCK_TYPE) or real._waiters:
+            return None
+        inner = self._lock(real._lock, name)
+        return None if inner is None else self._remember(real, threading.Condition(inner))
 
     def _lock(self, real: Any, name: str) -> Any:
         if id(real) in self.swapped:

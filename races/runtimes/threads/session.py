@@ -119,6 +119,9 @@ class Session:
         )
         self.tracer.execution = ex
         self.tracer.recording = self.recording
+        observe = getattr(chooser, "observe", None)
+        if observe is not None:  # a chooser that follows what the steps touch (dpor)
+            observe(ex.events, ex.trace)
         try:
             outcome = ex.run()
         finally:

@@ -44,6 +44,9 @@ class Lock:
         ex = execution.active
         self.serial = ex.next_lock_serial() if ex is not None else 0
         self._made = ex.lock_classes.name(ex.under_test) if ex is not None else None
+        here = execution.controlled()
+        if here is not None:  # its birth, so that runs can name it alike (dpor)
+            here[0].synced(here[1], Sync("made", id(self)))
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:

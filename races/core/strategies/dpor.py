@@ -1,0 +1,475 @@
+"""Dynamic partial-order reduction: one run per order of the conflicting steps.
+
+Two schedules that differ only in the order of steps that touch nothing in common end
+the same way: they are the same *trace* (Mazurkiewicz). ``dpor`` runs one schedule of
+each, and so, when it runs out of schedules, has shown the property for every
+interleaving; ``dfs`` runs them all, up to a preemption bound.
+
+The algorithm is source-DPOR with sleep sets (Abdulla, Aronis, Jonsson and Sagonas,
+"Optimal dynamic partial order reduction", POPL 2014), stateless: every run goes to its
+end, then its steps are read back.
+
+* A step's *footprint* is what the access model logged for it: the locations it read
+  and wrote, the locks it took or gave back, and whether it called into code races
+  cannot see (opaque: it conflicts with everything, so an unknown step never hides an
+  order). Two steps of different threads are *dependent* when their footprints
+  conflict; happens-before is program order, thread creation, and dependence.
+* Two dependent steps ``k`` and ``j`` *race* when nothing else orders them: ``j``'s
+  thread did not know of ``k`` before ``j``. Taking a lock races with the previous
+  taking of the same lock (giving it back orders, but cannot be reversed: the next
+  taker was waiting). For each race, some thread that can start the reversed order
+  (an *initial* of the steps after ``k`` that do not depend on it, then ``j``) is added
+  to the *backtrack set* of the decision before ``k``, unless one is there already.
+* A thread explored at a decision goes to sleep for the schedules that take another
+  thread there, and stays asleep until a step dependent with its own runs: running it
+  earlier would repeat a trace already seen. The chooser follows sleep sets live, from
+  the runtime's event log (``observe``). A sleeping step was seen in an earlier run,
+  where objects had other ids: objects are named by where the log first mentions them
+  (a lock's birth is logged), the same in every run up to the decision; an object first
+  mentioned after it could be any, and is matched with any such object (``LATER``).
+
+The search ends when no decision has a thread left in its backtrack set that is neither
+done nor asleep: every trace has been run, and the result is a proof, as far as the
+access model sees (``opaque`` steps keep it sound, at the cost of more runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from races.core.strategies.base import CUT, Chooser, SearchReport, Strategy, StrategyOptions
+from races.vocabulary.access import WHOLE, Access, Event, Kind, Sync
+from races.vocabulary.errors import ScheduleDivergedError
+from races.vocabulary.outcome import Outcome, Position
+
+Key = tuple[Hashable, Hashable]  # a location: (owner, key)
+
+#: The name of an object first mentioned after the decision a sleeping step was seen at,
+#: with its kind: it may be any object of that kind first mentioned there in another run.
+LATER = "later"
+
+
+@dataclass
+class Footprint:
+    """What one step touched, as far as ordering goes."""
+
+    reads: set[Key] = field(default_factory=set)
+    writes: set[Key] = field(default_factory=set)
+    syncs: set[Hashable] = field(default_factory=set)  # every primitive it synchronised on
+    takes: set[Hashable] = field(default_factory=set)  # the locks it took
+    starts: list[int] = field(default_factory=list)  # the threads it started
+    opaque: bool = False
+
+    def add(self, event: Any) -> None:
+        if isinstance(event, Access):
+            key = (event.location.owner, event.location.key)
+            if event.kind.reads:
+                self.reads.add(key)
+            if event.kind in (Kind.WRITE, Kind.UPDATE):  # a loop's iteration only reads
+                self.writes.add(key)
+        elif isinstance(event, Sync):
+            if event.kind == "start":
+                self.starts.append(event.obj)
+            elif event.kind in ("acquire", "release", "request"):
+                self.syncs.add(event.obj)
+                if event.kind != "release":  # a request queues: its order is the taking's
+                    self.takes.add(event.obj)
+        else:  # OPAQUE_STEP
+            self.opaque = True
+
+    def renamed(self, name: Callable[[Hashable], Hashable]) -> Footprint:
+        """The same footprint with every object named by ``name`` instead of its id."""
+        return Footprint(
+            {(name(owner), key) for owner, key in self.reads},
+            {(name(owner), key) for owner, key in self.writes},
+            {name(obj) for obj in self.syncs},
+            {name(obj) for obj in self.takes},
+            list(self.starts),
+            self.opaque,
+        )
+
+    def dependent(self, other: Footprint) -> bool:
+        """Whether the two steps' order can matter (they are of different threads)."""
+        return (
+            self.opaque
+            or other.opaque
+            or not self.syncs.isdisjoint(other.syncs)
+            or _touch(self.writes, other.reads | other.writes)
+            or _touch(other.writes, self.reads)
+        )
+
+
+def _touch(writes: set[Key], others: set[Key]) -> bool:
+    """Whether a write of ``writes`` may touch a location of ``others``."""
+    if not writes or not others:
+        return False
+    if not writes.isdisjoint(others):
+        return True
+    # A whole container (its length, an iteration, an append) overlaps each of its items.
+    whole = {owner for owner, key in writes if key is WHOLE}
+    whole_other = {owner for owner, key in others if key is WHOLE}
+    return bool(whole & {owner for owner, _ in others}) or bool(
+        whole_other & {owner for owner, _ in writes}
+    )
+
+
+class _Names:
+    """Names the objects of one run by where its log first mentions them."""
+
+    def __init__(self) -> None:
+        self.first: dict[Hashable, tuple[int, str]] = {}  # id -> (index, its kind)
+        self.read = 0  # events named so far
+
+    def feed(self, events: Sequence[Event]) -> None:
+        first = self.first
+        for index in range(self.read, len(events)):
+            event = events[index][2]
+            if isinstance(event, Access):
+                first.setdefault(event.location.owner, (index, event.location.of))
+            elif isinstance(event, Sync) and event.kind != "start":
+                first.setdefault(event.obj, (index, "lock"))
+        self.read = len(events)
+
+    def namer(self, horizon: int) -> Callable[[Hashable], Hashable]:
+        """Names as seen from a decision taken after ``horizon`` events."""
+        first = self.first
+
+        def name(obj: Hashable) -> Hashable:
+            index, kind = first.get(obj, (horizon, ""))
+            return index if index < horizon else (LATER, kind)
+
+        return name
+
+
+#: A sleeping thread's next step, with its objects named as seen from the decision it
+#: was recorded at (that decision's ``horizon``).
+Pending = tuple[Footprint, int]
+
+
+@dataclass
+class _Node:
+    """A decision of the current path: who could run, who ran, what is left to try."""
+
+    step: int  # the trace index of the step it decides
+    horizon: int  # events logged before it
+    enabled: list[int]
+    chosen: int
+    sleep: dict[int, Pending]  # asleep on arrival, with the step each would take
+    done: dict[int, Pending] = field(default_factory=dict)  # tried here, with their step
+    backtrack: set[int] = field(default_factory=set)
+
+    def next_choice(self) -> int | None:
+        left = sorted(self.backtrack - set(self.done) - set(self.sleep))
+        return left[0] if left else None
+
+
+class _DPORChooser:
+    """Replays the path to the decision being revisited, then runs on, avoiding threads
+    that are asleep."""
+
+    def __init__(self, strategy: DPORStrategy) -> None:
+        self.strategy = strategy
+        self.depth = 0
+        self.sleep: dict[int, Pending] = {}
+        self.events: Sequence[Event] = ()
+        self.trace: Sequence[Any] = ()
+        self.seen = 0
+        self.names = _Names()
+        self.blocked = False  # every thread that could run was asleep: a repeated trace
+
+    def observe(self, events: Sequence[Event], trace: Sequence[Any]) -> None:
+        self.events = events
+        self.trace = trace
+
+    def _wake(self) -> None:
+        """Threads asleep stay asleep until a step dependent with theirs runs."""
+        new = self.events[self.seen :]
+        self.seen = len(self.events)
+        if not self.sleep or not new:
+            return
+        self.names.feed(self.events)
+        by_thread: dict[int, Footprint] = {}
+        for thread, _step, event, _where in new:
+            by_thread.setdefault(thread, Footprint()).add(event)
+        named: dict[int, dict[int, Footprint]] = {}  # horizon -> thread -> its footprint
+        for sleeper, (pending, horizon) in list(self.sleep.items()):
+            if horizon not in named:
+                name = self.names.namer(horizon)
+                named[horizon] = {t: f.renamed(name) for t, f in by_thread.items()}
+            if any(
+                thread != sleeper and footprint.dependent(pending)
+                for thread, footprint in named[horizon].items()
+            ):
+                del self.sleep[sleeper]
+
+    def choose(self, step: int, enabled: Sequence[int], current: int | None, at: Position) -> int:
+        self._wake()
+        path = self.strategy.path
+        index = len(self.trace)
+        if self.depth < len(path):
+            node = path[self.depth]
+            if node.enabled != list(enabled) or node.step != index:
+                raise ScheduleDivergedError(
+                    f"the scenario is not deterministic: at step {index} the threads that can "
+                    f"run are {list(enabled)}, but an earlier run with the same choices had "
+                    f"{node.enabled} at step {node.step}. Partial-order reduction needs a "
+                    "scenario that depends only on the interleaving (no real time, I/O or "
+                    "unseeded randomness)"
+                )
+            if self.depth == len(path) - 1:
+                # The decision being revisited: what was tried here sleeps, unless the new
+                # choice wakes it.
+                self.sleep = {**node.sleep, **node.done}
+                self.seen = len(self.events)
+            else:
+                self.sleep = dict(node.sleep)
+            chosen = node.chosen
+        else:
+            awake = [t for t in enabled if t not in self.sleep]
+            if not awake:
+                # Every thread that can run is asleep: whatever comes next repeats a trace
+                # already run. End the run here.
+                self.blocked = True
+                return CUT
+            chosen = current if current in awake else awake[0]
+            horizon = len(self.events)
+            node = _Node(
+                index, horizon, list(enabled), chosen, dict(self.sleep), backtrack={chosen}
+            )
+            path.append(node)
+        self.depth += 1
+        self.sleep.pop(chosen, None)
+        return chosen
+
+
+class DPORStrategy(Strategy):
+    """Source-DPOR with sleep sets over the access model (see the module's docstring)."""
+
+    name = "dpor"
+    default_budget = 100_000
+    seeded = False
+
+    @classmethod
+    def create(cls, options: StrategyOptions) -> Strategy:
+        return cls()
+
+    def __init__(self) -> None:
+        self.path: list[_Node] = []
+        self.cut = 0  # runs cut short where they would only repeat a trace
+
+    def next_chooser(self) -> Chooser | None:
+        return _DPORChooser(self)
+
+    def search(self, run: Callable[[Chooser], Outcome], budget: int) -> SearchReport:
+        """Runs until every trace has run, or ``budget`` runs. A run cut short where it
+        could only repeat a trace (every thread able to run asleep) still teaches its
+        races, but is not counted as a schedule: it is not one."""
+        schedules = 0
+        chooser: _DPORChooser | None = _DPORChooser(self)
+        while chooser is not None and schedules + self.cut < budget:
+            outcome = run(chooser)
+            if outcome.cut:
+                self.cut += 1
+            else:
+                schedules += 1
+            if outcome.failed:
+                return SearchReport(outcome, schedules)
+            self._learn(outcome)
+            chooser = self._next()
+        return SearchReport(None, schedules, exhausted=chooser is None)
+
+    # ------------------------------------------------------------------ after a run
+
+    def _learn(self, outcome: Outcome) -> None:
+        """Read the run back: each decision's step, then the races and what reverses them."""
+        steps = _steps(outcome)
+        names = _Names()
+        names.feed(outcome.events)
+        nodes = {node.step: node for node in self.path}
+        for node in self.path:
+            if node.chosen not in node.done and node.step < len(steps):
+                named = steps[node.step][1].renamed(names.namer(node.horizon))
+                node.done[node.chosen] = (named, node.horizon)
+        for k, _j, initials in _races(steps):
+            before = nodes.get(k)
+            if before is None:
+                continue  # only one thread could run there: nothing to reverse
+            if initials & (before.backtrack | set(before.sleep)):
+                # Some thread that starts the reversed order is tried there, or asleep
+                # there: its traces were run from an earlier decision.
+                continue
+            candidates = sorted(t for t in initials if t in before.enabled)
+            if candidates:
+                before.backtrack.add(candidates[0])
+            # else none of them can run there: a thread just started runs only once its
+            # parent waits, so the reversed order is not one this runtime can take.
+
+    def _next(self) -> _DPORChooser | None:
+        """The deepest decision with a thread left to try; None when the search is over."""
+        while self.path:
+            node = self.path[-1]
+            choice = node.next_choice()
+            if choice is not None:
+                node.chosen = choice
+                return _DPORChooser(self)
+            self.path.pop()
+        return None
+
+    def describe_pass(self, search: SearchReport) -> str:
+        cut = f"; {self.cut} more cut short where they would repeat one" if self.cut else ""
+        if search.exhausted:
+            return (
+                f"proved: no failure in any interleaving ({search.schedules} schedules, one per "
+                f"order of the conflicting steps{cut})"
+            )
+        return (
+            f"no failure in {search.schedules} schedules (budget reached before every order "
+            "of the conflicting steps was run: not a proof)"
+        )
+
+
+def _steps(outcome: Outcome) -> list[tuple[int, Footprint]]:
+    """Each step of a run: its thread and its footprint. What a thread does before its
+    first step (starting up) belongs to that first step."""
+    steps = [(row[0], Footprint()) for row in outcome.trace]
+    first: dict[int, int] = {}
+    for index, (thread, _footprint) in enumerate(steps):
+        first.setdefault(thread, index)
+    for thread, step, event, _where in outcome.events:
+        if step < 0 or step >= len(steps) or steps[step][0] != thread:
+            step = first.get(thread, -1)
+            if step < 0:
+                continue
+        steps[step][1].add(event)
+    return steps
+
+
+def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[int]]]:
+    """Every race of a run, ``(k, j, initials)``: step ``k`` and the later step ``j``
+    conflict and nothing else orders them; ``initials`` are the threads that can start
+    the reversed order from the state before ``k``."""
+    clocks: list[dict[int, int]] = []
+    position: list[int] = []  # each step's number in its thread
+    last: dict[int, int] = {}  # thread -> its last step
+    count: dict[int, int] = {}
+    last_write: dict[Key, int] = {}
+    reads_since: dict[Key, dict[int, int]] = {}  # reads since the last write, by thread
+    last_sync: dict[Hashable, int] = {}
+    last_take: dict[Hashable, dict[int, int]] = {}  # lock -> thread -> its last taking
+    owners: dict[Hashable, set[Key]] = {}  # every key seen of an owner, for whole writes
+    opaque: int | None = None
+    created: dict[int, int] = {}
+    found: list[tuple[int, int, set[int]]] = []
+    for j, (thread, footprint) in enumerate(steps):
+        count[thread] = count.get(thread, 0) + 1
+        position.append(count[thread])
+        before = dict(clocks[last[thread]]) if thread in last else {}
+        if thread not in last and thread in created:
+            # A thread starts running only once its parent waits for it to start (in
+            # Thread.start): it comes after the parent's steps so far, not only the one
+            # that created it.
+            _join(before, clocks[last[steps[created[thread]][0]]])
+        before[thread] = count[thread]
+        dependencies: set[int] = set()
+        rivals: set[int] = set()  # candidates for a race with j, by what they touch
+        takers: set[int] = set()  # and by the locks they took
+        keys = footprint.reads | footprint.writes
+        for key in _overlapping(keys, owners):
+            writer = last_write.get(key)
+            if writer is not None:
+                dependencies.add(writer)
+                rivals.add(writer)
+        for key in _overlapping(footprint.writes, owners):
+            for reader in reads_since.get(key, {}).values():
+                dependencies.add(reader)
+                rivals.add(reader)
+        for obj in footprint.syncs:
+            if obj in last_sync:
+                dependencies.add(last_sync[obj])
+        for obj in footprint.takes:
+            takers.update(last_take.get(obj, {}).values())
+        if opaque is not None:
+            dependencies.add(opaque)
+            rivals.add(opaque)
+        if footprint.opaque:
+            dependencies.update(last.values())
+            rivals.update(last.values())
+        clock = dict(before)
+        for k in dependencies:
+            if steps[k][0] != thread:
+                _join(clock, clocks[k])
+        clocks.append(clock)
+        # The races: of each kind, the rivals j's thread did not know of and no other
+        # rival comes after. Takings of a lock are compared apart: the previous taker's
+        # critical section orders it before j (a step may take a lock and touch what it
+        # guards), but the order of the two takings is the one to reverse.
+        for group in (rivals, takers):
+            unknown = {
+                k
+                for k in group
+                if steps[k][0] != thread and before.get(steps[k][0], 0) < position[k]
+            }
+            for k in unknown:
+                if any(
+                    other != k and clocks[other].get(steps[k][0], 0) >= position[k]
+                    for other in unknown
+                ):
+                    continue
+                found.append((k, j, _initials(steps, clocks, position, k, j)))
+        # What later steps depend on.
+        for key in footprint.reads:
+            reads_since.setdefault(key, {})[thread] = j
+            owners.setdefault(key[0], set()).add(key)
+        for key in footprint.writes:
+            last_write[key] = j
+            reads_since.pop(key, None)
+            owners.setdefault(key[0], set()).add(key)
+        for obj in footprint.syncs:
+            last_sync[obj] = j
+        for obj in footprint.takes:
+            last_take.setdefault(obj, {})[thread] = j
+        if footprint.opaque:
+            opaque = j
+        last[thread] = j
+        for child in footprint.starts:
+            created[child] = j
+    return found
+
+
+def _overlapping(keys: set[Key], owners: dict[Hashable, set[Key]]) -> set[Key]:
+    """The keys whose accesses may touch ``keys``: themselves, their owner's whole, and,
+    for a whole object, every key of it seen so far."""
+    found = set(keys)
+    for owner, key in keys:
+        found.add((owner, WHOLE))
+        if key is WHOLE:
+            found.update(owners.get(owner, ()))
+    return found
+
+
+def _initials(
+    steps: Sequence[tuple[int, Footprint]],
+    clocks: Sequence[dict[int, int]],
+    position: Sequence[int],
+    k: int,
+    j: int,
+) -> set[int]:
+    """The threads whose first step, among the steps after ``k`` that do not depend on it
+    and then ``j``, depends on none of the others: those that can go first instead of k."""
+    owner = steps[k][0]
+    sequence = [m for m in range(k + 1, j) if clocks[m].get(owner, 0) < position[k]]
+    sequence.append(j)
+    initials: set[int] = set()
+    for index, m in enumerate(sequence):
+        clock = clocks[m]
+        if not any(clock.get(steps[p][0], 0) >= position[p] for p in sequence[:index]):
+            initials.add(steps[m][0])
+    return initials
+
+
+def _join(clock: dict[int, int], other: dict[int, int]) -> None:
+    for thread, value in other.items():
+        if clock.get(thread, 0) < value:
+            clock[thread] = value
