@@ -43,7 +43,8 @@ class Case:
     example ``{"ok": (ACCEPTABLE, "every update counted"), "assertion": (FORBIDDEN,
     "an update was lost")}``. ``broken`` and ``fixes`` name the variant modules inside
     the case's package. ``find`` is how a broken variant is explored (it must show a
-    forbidden outcome), ``prove`` how a fix is (it must show none). ``needs`` is set when
+    forbidden outcome), ``prove`` how a fix is (it must show none; partial-order reduction
+    by default, which proves it when every trace fits in the budget). ``needs`` is set when
     the scheduler cannot show the bug (it needs processes, or the real interpreter exit):
     ``races run`` then runs the variants on real processes instead, and says so. ``requires`` names optional packages the
     variants import (``("gevent",)``): without them the case is skipped, and says why.
@@ -59,9 +60,7 @@ class Case:
     broken: tuple[str, ...] = ("broken",)
     fixes: tuple[str, ...] = ("fixed",)
     find: Search = field(default_factory=lambda: Search("random", budget=500))
-    prove: Search = field(
-        default_factory=lambda: Search("dfs", budget=3000, options={"preemption_bound": 2})
-    )
+    prove: Search = field(default_factory=lambda: Search("dpor", budget=3000))
     max_steps: int = 20_000
     watch: tuple[str, ...] = ()
     needs: str | None = None

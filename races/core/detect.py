@@ -357,6 +357,7 @@ class _Analysis:
         if (
             previous is not None
             and previous.access.kind.checks
+            and kind is not Kind.CAS  # it fails, and is retried, if the value changed
             and (kind.writes or (kind is Kind.ITERATE and previous.access.kind is Kind.ITERATE))
         ):
             # A check, then a write (or a loop that goes on): an unordered write of

@@ -20,6 +20,10 @@ class Kind(enum.Enum):
     WRITE = "write"
     UPDATE = "update"  # one atomic operation that reads and writes (list.append)
     ITERATE = "iterate"  # a read by a loop over a container, one per item
+    #: An update made only if nothing changed since the read it names (memcached's
+    #: ``cas`` after ``gets``): it never loses another's write, so it never forms a lost
+    #: update with that read.
+    CAS = "compare-and-set"
 
     @property
     def writes(self) -> bool:

@@ -26,5 +26,4 @@ CASE = Case(
     # program's own lines.
     exclude=("pymemcache", "races.cases.cache_lost_update.server"),
     find=Search("random", budget=200),
-    prove=Search("dfs", budget=2000, options={"preemption_bound": 2}),
 )

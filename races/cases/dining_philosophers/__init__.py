@@ -16,5 +16,4 @@ CASE = Case(
     },
     find=Search("pct", budget=2000, options={"depth": 3}),
     # Exhaustive to 2 preemptions takes 8-17 s per fix here: a large PCT budget instead.
-    prove=Search("pct", budget=1000),
 )

@@ -67,7 +67,7 @@ class Footprint:
             key = (event.location.owner, event.location.key)
             if event.kind.reads:
                 self.reads.add(key)
-            if event.kind in (Kind.WRITE, Kind.UPDATE):  # a loop's iteration only reads
+            if event.kind in (Kind.WRITE, Kind.UPDATE, Kind.CAS):  # iterating only reads
                 self.writes.add(key)
         elif isinstance(event, Sync):
             if event.kind == "start":
@@ -319,14 +319,15 @@ class DPORStrategy(Strategy):
 
     def describe_pass(self, search: SearchReport) -> str:
         cut = f"; {self.cut} more cut short where they would repeat one" if self.cut else ""
+        runs = f"{search.schedules} schedule{'' if search.schedules == 1 else 's'}"
         if search.exhausted:
             return (
-                f"proved: no failure in any interleaving ({search.schedules} schedules, one per "
-                f"order of the conflicting steps{cut})"
+                f"proved: no failure in any interleaving ({runs}, one per order of the "
+                f"conflicting steps{cut})"
             )
         return (
-            f"no failure in {search.schedules} schedules (budget reached before every order "
-            "of the conflicting steps was run: not a proof)"
+            f"no failure in {runs} (budget reached before every order of the conflicting "
+            "steps was run: not a proof)"
         )
 
 

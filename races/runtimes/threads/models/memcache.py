@@ -4,13 +4,12 @@ The cache's entries live in another process, so the threads' reads and writes of
 are socket I/O that races cannot look into. This model names what each call does to the
 entry it is about, ``memcached['page:views']``, one location per server and key:
 
-* ``get``, ``get_many``: read;
+* ``get``, ``gets``, ``get_many``: read;
 * ``set``, ``set_many``, ``replace``, ``delete``: write;
-* ``incr``, ``decr``, ``add``, ``append``, ``prepend``, ``cas``: one atomic update, done by
-  the server (``add`` writes only if the key is absent, ``cas`` only if nobody wrote
-  since the ``gets``);
-* ``gets``: nothing: it opens an optimistic update that ``cas`` closes, and a ``cas``
-  that fails makes the caller read again, so the pair never loses an update.
+* ``incr``, ``decr``, ``add``, ``append``, ``prepend``: one atomic update, done by the
+  server (``add`` writes only if the key is absent);
+* ``cas``: a compare-and-set: it writes only if nobody wrote since the ``gets``, and a
+  ``cas`` that fails makes the caller read again, so the pair never loses an update.
 
 ``get`` then ``set`` of one entry by two threads is then a lost update like any other.
 The model is installed only when the code under test has imported pymemcache.
@@ -29,6 +28,7 @@ from races.vocabulary.access import Kind, Location
 _KINDS = {
     "get": Kind.READ,
     "get_many": Kind.READ,
+    "gets": Kind.READ,
     "set": Kind.WRITE,
     "set_many": Kind.WRITE,
     "replace": Kind.WRITE,
@@ -38,7 +38,7 @@ _KINDS = {
     "add": Kind.UPDATE,
     "append": Kind.UPDATE,
     "prepend": Kind.UPDATE,
-    "cas": Kind.UPDATE,
+    "cas": Kind.CAS,
 }
 
 
