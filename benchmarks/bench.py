@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -79,6 +80,35 @@ def locked_counter() -> None:
 
     _run(inc, inc)
     assert counter == 2
+
+
+class Counter:
+    """The plain class-with-a-lock users write: what the DPOR comparison explores."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.lock = threading.Lock()
+
+    def increment(self) -> None:
+        with self.lock:
+            self.value += 1
+
+
+def locked_counter_nk(threads: int, sections: int) -> Callable[[], None]:
+    """``threads`` threads, each ``sections`` critical sections on one counter."""
+
+    def scenario() -> None:
+        state = Counter()
+
+        def work() -> None:
+            for _ in range(sections):
+                state.increment()
+
+        _run(*[work] * threads)
+        assert state.value == threads * sections
+
+    scenario.__qualname__ = f"locked_counter_{threads}x{sections}"
+    return scenario
 
 
 def _ab() -> None:
@@ -437,6 +467,72 @@ def resources_over(schedules: int, marks: Sequence[int]) -> dict[int, dict[str, 
     return samples
 
 
+def dpor_row(threads: int, sections: int, peer: bool) -> dict[str, Any]:
+    """races dpor (and frontrun's, in its launcher) on one size of the locked counter."""
+    traces = math.factorial(threads * sections) // math.factorial(sections) ** threads
+    before = _status().get("VmRSS", 0)
+    start = time.perf_counter()
+    result = races.explore(locked_counter_nk(threads, sections), strategy="dpor", include=INCLUDE)
+    row: dict[str, Any] = {
+        "size": f"{threads}x{sections}",
+        "traces": traces,
+        "races_schedules": result.schedules,
+        "races_seconds": time.perf_counter() - start,
+        "races_proved": result.summary.startswith("proved"),
+        "races_rss_growth_kb": _status().get("VmRSS", 0) - before,
+    }
+    if peer:
+        row.update(frontrun_dpor(threads, sections))
+    return row
+
+
+def frontrun_dpor(threads: int, sections: int, timeout: float = 300) -> dict[str, Any]:
+    """frontrun's DPOR on the same counter, in its launcher; what it explored and took."""
+    launcher = shutil.which("frontrun")
+    if launcher is None:
+        return {"frontrun": "not installed"}
+    code = (
+        f"from benchmarks.bench import _frontrun_dpor_child; "
+        f"_frontrun_dpor_child({threads}, {sections})"
+    )
+    try:
+        proc = subprocess.run(
+            [launcher, sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"frontrun": f"no answer in {timeout:.0f} s"}
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    return {
+        "frontrun": "failed: " + " ".join((proc.stderr or proc.stdout).strip().splitlines()[-1:])
+    }
+
+
+def _frontrun_dpor_child(threads: int, sections: int) -> None:
+    import frontrun
+
+    def work(state: Counter) -> None:
+        for _ in range(sections):
+            state.increment()
+
+    def holds(state: Counter) -> bool:
+        return state.value == threads * sections
+
+    start = time.perf_counter()
+    result = frontrun.explore(
+        setup=Counter, workers=[work] * threads, invariant=holds, strategy="dpor"
+    )
+    print(
+        json.dumps(
+            {
+                "frontrun_executions": result.num_explored,
+                "frontrun_seconds": time.perf_counter() - start,
+            }
+        )
+    )
+
+
 # --------------------------------------------------------------------- report
 
 
@@ -533,6 +629,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             "schedules (no partial-order reduction)"
         )
         report["dfs_schedules_locked_counter"] = dfs.schedules
+
+    sizes_nk = (
+        [(2, 1), (2, 2), (3, 1)] if quick else [(2, 1), (2, 2), (3, 1), (3, 2), (4, 1), (3, 3)]
+    )
+    print("\nProofs: N threads x K critical sections of a locked counter, dpor against frontrun's")
+    print(
+        f"  {'N x K':<6} {'traces':>7} {'races dpor':>20} {'frontrun dpor':>24} {'races RSS':>10}"
+    )
+    report["dpor"] = []
+    for threads, sections in sizes_nk:
+        row = dpor_row(threads, sections, peer=True)
+        report["dpor"].append(row)
+        mine = f"{row['races_schedules']:,} in {row['races_seconds']:.2f} s"
+        if "frontrun_executions" in row:
+            peer_cell = f"{row['frontrun_executions']:,} in {row['frontrun_seconds']:.2f} s"
+        else:
+            peer_cell = str(row.get("frontrun", ""))
+        print(
+            f"  {row['size']:<6} {row['traces']:>7,} {mine:>20} {peer_cell:>24} "
+            f"{row['races_rss_growth_kb'] / 1024:>+8.1f} MB"
+            + ("" if row["races_proved"] else "  (races: not proved)")
+        )
 
     sizes = (10, 20) if quick else (10, 20, 40, 100)
     print("\nExplore to report: N threads sleep, then race on a count (found in 1 schedule)")

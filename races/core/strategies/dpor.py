@@ -334,17 +334,25 @@ class DPORStrategy(Strategy):
 def _steps(outcome: Outcome) -> list[tuple[int, Footprint]]:
     """Each step of a run: its thread and its footprint. What a thread does before its
     first step (starting up) belongs to that first step."""
-    steps = [(row[0], Footprint()) for row in outcome.trace]
+    threads = [row[0] for row in outcome.trace]
+    footprints: dict[int, Footprint] = {}  # most steps touch nothing shared
     first: dict[int, int] = {}
-    for index, (thread, _footprint) in enumerate(steps):
+    for index, thread in enumerate(threads):
         first.setdefault(thread, index)
     for thread, step, event, _where in outcome.events:
-        if step < 0 or step >= len(steps) or steps[step][0] != thread:
+        if step < 0 or step >= len(threads) or threads[step] != thread:
             step = first.get(thread, -1)
             if step < 0:
                 continue
-        steps[step][1].add(event)
-    return steps
+        footprint = footprints.get(step)
+        if footprint is None:
+            footprint = footprints[step] = Footprint()
+        footprint.add(event)
+    return [(thread, footprints.get(index, _NOTHING)) for index, thread in enumerate(threads)]
+
+
+#: The footprint of a step that touched nothing shared (never changed).
+_NOTHING = Footprint()
 
 
 def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[int]]]:
@@ -377,12 +385,12 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
         rivals: set[int] = set()  # candidates for a race with j, by what they touch
         takers: set[int] = set()  # and by the locks they took
         keys = footprint.reads | footprint.writes
-        for key in _overlapping(keys, owners):
+        for key in _overlapping(keys, owners) if keys else ():
             writer = last_write.get(key)
             if writer is not None:
                 dependencies.add(writer)
                 rivals.add(writer)
-        for key in _overlapping(footprint.writes, owners):
+        for key in _overlapping(footprint.writes, owners) if footprint.writes else ():
             for reader in reads_since.get(key, {}).values():
                 dependencies.add(reader)
                 rivals.add(reader)
@@ -397,7 +405,7 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
         if footprint.opaque:
             dependencies.update(last.values())
             rivals.update(last.values())
-        clock = dict(before)
+        clock = before if not dependencies else dict(before)
         for k in dependencies:
             if steps[k][0] != thread:
                 _join(clock, clocks[k])
@@ -407,6 +415,8 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
         # critical section orders it before j (a step may take a lock and touch what it
         # guards), but the order of the two takings is the one to reverse.
         for group in (rivals, takers):
+            if not group:
+                continue
             unknown = {
                 k
                 for k in group
