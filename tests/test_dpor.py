@@ -312,3 +312,69 @@ def test_dpor_reaches_exactly_the_states_of_every_interleaving(program: list[lis
     # A run cut short where it would only repeat a trace is not a run of one.
     traces = [_trace(outcome) for outcome in outcomes if not outcome.cut]
     assert len(set(traces)) == len(traces), "two runs of the same trace"
+
+
+# ---------------------------------------------------------------------------- bugs
+
+
+def order_of_appends() -> None:
+    """Each thread appends its number twice under a lock; one order of the four is bad."""
+    lock = threading.Lock()
+    order: list[int] = []
+
+    def work(me: int) -> None:
+        for _ in range(2):
+            with lock:
+                order.append(me)
+
+    workers = [threading.Thread(target=work, args=(me,)) for me in (1, 2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert order != [2, 1, 2, 1], order
+
+
+def test_dpor_finds_an_order_a_preemption_bound_hides() -> None:
+    bounded = races.explore(order_of_appends, strategy="dfs", detect=False)
+    assert not bounded.failed  # every schedule with at most 2 preemptions passes
+    result = races.explore(order_of_appends, strategy="dpor", detect=False)
+    assert result.kind is FailureKind.ASSERTION
+    assert result.found_after is not None and result.found_after <= 6  # the 6 orders
+
+
+def _broken_lessons() -> list[tuple[str, str]]:
+    from races.catalogue.registry import load_catalogue
+
+    return [
+        (case.name, variant)
+        for case in load_catalogue().ordered()
+        if case.needs is None and case.runtime in ("threads", "asyncio")
+        for variant in case.broken
+    ]
+
+
+@pytest.mark.parametrize(("name", "variant"), _broken_lessons())
+def test_dpor_shows_every_broken_lesson(name: str, variant: str) -> None:
+    """Where the scheduler can show a lesson's bug, partial-order reduction finds it:
+    a threads' preempted instruction runs when its thread runs again, and the analysis
+    follows the order things ran, not the order of the trace's rows."""
+    from races.catalogue.registry import load_catalogue
+
+    case = load_catalogue().get(name)
+    if case.missing():
+        pytest.fail(f"{name} needs {case.missing()}; install the project's test extras")
+    module = case.module(variant)
+    if hasattr(module, "setup"):
+        module.setup()
+    result = races.explore(
+        module.scenario,
+        strategy="dpor",
+        budget=3000,
+        detect=False,
+        exclude=case.exclude,
+        granularity=case.granularity if case.runtime == "threads" else "instruction",
+        shrink_time=0,
+    )
+    assert result.failed, result.summary
+    assert str(result.kind) in case.outcomes and case.outcomes[str(result.kind)][0] == "forbidden"

@@ -284,14 +284,23 @@ class DPORStrategy(Strategy):
 
     def _learn(self, outcome: Outcome) -> None:
         """Read the run back: each decision's step, then the races and what reverses them."""
-        steps = _steps(outcome)
+        steps, first = _steps(outcome, [node.horizon for node in self.path])
         names = _Names()
         names.feed(outcome.events)
-        nodes = {node.step: node for node in self.path}
+        nodes: dict[int, _Node] = {}  # step -> the decision right before it, that chose it
         for node in self.path:
-            if node.chosen not in node.done and node.step < len(steps):
-                named = steps[node.step][1].renamed(names.namer(node.horizon))
-                node.done[node.chosen] = (named, node.horizon)
+            index = first[node.horizon]
+            mine = index < len(steps) and steps[index][0] == node.chosen
+            if mine:
+                nodes[index] = node  # a later decision at the same point replaces it
+            elif nodes.get(index) is not None and nodes[index].horizon == node.horizon:
+                del nodes[index]  # the step there is another thread's: not this choice
+            if node.chosen not in node.done:
+                footprint = steps[index][1] if mine else _NOTHING
+                node.done[node.chosen] = (
+                    footprint.renamed(names.namer(node.horizon)),
+                    node.horizon,
+                )
         for k, _j, initials in _races(steps):
             before = nodes.get(k)
             if before is None:
@@ -331,24 +340,35 @@ class DPORStrategy(Strategy):
         )
 
 
-def _steps(outcome: Outcome) -> list[tuple[int, Footprint]]:
-    """Each step of a run: its thread and its footprint. What a thread does before its
-    first step (starting up) belongs to that first step."""
-    threads = [row[0] for row in outcome.trace]
-    footprints: dict[int, Footprint] = {}  # most steps touch nothing shared
+def _steps(
+    outcome: Outcome, horizons: Sequence[int]
+) -> tuple[list[tuple[int, Footprint]], dict[int, int]]:
+    """The run's steps in the order they ran, each a thread's run of events between two
+    decisions, and where each decision's step starts (``horizon -> index``).
+
+    The log, not the trace, gives the order: a thread preempted at a switch point has
+    its row in the trace, but runs that instruction only when it is chosen again.
+    """
+    cuts = sorted(set(horizons))
     first: dict[int, int] = {}
-    for index, thread in enumerate(threads):
-        first.setdefault(thread, index)
-    for thread, step, event, _where in outcome.events:
-        if step < 0 or step >= len(threads) or threads[step] != thread:
-            step = first.get(thread, -1)
-            if step < 0:
-                continue
-        footprint = footprints.get(step)
-        if footprint is None:
-            footprint = footprints[step] = Footprint()
-        footprint.add(event)
-    return [(thread, footprints.get(index, _NOTHING)) for index, thread in enumerate(threads)]
+    steps: list[tuple[int, Footprint]] = []
+    cut = 0
+    now: tuple[int, int] | None = None  # the thread and trace row of the last event
+    for index, (thread, row, event, _where) in enumerate(outcome.events):
+        boundary = False
+        while cut < len(cuts) and cuts[cut] <= index:
+            first[cuts[cut]] = len(steps)
+            cut += 1
+            boundary = True
+        # A thread that runs alone takes many rows without a decision: each row is a
+        # step, so that a join orders the reads after it.
+        if boundary or (thread, row) != now:
+            steps.append((thread, Footprint()))
+            now = (thread, row)
+        steps[-1][1].add(event)
+    for horizon in cuts[cut:]:
+        first[horizon] = len(steps)
+    return steps, first
 
 
 #: The footprint of a step that touched nothing shared (never changed).
