@@ -533,6 +533,40 @@ def _frontrun_dpor_child(threads: int, sections: int) -> None:
     )
 
 
+def lessons_to_failure(seeds: int) -> list[dict[str, Any]]:
+    """For each broken lesson the scheduler runs on threads or tasks: the schedules dpor
+    needs to show its bug, against random's median over ``seeds`` seeds."""
+    from races.catalogue.registry import load_catalogue
+
+    rows = []
+    for case in load_catalogue().ordered():
+        if case.needs is not None or case.runtime not in ("threads", "asyncio") or case.missing():
+            continue
+        granularity: Any = case.granularity if case.runtime == "threads" else "instruction"
+        for variant in case.broken:
+            module = case.module(variant)
+            if hasattr(module, "setup"):
+                module.setup()
+            found = {}
+            for strategy, runs in (("dpor", 1), ("random", seeds)):
+                counts = []
+                for seed in range(runs):
+                    result = races.explore(
+                        module.scenario,
+                        strategy=strategy,
+                        seed=seed,
+                        budget=3000,
+                        detect=False,
+                        exclude=case.exclude,
+                        granularity=granularity,
+                        shrink_time=0,
+                    )
+                    counts.append(result.found_after or float("nan"))
+                found[strategy] = statistics.median(counts)
+            rows.append({"lesson": f"{case.name}.{variant}", **found})
+    return rows
+
+
 # --------------------------------------------------------------------- report
 
 
@@ -651,6 +685,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{row['races_rss_growth_kb'] / 1024:>+8.1f} MB"
             + ("" if row["races_proved"] else "  (races: not proved)")
         )
+
+    seeds = 2 if quick else 5
+    print(f"\nSchedules to each broken lesson's bug: dpor against random (median of {seeds} seeds)")
+    lessons = lessons_to_failure(seeds)
+    report["lessons_to_failure"] = lessons
+    for row in lessons:
+        print(f"  {row['lesson']:<44} dpor {row['dpor']:>6g}   random {row['random']:>6g}")
+    dpor_median = statistics.median(row["dpor"] for row in lessons)
+    random_median = statistics.median(row["random"] for row in lessons)
+    print(f"  median over the lessons: dpor {dpor_median:g}, random {random_median:g}")
 
     sizes = (10, 20) if quick else (10, 20, 40, 100)
     print("\nExplore to report: N threads sleep, then race on a count (found in 1 schedule)")

@@ -367,13 +367,14 @@ def test_dpor_shows_every_broken_lesson(name: str, variant: str) -> None:
     module = case.module(variant)
     if hasattr(module, "setup"):
         module.setup()
+    granularity: Any = case.granularity if case.runtime == "threads" else "instruction"
     result = races.explore(
         module.scenario,
         strategy="dpor",
         budget=3000,
         detect=False,
         exclude=case.exclude,
-        granularity=case.granularity if case.runtime == "threads" else "instruction",
+        granularity=granularity,
         shrink_time=0,
     )
     assert result.failed, result.summary
