@@ -379,3 +379,14 @@ def test_dpor_shows_every_broken_lesson(name: str, variant: str) -> None:
     )
     assert result.failed, result.summary
     assert str(result.kind) in case.outcomes and case.outcomes[str(result.kind)][0] == "forbidden"
+
+
+def test_a_preemption_bound_makes_it_a_bounded_search() -> None:
+    bounded = races.explore(counter_scenario(3, 2), strategy="dpor", preemption_bound=1)
+    assert not bounded.failed
+    assert bounded.schedules < 90
+    assert "with at most 1 preemption (a bounded search, not a proof" in bounded.summary
+    nothing_left_out = races.explore(counter_scenario(2, 1), strategy="dpor", preemption_bound=5)
+    assert nothing_left_out.summary.startswith("proved")
+    with pytest.raises(InvalidArgument, match="preemption_bound must be 0 or more"):
+        races.explore(counter_scenario(2, 1), strategy="dpor", preemption_bound=-1)

@@ -38,7 +38,7 @@ def explore(
     runtime: RuntimeName = "auto",
     granularity: Granularity | Literal["greenlet"] = "instruction",
     max_steps: int = 50_000,
-    preemption_bound: int = 2,
+    preemption_bound: int | None = None,
     depth: int = 3,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
@@ -60,9 +60,10 @@ def explore(
     which greenlet the hub wakes whenever one waits (so it must be importable by name);
     anything else runs on OS threads (``"threads"``).
     ``strategy`` is ``"random"``, ``"pct"`` (priority change points, ``depth``), ``"dfs"``
-    (every schedule with at most ``preemption_bound`` preemptions), ``"dpor"`` (one
-    schedule per order of the conflicting steps: when it runs out, the property holds in
-    every interleaving), ``"hypothesis"``, or one a plugin registered. ``budget`` caps the schedules run (the strategy's default:
+    (every schedule with at most ``preemption_bound`` preemptions, 2 unless set), ``"dpor"``
+    (one schedule per order of the conflicting steps: when it runs out, the property holds
+    in every interleaving; with ``preemption_bound``, only the orders within that many
+    preemptions, a bounded search for programs too big to prove), ``"hypothesis"``, or one a plugin registered. ``budget`` caps the schedules run (the strategy's default:
     1000; 100,000 for dfs). ``granularity`` places the switch points of threads before
     each ``"instruction"`` or each ``"line"`` of the code under test (set it with
     ``include``/``exclude``: module names or path globs); ``"greenlet"`` is another way to

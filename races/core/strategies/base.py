@@ -87,7 +87,7 @@ class StrategyOptions:
 
     seed: int | None = 0
     depth: int = 3  # pct
-    preemption_bound: int = 2  # dfs
+    preemption_bound: int | None = None  # dfs (2 when None); dpor (none when None)
     database_key: bytes = b"races"  # hypothesis
     database: object = "default"  # hypothesis
 

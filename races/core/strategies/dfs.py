@@ -66,7 +66,8 @@ class DFSStrategy(Strategy):
 
     @classmethod
     def create(cls, options: StrategyOptions) -> Strategy:
-        return cls(preemption_bound=options.preemption_bound)
+        bound = options.preemption_bound
+        return cls(preemption_bound=2 if bound is None else bound)
 
     def __init__(self, preemption_bound: int = 2) -> None:
         if preemption_bound < 0:

@@ -41,7 +41,7 @@ from typing import Any
 
 from races.core.strategies.base import CUT, Chooser, SearchReport, Strategy, StrategyOptions
 from races.vocabulary.access import WHOLE, Access, Event, Kind, Sync
-from races.vocabulary.errors import ScheduleDivergedError
+from races.vocabulary.errors import InvalidArgument, ScheduleDivergedError
 from races.vocabulary.outcome import Outcome, Position
 
 Key = tuple[Hashable, Hashable]  # a location: (owner, key)
@@ -156,13 +156,23 @@ class _Node:
     horizon: int  # events logged before it
     enabled: list[int]
     chosen: int
+    current: int | None  # the thread that could go on (choosing another preempts it)
+    preemptions: int  # taken on the path before it
     sleep: dict[int, Pending]  # asleep on arrival, with the step each would take
     done: dict[int, Pending] = field(default_factory=dict)  # tried here, with their step
     backtrack: set[int] = field(default_factory=set)
+    beyond: set[int] = field(default_factory=set)  # left out by the preemption bound
 
-    def next_choice(self) -> int | None:
-        left = sorted(self.backtrack - set(self.done) - set(self.sleep))
-        return left[0] if left else None
+    def cost(self, thread: int) -> int:
+        return int(self.current is not None and thread != self.current)
+
+    def next_choice(self, bound: int | None) -> tuple[int | None, int]:
+        """The next thread to try here, and how many the bound newly left out."""
+        left = sorted(self.backtrack - set(self.done) - set(self.sleep) - self.beyond)
+        within = [t for t in left if bound is None or self.preemptions + self.cost(t) <= bound]
+        beyond = set(left) - set(within)
+        self.beyond |= beyond
+        return (within[0] if within else None), len(beyond)
 
 
 class _DPORChooser:
@@ -177,6 +187,7 @@ class _DPORChooser:
         self.trace: Sequence[Any] = ()
         self.seen = 0
         self.names = _Names()
+        self.spent = 0  # preemptions so far in this run
         self.blocked = False  # every thread that could run was asleep: a repeated trace
 
     def observe(self, events: Sequence[Event], trace: Sequence[Any]) -> None:
@@ -236,9 +247,17 @@ class _DPORChooser:
             chosen = current if current in awake else awake[0]
             horizon = len(self.events)
             node = _Node(
-                index, horizon, list(enabled), chosen, dict(self.sleep), backtrack={chosen}
+                index,
+                horizon,
+                list(enabled),
+                chosen,
+                current,
+                self.spent,
+                dict(self.sleep),
+                backtrack={chosen},
             )
             path.append(node)
+        self.spent = node.preemptions + node.cost(chosen)
         self.depth += 1
         self.sleep.pop(chosen, None)
         return chosen
@@ -253,11 +272,15 @@ class DPORStrategy(Strategy):
 
     @classmethod
     def create(cls, options: StrategyOptions) -> Strategy:
-        return cls()
+        return cls(preemption_bound=options.preemption_bound)
 
-    def __init__(self) -> None:
+    def __init__(self, preemption_bound: int | None = None) -> None:
+        if preemption_bound is not None and preemption_bound < 0:
+            raise InvalidArgument(f"preemption_bound must be 0 or more, not {preemption_bound}")
+        self.preemption_bound = preemption_bound
         self.path: list[_Node] = []
         self.cut = 0  # runs cut short where they would only repeat a trace
+        self.left_out = 0  # orders the preemption bound kept from running
 
     def next_chooser(self) -> Chooser | None:
         return _DPORChooser(self)
@@ -319,7 +342,8 @@ class DPORStrategy(Strategy):
         """The deepest decision with a thread left to try; None when the search is over."""
         while self.path:
             node = self.path[-1]
-            choice = node.next_choice()
+            choice, skipped = node.next_choice(self.preemption_bound)
+            self.left_out += skipped
             if choice is not None:
                 node.chosen = choice
                 return _DPORChooser(self)
@@ -329,6 +353,13 @@ class DPORStrategy(Strategy):
     def describe_pass(self, search: SearchReport) -> str:
         cut = f"; {self.cut} more cut short where they would repeat one" if self.cut else ""
         runs = f"{search.schedules} schedule{'' if search.schedules == 1 else 's'}"
+        if search.exhausted and self.left_out:
+            bound = self.preemption_bound
+            return (
+                f"no failure in {runs} with at most {bound} preemption{'' if bound == 1 else 's'}"
+                f" (a bounded search, not a proof: the bound left out {self.left_out} "
+                f"order{'' if self.left_out == 1 else 's'} at the decisions it reached)"
+            )
         if search.exhausted:
             return (
                 f"proved: no failure in any interleaving ({runs}, one per order of the "
