@@ -7,7 +7,9 @@ interleaving; ``dfs`` runs them all, up to a preemption bound.
 
 The algorithm is source-DPOR with sleep sets (Abdulla, Aronis, Jonsson and Sagonas,
 "Optimal dynamic partial order reduction", POPL 2014), stateless: every run goes to its
-end, then its steps are read back.
+end, then its steps are read back from the access log, in the order they ran (a thread
+preempted at a switch point runs that instruction only when it is chosen again, so the
+trace's rows are not that order), split at each decision and each trace row.
 
 * A step's *footprint* is what the access model logged for it: the locations it read
   and wrote, the locks it took or gave back, and whether it called into code races
@@ -30,7 +32,10 @@ end, then its steps are read back.
 
 The search ends when no decision has a thread left in its backtrack set that is neither
 done nor asleep: every trace has been run, and the result is a proof, as far as the
-access model sees (``opaque`` steps keep it sound, at the cost of more runs).
+access model sees (``opaque`` steps keep it sound, at the cost of more runs). A run in
+which every thread that could go on is asleep could only repeat a trace: it is cut short
+(``CUT``) and not counted. With a ``preemption_bound``, choices that would exceed it are
+left out, and the result says it is a bounded search, not a proof.
 """
 
 from __future__ import annotations
