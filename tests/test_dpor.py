@@ -191,6 +191,15 @@ programs = st.lists(st.lists(operation, min_size=1, max_size=3), min_size=2, max
 )
 
 
+#: Enough drawn programs for the suite; RACES_DPOR_EXAMPLES=300 for a deeper look.
+SOUNDNESS = settings(
+    max_examples=int(os.environ.get("RACES_DPOR_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+
+
 def _program_scenario(program: list[list[Op]], finals: set[Hashable]) -> Callable[[], None]:
     def scenario() -> None:
         box = {0: 0, 1: 0, 2: 0}
@@ -297,12 +306,7 @@ def _trace(outcome: Outcome) -> Hashable:
     return (ordered, tuple(sorted((t, repr(k), n) for t, k, n in reads)), tuple(takes))
 
 
-@settings(
-    max_examples=int(os.environ.get("RACES_DPOR_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
+@SOUNDNESS
 @given(programs)
 def test_dpor_reaches_exactly_the_states_of_every_interleaving(program: list[list[Op]]) -> None:
     finals: set[Hashable] = set()
@@ -429,12 +433,7 @@ def _task_scenario(program: list[list[Op]], finals: set[Hashable]) -> Callable[[
     return scenario
 
 
-@settings(
-    max_examples=int(os.environ.get("RACES_DPOR_EXAMPLES", "40")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
+@SOUNDNESS
 @given(task_programs)
 def test_dpor_of_tasks_reaches_exactly_the_states_of_every_order(program: list[list[Op]]) -> None:
     from races.runtimes.asyncio.session import AsyncSession

@@ -115,9 +115,7 @@ class OverRelease:
     """A semaphore given back more often than it was taken: it now lets more in than it
     was made for (what ``BoundedSemaphore`` refuses with ValueError)."""
 
-    semaphore: int
     thread: int
-    step: int
     capacity: int
     value: int  # permits free after this release
     released_at: tuple[str, int] | None
@@ -257,7 +255,7 @@ class _Analysis:
             if isinstance(event, Access):
                 self._access(thread, step, event, where)
             elif isinstance(event, Sync):
-                self._sync(thread, step, event)
+                self._sync(thread, event)
         return self.findings
 
     # ------------------------------------------------------------------ clocks
@@ -268,7 +266,7 @@ class _Analysis:
             clock = self.clocks[thread] = {thread: 1}
         return clock
 
-    def _sync(self, thread: int, step: int, sync: Sync) -> None:
+    def _sync(self, thread: int, sync: Sync) -> None:
         clock = self._clock(thread)
         if sync.kind == "start":
             child = dict(clock)
@@ -300,15 +298,7 @@ class _Analysis:
             # signal another thread is not taken by the releaser first.
             if sync.capacity and taken < 0 and mine < 0 and history:
                 self.findings.over_releases.append(
-                    OverRelease(
-                        sync.obj,
-                        thread,
-                        step,
-                        sync.capacity,
-                        sync.capacity - taken,
-                        sync.site,
-                        history,
-                    )
+                    OverRelease(thread, sync.capacity, sync.capacity - taken, sync.site, history)
                 )
             self._used(thread, sync, "released")
 

@@ -152,14 +152,10 @@ def explain_over_release(release: OverRelease, names: Sequence[str]) -> Cause:
         for what, where in release.history
     )
     before = f" ({history})" if history else ""
-    name = "the semaphore"
-    if release.released_at is not None:
-        line = linecache.getline(*release.released_at)
-        match = re.search(r"([\w.\[\]]+)\.release\(", line)
-        if match:
-            name = f"`{match.group(1)}`"
+    where = release.released_at
+    name = _primitive_name(where, "semaphore") if where is not None else "the semaphore"
     story = (
-        f"{who} released {name}{_where(release.released_at)} once more than it "
+        f"{who} released {name} once more than it "
         f"was taken{before}: it now lets {release.value} threads in where it was made "
         f"for {release.capacity} (a BoundedSemaphore raises ValueError here)"
     )
@@ -169,14 +165,8 @@ def explain_over_release(release: OverRelease, names: Sequence[str]) -> Cause:
 
 
 def _short(where: tuple[str, int]) -> str:
+    """``file.py:12``: a place in the code, for people."""
     return f"{where[0].rsplit('/', 1)[-1]}:{where[1]}"
-
-
-def _where(where: tuple[str, int] | None) -> str:
-    if where is None:
-        return ""
-    source = linecache.getline(where[0], where[1]).strip()
-    return f" (`{source}`, {_short(where)})" if source else f" ({_short(where)})"
 
 
 def explain_cycle(cycle: LockCycle) -> Cause:
@@ -290,7 +280,7 @@ def focused(trace: Trace, touched: Sequence[Touch], location: Location, outcome:
         if filename is None:
             filename, lineno = step.filename, step.lineno
         source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
-        place = f"{filename.rsplit('/', 1)[-1]}:{lineno}" if filename else ""
+        place = _short((filename, lineno)) if filename and lineno else ""
         rows.append(
             f"{step.index:5} {step.thread_name:<10} {source}   ({place}) [{', '.join(tags)}]"
         )
@@ -311,7 +301,7 @@ def line_of(site: Any) -> tuple[str | None, int | None]:
 
 def _at(touch: Touch) -> str:
     filename, lineno = line_of(touch.site)
-    return f" ({filename.rsplit('/', 1)[-1]}:{lineno})" if filename else ""
+    return f" ({_short((filename, lineno))})" if filename and lineno else ""
 
 
 def _site(site: tuple[str, int] | None) -> str:
@@ -319,8 +309,7 @@ def _site(site: tuple[str, int] | None) -> str:
         return "a lock"
     filename, lineno = site
     source = linecache.getline(filename, lineno).strip()
-    where = f"{filename.rsplit('/', 1)[-1]}:{lineno}"
-    return f"`{source}` ({where})" if source else where
+    return f"`{source}` ({_short(site)})" if source else _short(site)
 
 
 # ---------------------------------------------------------------------------- fixes
@@ -409,12 +398,17 @@ def _edge(fixed: Outcome, earlier: Touch, later: Touch) -> str:
 def _lock_name(sync: Sync) -> str:
     if sync.site is None:
         return "a lock inside the library"
-    filename, lineno = sync.site
-    source = linecache.getline(filename, lineno).strip()
-    where = f"{filename.rsplit('/', 1)[-1]}:{lineno}"
+    return _primitive_name(sync.site, "lock")
+
+
+def _primitive_name(site: tuple[str, int], kind: str) -> str:
+    """A lock or semaphore as the line at ``site`` names it (``with a.lock:``,
+    ``slots.release()``): "`a.lock` at bank.py:12"."""
+    source = linecache.getline(*site).strip()
+    where = _short(site)
     match = re.match(r"(?:async\s+)?with\s+(.+?)\s*:$", source) or re.search(
         r"([\w.\[\]]+)\.(?:acquire|release)\(", source
     )
     if match:
         return f"`{match.group(1)}` at {where}"
-    return f"the lock in `{source}` at {where}" if source else f"a lock at {where}"
+    return f"the {kind} in `{source}` at {where}" if source else f"a {kind} at {where}"

@@ -193,7 +193,6 @@ class _DPORChooser:
         self.seen = 0
         self.names = _Names()
         self.spent = 0  # preemptions so far in this run
-        self.blocked = False  # every thread that could run was asleep: a repeated trace
 
     def observe(self, events: Sequence[Event], trace: Sequence[Any]) -> None:
         self.events = events
@@ -247,7 +246,6 @@ class _DPORChooser:
             if not awake:
                 # Every thread that can run is asleep: whatever comes next repeats a trace
                 # already run. End the run here.
-                self.blocked = True
                 return CUT
             chosen = current if current in awake else awake[0]
             horizon = len(self.events)

@@ -118,7 +118,7 @@ def _install_leaves(p: Patches) -> None:
         p.set(threading.Timer, name, method)
     client = memcache.client_class()
     if client is not None:
-        for name, method in memcache.methods().items():
+        for name, method in memcache.methods(client).items():
             p.set(client, name, method)
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)

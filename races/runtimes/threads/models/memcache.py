@@ -69,15 +69,12 @@ def _model(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def methods() -> dict[str, Callable[..., Any]]:
-    """What to set on pymemcache's ``Client``, when the program uses it."""
-    module = sys.modules.get("pymemcache.client.base")
-    if module is None:
-        return {}
-    client = module.Client
-    return {name: _model(name, client.__dict__[name]) for name in _KINDS if name in client.__dict__}
-
-
 def client_class() -> type | None:
+    """pymemcache's ``Client``, when the program has imported it."""
     module = sys.modules.get("pymemcache.client.base")
     return module.Client if module is not None else None
+
+
+def methods(client: type) -> dict[str, Callable[..., Any]]:
+    """What to set on ``client``: each call it makes, logged as what it does."""
+    return {name: _model(name, client.__dict__[name]) for name in _KINDS if name in client.__dict__}

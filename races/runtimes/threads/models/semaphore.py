@@ -58,7 +58,7 @@ def release(self: Any, n: int = 1) -> None:
 
 def bounded_release(self: Any, n: int = 1) -> None:
     if self._value + n > self._initial_value:
-        _real_bounded_release(self, n)  # raises ValueError: nothing was given back
+        return _real_bounded_release(self, n)  # raises ValueError: nothing is given back
     _log(self, "unpermit", n)
     _real_bounded_release(self, n)
 
