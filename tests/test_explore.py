@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import _thread
+import functools
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -214,17 +216,19 @@ def test_keyboard_interrupt_leaves_nothing_behind() -> None:
 def test_a_thread_blocked_outside_the_scheduler_is_reported_not_hung() -> None:
     class Holder:
         def __init__(self) -> None:
-            self.lock = _thread.allocate_lock()  # real, and hidden in an object
+            self.lock = _thread.allocate_lock()  # real, made before the exploration
 
     holder = Holder()
 
-    def critical() -> None:
-        with holder.lock:
+    def critical(lock: Any) -> None:
+        with lock:  # reached only as an argument: races cannot swap it where it lives
             x = 1
             x += 1
 
+    body = functools.partial(critical, holder.lock)
+
     def scenario() -> None:
-        scenarios._run_all(critical, critical)
+        scenarios._run_all(body, body)
 
     with pytest.raises(
         races.UncontrolledBlockingError, match="without reaching a switch point"

@@ -17,11 +17,13 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import races
 from races import FailureKind
+from tests import imported_locks
 
 # ----------------------------------------------------------------- asyncio and threads
 
@@ -271,3 +273,55 @@ def test_virtual_time_does_not_jump_past_a_thread_races_does_not_control() -> No
         races.explore(scenario, budget=3)
     assert "unseen (" in str(info.value) and "test_programs.py" in str(info.value)
     assert finished.acquire(timeout=10)  # a real thread: it ends before the leak check
+
+
+# ------------------------------------------------------- locks a library made at import
+
+LIBRARY_SCENARIOS = [
+    imported_locks.cache_scenario,
+    imported_locks.registry_scenario,
+    imported_locks.stripes_scenario,
+]
+
+
+@pytest.mark.parametrize("scenario", LIBRARY_SCENARIOS, ids=lambda s: s.__name__)
+@pytest.mark.parametrize("strategy", ["random", "dfs", "dpor"])
+def test_a_lock_made_at_import_is_controlled_whatever_the_strategy(
+    scenario: Any, strategy: str
+) -> None:
+    before = (imported_locks.Cache._lock, imported_locks.REGISTRY.lock, *imported_locks.STRIPES)
+    result = races.explore(scenario, strategy=strategy, budget=300)
+    assert not result.failed, result.render()
+    # Swapped for modelled locks during the exploration only: the real ones are back.
+    after = (imported_locks.Cache._lock, imported_locks.REGISTRY.lock, *imported_locks.STRIPES)
+    assert all(a is b for a, b in zip(before, after, strict=True))
+    assert type(imported_locks.REGISTRY.lock) is _thread.LockType
+
+
+@pytest.mark.parametrize("scenario", LIBRARY_SCENARIOS, ids=lambda s: s.__name__)
+def test_a_lock_made_at_import_is_proved_with_as_few_schedules_as_one_made_inside(
+    scenario: Any,
+) -> None:
+    result = races.explore(scenario, strategy="dpor")
+    assert result.summary.startswith("proved"), result.summary
+    # Two critical sections on one lock: two orders (the stripes: three threads, two of
+    # them on one stripe). A lock made at import is born with each run, so runs name it alike.
+    assert result.schedules == 2
+
+
+def test_a_race_beside_a_lock_made_at_import_is_still_found() -> None:
+    result = races.explore(imported_locks.unlocked_registry_scenario, strategy="dpor")
+    assert result.failed and result.kind is FailureKind.ASSERTION
+
+
+def test_a_lock_made_at_import_and_held_outside_stops_the_run_at_once_naming_it() -> None:
+    imported_locks.REGISTRY.lock.acquire()  # held by this thread, which races does not control
+    try:
+        with pytest.raises(races.UncontrolledBlockingError) as info:
+            # A watchdog this long would fail the test's timeout: the stop is immediate.
+            races.explore(imported_locks.registry_scenario, strategy="dfs", watchdog=3600)
+    finally:
+        imported_locks.REGISTRY.lock.release()
+    message = str(info.value)
+    assert "`REGISTRY.lock`" in message and "imported_locks.py:" in message
+    assert "already held" in message and "create it inside the scenario" in message

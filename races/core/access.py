@@ -30,6 +30,7 @@ import ctypes
 import dis
 import functools
 import linecache
+import operator
 import sys
 from collections.abc import Callable, Hashable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
@@ -88,7 +89,9 @@ def data_attribute(owner: Any, name: str) -> Any:
                 return found.__get__(owner, kind)
             except AttributeError:
                 return UNKNOWN
-        return UNKNOWN  # a method, a property, a class variable read through an instance
+        if hasattr(type(found), "__get__"):
+            return UNKNOWN  # a method, a property: code runs to compute it
+        return found  # a class variable read through an instance (a library's shared lock)
     return UNKNOWN
 
 
@@ -105,6 +108,15 @@ def _item(container: Any, key: Any) -> Any:
         except (IndexError, TypeError, KeyError):
             return UNKNOWN
     return UNKNOWN
+
+
+_INT_OPERATORS: dict[type, Callable[[int, int], int]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Mod: operator.mod,
+    ast.FloorDiv: operator.floordiv,
+}
 
 
 def _evaluator(node: ast.expr) -> Callable[[FrameType, dict[str, Any]], Any] | None:
@@ -127,6 +139,23 @@ def _evaluator(node: ast.expr) -> Callable[[FrameType, dict[str, Any]], Any] | N
             return UNKNOWN if value is UNKNOWN else data_attribute(value, attr)
 
         return attribute
+    if isinstance(node, ast.BinOp) and type(node.op) in _INT_OPERATORS:
+        # `stripes[i % 2]`, `row[j + 1]`: arithmetic on ints runs no user code.
+        left, right = _evaluator(node.left), _evaluator(node.right)
+        if left is None or right is None:
+            return None
+        operate = _INT_OPERATORS[type(node.op)]
+
+        def arithmetic(frame: FrameType, local: dict[str, Any]) -> Any:
+            a, b = left(frame, local), right(frame, local)
+            if type(a) is not int or type(b) is not int:
+                return UNKNOWN
+            try:
+                return operate(a, b)
+            except ArithmeticError:
+                return UNKNOWN
+
+        return arithmetic
     if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
         container = _evaluator(node.value)
         key = _evaluator(node.slice)
@@ -390,7 +419,7 @@ def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
         if node is None:
             return None
         kind = Kind.READ if op in ("LOAD_ATTR", "LOAD_METHOD") else Kind.WRITE
-        return _attribute_probe(node, kind)
+        return _attribute_probe(code, node, kind)
     if op in ("BINARY_SUBSCR", "STORE_SUBSCR", "DELETE_SUBSCR", "BINARY_SLICE", "STORE_SLICE"):
         node = _node_at(code, instruction, (ast.Subscript,))
         if node is None:
@@ -503,8 +532,12 @@ def _is_code_or_unknown(value: Any) -> bool:
 def _global_probe(name: str, kind: Kind) -> Probe:
     def probe(frame: FrameType) -> StepAccesses:
         namespace = frame.f_globals
-        if kind is Kind.READ and _is_code(namespace.get(name, len)):
-            return NOTHING  # a builtin, a module, a function, a class
+        if kind is Kind.READ:
+            value = namespace.get(name, len)
+            if _is_code(value):
+                return NOTHING  # a builtin, a module, a function, a class
+            if type(value) in ACCESSES.foreign:
+                ACCESSES.adopt(value, name, ("global", namespace, name))
         return StepAccesses((Access(Location(id(namespace), name, name, "globals"), kind),))
 
     return probe
@@ -531,23 +564,32 @@ def _cell_probe(code: CodeType, index: int, name: str, kind: Kind) -> Probe:
         cell = _read_localsplus(frame, index)
         if cell is UNKNOWN:
             return OPAQUE
+        if kind is Kind.READ and ACCESSES.foreign:
+            value = getattr(cell, "cell_contents", None)
+            if type(value) in ACCESSES.foreign:
+                ACCESSES.adopt(value, name, ("cell", cell))
         return StepAccesses((Access(Location(id(cell), "cell", name, "cell"), kind),))
 
     return probe
 
 
-def _attribute_probe(node: ast.Attribute, kind: Kind) -> Probe | None:
+def _attribute_probe(code: CodeType, node: ast.Attribute, kind: Kind) -> Probe | None:
     owner_of = _evaluator(node.value)
     if owner_of is None:
         return lambda frame: OPAQUE if kind.writes else NOTHING
     attr = node.attr
+    text = _text(code, node)
 
     def probe(frame: FrameType) -> StepAccesses:
         owner = owner_of(frame, frame.f_locals)
         if owner is UNKNOWN:
             return OPAQUE if kind.writes else NOTHING
-        if kind is Kind.READ and _is_code_or_unknown(data_attribute(owner, attr)):
-            return NOTHING  # a method or a property: its code is traced, if it is Python
+        if kind is Kind.READ:
+            value = data_attribute(owner, attr)
+            if _is_code_or_unknown(value):
+                return NOTHING  # a method or a property: its code is traced, if it is Python
+            if type(value) in ACCESSES.foreign:
+                ACCESSES.adopt(value, text, ("attr", owner, attr))
         if isinstance(owner, (FunctionType, CodeType)):
             return NOTHING
         name = attribute_name(owner, attr)
@@ -570,6 +612,10 @@ def _subscript_probe(code: CodeType, node: ast.Subscript, kind: Kind) -> Probe |
             return NOTHING if container is not UNKNOWN or not kind.writes else OPAQUE
         key = WHOLE if key_of is None else key_of(frame, local)
         key = WHOLE if key is UNKNOWN else _hashable(key)
+        if kind is Kind.READ and key is not WHOLE and ACCESSES.foreign:
+            value = _item(container, key)
+            if type(value) in ACCESSES.foreign:
+                ACCESSES.adopt(value, _container_name(text, key), ("item", container, key))
         access_kind = kind
         if (
             kind is Kind.READ
@@ -688,10 +734,20 @@ def _static_attribute(owner: Any, name: str) -> Any:
 
 
 class AccessTable:
-    """Per code object and instruction offset, its probe (compiled once, kept across runs)."""
+    """Per code object and instruction offset, its probe (compiled once, kept across runs).
+
+    A runtime may ask to see some values before the code reads them: while one of its
+    sessions is open, ``foreign`` holds their types and ``adopt`` is called with the value,
+    how the code names it, and where it lives (``("attr", owner, name)``, ``("item",
+    container, key)``, ``("global", namespace, name)``, ``("cell", cell)``) just before the
+    instruction that reads it runs. The threads runtime swaps a real lock a library made at
+    import for a modelled one there, on its first use.
+    """
 
     def __init__(self) -> None:
         self._probes: dict[CodeType, dict[int, Probe]] = {}
+        self.foreign: frozenset[type] = frozenset()
+        self.adopt: Callable[[Any, str, tuple[Any, ...]], None] = _keep
 
     def probes(self, code: CodeType) -> dict[int, Probe]:
         try:
@@ -714,6 +770,10 @@ class AccessTable:
             return probe(frame)
         except Exception:  # noqa: BLE001 - reading must never break the program
             return OPAQUE
+
+
+def _keep(value: Any, name: str, where: tuple[Any, ...]) -> None:
+    return None
 
 
 ACCESSES = AccessTable()

@@ -679,6 +679,11 @@ class Execution:
             self.aborting = True  # from now on every thread only unwinds
             self.done.release()
 
+    def give_up(self, error: RacesError) -> None:
+        """The run cannot go on under races' control: end it, and have ``run`` raise
+        ``error`` to the caller (a verdict on the scenario would be luck)."""
+        self._internal(error)
+
     def _internal(self, exc: BaseException) -> None:
         """races itself failed: end the run, and have ``run`` raise it to the caller."""
         if self.internal_error is None:

@@ -26,11 +26,13 @@ from collections.abc import Callable
 from types import FunctionType, ModuleType
 from typing import Any
 
+from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
 from races.runtimes.threads.models import clock, io, memcache, semaphore, timer
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
+from races.vocabulary.errors import UncontrolledBlockingError
 from races.vocabulary.kinds import FailureKind
 
 _MISSING = object()
@@ -58,6 +60,15 @@ class Patches:
 
         self._undo.append(undo)
 
+    def set_item(self, container: Any, key: Any, value: Any) -> None:
+        old = container[key]
+        container[key] = value
+
+        def undo() -> None:
+            container[key] = old
+
+        self._undo.append(undo)
+
     def set_cell(self, cell: Any, value: Any) -> None:
         old = cell.cell_contents
         cell.cell_contents = value
@@ -73,8 +84,9 @@ class Patches:
 
 def install(
     patches: Patches, under_test: CodeFilter, scenario: Callable[[], object]
-) -> Callable[[], None]:
-    """Install every replacement a session needs; returns what to call before each run."""
+) -> Callable[[], list[Lock]]:
+    """Install every replacement a session needs; returns what to call before each run
+    (it frees the stand-ins of real locks and returns their modelled locks)."""
     _install_leaves(patches)
     swap = _Swapper(patches)
     for module in list(sys.modules.values()):
@@ -82,7 +94,32 @@ def install(
         if isinstance(module, ModuleType) and file and under_test.filename_under_test(file):
             swap.namespace(module, module.__name__)
     swap.function(scenario)
+    # Real primitives the swap above cannot reach (a lock inside a library's object, a list
+    # of locks made at import) are swapped where the code finds them, on first use.
+    ACCESSES.foreign = frozenset(t for t in _FOREIGN if t is not None)
+    ACCESSES.adopt = swap.adopt
+    patches.call_on_restore(_stop_adopting)
     return swap.reset
+
+
+#: The types of real primitives a session swaps where the code under test reads them.
+_FOREIGN = (
+    _REAL_LOCK_TYPE,
+    _REAL_RLOCK_TYPE,
+    threading.Condition,
+    threading.Event,
+    threading.Semaphore,
+    threading.BoundedSemaphore,
+    threading.Barrier,
+    queue.Queue,
+    queue.LifoQueue,
+    queue.PriorityQueue,
+)
+
+
+def _stop_adopting() -> None:
+    ACCESSES.foreign = frozenset()
+    ACCESSES.adopt = lambda value, name, where: None
 
 
 def _install_leaves(p: Patches) -> None:
@@ -147,6 +184,28 @@ def _install_leaves(p: Patches) -> None:
 
 def _queue_conditions(q: Any) -> list[Any]:
     return [q.not_empty, q.not_full, q.all_tasks_done]
+
+
+def _held_real_lock(real: Any, name: str) -> None:
+    """Stop the run: a controlled thread is about to use a real lock that is already held."""
+    here = execution.controlled()
+    if here is None:
+        return
+    ex, rec = here
+    frame = sys._getframe(2)
+    while frame is not None and not ex.under_test(frame.f_code):
+        frame = frame.f_back  # type: ignore[assignment]
+    where = f" ({frame.f_code.co_filename}:{frame.f_lineno})" if frame is not None else ""
+    ex.give_up(
+        UncontrolledBlockingError(
+            f"{rec.name} is about to use `{name}`{where}, a real {type(real).__name__} made "
+            "before races started and already held, by a thread races does not control or by "
+            "code it does not trace; waiting for it would block where the scheduler cannot "
+            f"see. Make `{name}` free before the scenario starts (a lock made before the "
+            "exploration is swapped for a modelled one at its first use, if it is free then), "
+            "or create it inside the scenario"
+        )
+    )
 
 
 def _reset_lock(lock: Any) -> None:
@@ -260,6 +319,40 @@ class _Swapper:
                     )
         return None
 
+    def adopt(self, value: Any, name: str, where: tuple[Any, ...]) -> None:
+        """Code under test is about to read ``value``, a real primitive, from ``where``:
+        put a modelled stand-in there first (undone when the session ends).
+
+        A real lock that is already held cannot be swapped: a thread races does not
+        control holds it (or untraced code took it), and a controlled thread that waited
+        for it would block where the scheduler cannot see. The run stops at once, saying
+        which lock and where, rather than after the watchdog's wait.
+        """
+        if id(value) in self.visited:
+            return
+        new = self.replacement(value, name if where[0] != "cell" else "")
+        if new is None:
+            kind = type(value)
+            if kind is _REAL_LOCK_TYPE or kind is _REAL_RLOCK_TYPE:
+                _held_real_lock(value, name)
+            elif id(value) not in self.swapped:
+                self.visited.add(id(value))  # an Event or a Queue: swapped inside, or not ours
+                self.patches.call_on_restore(lambda: value)  # its id stays its own
+            return
+        place = where[0]
+        if place == "attr":
+            owner, attr = where[1], where[2]
+            if not isinstance(owner, (type, ModuleType)) and attr not in getattr(
+                owner, "__dict__", {}
+            ):
+                # A class variable read through an instance: swap it in its class.
+                owner = next(k for k in type(owner).__mro__ if attr in vars(k))
+            self.patches.set(owner, attr, new)
+        elif place in ("item", "global"):
+            self.patches.set_item(where[1], where[2], new)
+        elif place == "cell":
+            self.patches.set_cell(where[1], new)
+
     def _condition(self, real: Any, name: str) -> Any:
         """The stand-in for a condition on a real lock, when nobody waits on it."""
         if id(real) in self.swapped:
@@ -286,19 +379,21 @@ class _Swapper:
         rlock._block = stand_in
         return self._remember(real, rlock)
 
-    def reset(self) -> None:
+    def reset(self) -> list[Lock]:
         """Unlock every stand-in: a run may end with a thread aborted while holding one.
+        Returns the modelled locks of the stand-ins, to be born at the start of the run
+        (partial-order reduction names a lock by its birth, the same in every run).
 
         The real objects were free when we swapped them, so free is the state to restore.
         """
+        locks = []
         for stand_in in self.swapped.values():
-            if isinstance(stand_in, Lock):
-                stand_in._reset()
-            elif isinstance(stand_in, threading.Condition):
+            if isinstance(stand_in, threading.Condition):
                 stand_in._waiters.clear()  # type: ignore[attr-defined]
-                _reset_lock(stand_in._lock)  # type: ignore[attr-defined]
-            else:
-                _reset_lock(stand_in)
+                stand_in = stand_in._lock  # type: ignore[attr-defined]
+            _reset_lock(stand_in)
+            locks.append(stand_in if isinstance(stand_in, Lock) else stand_in._block)
+        return locks
 
     def _remember(self, real: Any, stand_in: Any) -> Any:
         self.swapped[id(real)] = stand_in
@@ -318,6 +413,12 @@ class _Swapper:
                 self.patches.set(owner, name, new)
             elif isinstance(value, type) and value.__module__ == module_name:
                 self.namespace(value, module_name)
+            elif type(value) in (list, dict):  # a table of locks: `forks = [Lock() ...]`
+                keys = range(len(value)) if type(value) is list else list(value)
+                for key in keys:
+                    new = self.replacement(value[key], f"{path}[{key!r}]")
+                    if new is not None:
+                        self.patches.set_item(value, key, new)
 
     def function(self, scenario: Callable[[], object]) -> None:
         target: Any = getattr(scenario, "__func__", scenario)

@@ -19,6 +19,7 @@ from races.core.strategies.base import Chooser
 from races.runtimes.threads import execution, patches
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.tracing import Granularity, Mechanism, make_tracer
+from races.vocabulary.access import Sync
 from races.vocabulary.errors import InvalidArgument, UncontrolledBlockingError
 from races.vocabulary.outcome import Outcome
 
@@ -102,7 +103,7 @@ class Session:
         """One run of the scenario, every decision taken by ``chooser``."""
         self._release_previous_run()
         random.seed(RANDOM_SEED)
-        self._reset_stand_ins()
+        stand_ins = self._reset_stand_ins()
         patches.futures_thread._shutdown = False  # type: ignore[attr-defined]
         ex = execution.Execution(
             self.scenario,
@@ -117,6 +118,8 @@ class Session:
             outside_threads=self._outside_threads + len(self._os_joins),
             known_threads=self._known_threads | {i for i, _ in self._os_joins if i is not None},
         )
+        # Real locks made before the exploration, swapped for modelled ones: born with the run.
+        ex.events.extend((0, -1, Sync("made", id(lock)), None) for lock in stand_ins)
         self.tracer.execution = ex
         self.tracer.recording = self.recording
         observe = getattr(chooser, "observe", None)

@@ -1,0 +1,88 @@
+"""A library's thread-safe objects, made when it is imported: before any exploration.
+
+The shapes a thread-safe library takes: a lock in a class attribute, a module-level object
+holding a lock, a list of locks, an object whose condition guards a buffer.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+class Cache:
+    _lock = threading.RLock()  # one lock for every cache, made at import
+
+    def __init__(self) -> None:
+        self.entries: dict[str, int] = {}
+
+    def incr(self, key: str) -> None:
+        with self._lock:
+            self.entries[key] = self.entries.get(key, 0) + 1
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+
+
+REGISTRY = Registry()  # a module-level object, its lock inside
+STRIPES = [threading.Lock() for _ in range(2)]  # a list of locks
+
+
+def cache_scenario() -> None:
+    cache = Cache()
+    workers = [threading.Thread(target=cache.incr, args=("k",)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert cache.entries == {"k": 2}
+
+
+def registry_scenario() -> None:
+    REGISTRY.count = 0
+
+    def register() -> None:
+        with REGISTRY.lock:
+            count = REGISTRY.count
+            REGISTRY.count = count + 1
+
+    workers = [threading.Thread(target=register) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert REGISTRY.count == 2
+
+
+def stripes_scenario() -> None:
+    totals = [0, 0]
+
+    def add(i: int) -> None:
+        with STRIPES[i % 2]:
+            total = totals[i % 2]
+            totals[i % 2] = total + 1
+
+    workers = [threading.Thread(target=add, args=(i,)) for i in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert totals == [2, 1]
+
+
+def unlocked_registry_scenario() -> None:
+    """The same registry, its lock forgotten: a lost update to find."""
+    REGISTRY.count = 0
+
+    def register() -> None:
+        count = REGISTRY.count
+        REGISTRY.count = count + 1
+
+    workers = [threading.Thread(target=register) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert REGISTRY.count == 2
