@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Callable, Iterator
+import signal
+import threading
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -83,6 +85,50 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if graph.cycles() and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> Generator[None, object, object]:
+    """pytest-timeout's limit, with how far an exploration under way had got.
+
+    Whichever way pytest-timeout stops the test (SIGALRM in the main thread, or a timer
+    thread that dumps every stack and exits), races first writes one line: the scenario,
+    the schedules run, and whether a failure was being shrunk.
+    """
+    result = yield
+    method = getattr(settings, "method", None)
+    if method == "signal" and threading.current_thread() is threading.main_thread():
+        fire = signal.getsignal(signal.SIGALRM)
+        if callable(fire):
+
+            def on_alarm(signum: int, frame: Any) -> Any:
+                __tracebackhide__ = True
+                _say_progress(item)
+                return fire(signum, frame)
+
+            signal.signal(signal.SIGALRM, on_alarm)
+    else:
+        for timer in threading.enumerate():
+            if isinstance(timer, threading.Timer) and timer.name.endswith(f" {item.nodeid}"):
+                timer.function = _saying_progress(item, timer.function)
+    return result
+
+
+def _saying_progress(item: pytest.Item, fire: Callable[..., Any]) -> Callable[..., Any]:
+    def on_timer(*args: Any, **kwargs: Any) -> Any:
+        _say_progress(item)
+        return fire(*args, **kwargs)
+
+    return on_timer
+
+
+def _say_progress(item: pytest.Item) -> None:
+    from races.core.exploration import progress
+
+    where = progress()
+    if where is not None:
+        terminal = item.config.get_terminal_writer()
+        terminal.line(f"races: the test's time limit stopped the exploration: {where}")
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -261,3 +261,49 @@ def test_races_cases_collects_every_variant_as_a_test(pytester: pytest.Pytester)
     result.stdout.fnmatch_lines(
         ["*races::lock_reentry::broken PASSED*", "*races::lost_wakeup::fixed PASSED*"]
     )
+
+
+LONG_EXPLORATION = """
+import threading
+import races
+
+def scenario():
+    lock = threading.Lock()
+    total = []
+
+    def add():
+        for _ in range(3):
+            with lock:
+                total.append(1)
+
+    workers = [threading.Thread(target=add) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert len(total) == 9
+
+def test_long():
+    races.explore(scenario, strategy="dfs", budget=None)  # far more than a second's work
+"""
+
+
+@pytest.mark.parametrize("method", ["signal", "thread"])
+def test_pytest_timeout_stops_an_exploration_saying_how_far_it_got(
+    pytester: pytest.Pytester, method: str
+) -> None:
+    """Threads races did not start keep real time: pytest-timeout's own timer fires at its
+    limit, whichever method it uses, and races says how far the exploration had got."""
+    pytester.makepyfile(LONG_EXPLORATION)
+    run = pytester.runpytest_subprocess(
+        "-p", "no:randomly", "--timeout=1", f"--timeout-method={method}"
+    )
+    assert run.ret != pytest.ExitCode.OK
+    run.stdout.fnmatch_lines(
+        [
+            "races: the test's time limit stopped the exploration: no failure of "
+            "test_pytest_timeout_stops_*.scenario in the * schedules run so far (dfs)"
+        ]
+    )
+    if method == "signal":  # the test fails and the session goes on to report it
+        run.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout*"])

@@ -27,6 +27,18 @@ from races.vocabulary.errors import ScheduleDivergedError
 from races.vocabulary.outcome import Failure, Outcome
 from races.vocabulary.schedule import Schedule
 
+#: The explorations under way in this process, innermost last: what a test runner's
+#: timeout can ask how far they got.
+RUNNING: list[Exploration] = []
+
+
+def progress() -> str | None:
+    """How far the innermost exploration under way has got, in one line, or None."""
+    if not RUNNING:
+        return None
+    told: str = RUNNING[-1].interrupted().args[0]
+    return told.removeprefix("interrupted").lstrip(": ")
+
 
 class Exploration:
     """One call of ``explore``: search, shrink, confirm; and how far it got, for Ctrl-C."""

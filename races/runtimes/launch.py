@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from races.core.exploration import Exploration, detect_in, replay_in
+from races.core.exploration import RUNNING, Exploration, detect_in, replay_in
 from races.core.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
 from races.core.result import Result
 from races.core.runtime import Runtime, check_watch, scenario_name
@@ -131,6 +131,7 @@ def explore(
     session = _session(
         scenario, runs_on, granularity, include, exclude, max_steps, watchdog, tracing
     )
+    RUNNING.append(exploration)
     try:
         with session:
             return exploration.run(session, budget)
@@ -140,6 +141,8 @@ def explore(
         raise
     except Exception as exc:
         raise InternalError(f"exploring {scenario_name(scenario)}", exc) from exc
+    finally:
+        RUNNING.remove(exploration)
 
 
 def replay(
