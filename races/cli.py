@@ -271,6 +271,9 @@ def cmd_stress(args: argparse.Namespace) -> int:
     if args.noise:
         settings = [stress_mode.Setting(s.interval, n) for s in settings for n in args.noise]
     ranges = _ranges(args.search)
+    from races.stress.histogram import verdict
+
+    failed = False  # a broken variant that did not show its bug, or a fix that failed
     for variant in variants:
         module = case.module(variant)
         entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
@@ -304,8 +307,14 @@ def cmd_stress(args: argparse.Namespace) -> int:
         for histogram in histograms:
             for report in histogram.hang_reports[:1]:
                 print(f"    first hang, every thread's stack:\n{report}")
-        print()
-    return EXIT_OK
+        line, as_declared = verdict(
+            variant, histograms, stress_mode.forbidden_outcomes(case.outcomes), broken
+        )
+        if broken and not as_declared and case.needs is None:
+            line += f"; the scheduler shows it every time: races run {case.name}"
+        print(f"  verdict: {line}\n")
+        failed = failed or not as_declared
+    return EXIT_FAILURE_FOUND if failed else EXIT_OK
 
 
 def _ranges(specs: Sequence[str]) -> dict[str, tuple[int, int]]:

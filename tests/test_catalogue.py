@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import shutil
 import sys
 from dataclasses import replace
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -243,3 +245,32 @@ def test_the_cache_lesson_loses_views_between_real_processes_and_its_fixes_do_no
     for fix in ("fixed_incr", "fixed_cas"):
         (fixed,) = stress(f"races.cases.cache_lost_update.{fix}:stress", runs=3, settings=one)
         assert fixed.counts["ok"] == 3, fixed.render()
+
+
+def _swapped(name: str) -> Any:
+    """A case whose "broken" variant is its fix: a lesson that cannot show its bug."""
+    case = BUILTIN.get(name)
+    return replace(case, broken=case.fixes[:1], fixes=case.broken[:1])
+
+
+def test_a_broken_variant_that_does_not_show_its_bug_is_a_failed_verdict() -> None:
+    case = _swapped("unlocked_counter")
+    report = run_variant(case, case.broken[0], budget=20)
+    assert report.verdict == "bug not shown" and not report.passed
+    assert "no failure in 20 random schedules (seed 0)" in report.render()  # what was tried
+
+
+def test_races_stress_exits_non_zero_when_a_bug_is_not_shown_and_says_what_it_tried(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    swapped = _swapped("unlocked_counter")
+
+    catalogue = copy.copy(BUILTIN)
+    catalogue.cases = {**BUILTIN.cases, "unlocked_counter": swapped}
+    monkeypatch.setattr(cli, "_catalogue", lambda: catalogue)
+    code = cli.main(["stress", "unlocked_counter", "--variant", "fixed", "--runs", "3"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "verdict: fixed: bug not shown: no assertion in" in out
+    assert "(default switch interval; switch interval 1 us;" in out  # the settings tried
+    assert "the scheduler shows it every time: races run unlocked_counter" in out

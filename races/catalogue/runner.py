@@ -43,7 +43,7 @@ class VariantReport:
     variant: str
     result: Result | None
     seconds: float
-    verdict: str  # "bug shown", "bug missed", "fix holds", "fix fails", "undeclared", "skipped"
+    verdict: str  # "bug shown", "bug not shown", "fix holds", "fix fails", "undeclared", "skipped"
     passed: bool
     observed: str
     meaning: str
@@ -125,7 +125,7 @@ def run_variant(case: Case, variant: str, **overrides: Any) -> VariantReport:
         )
     forbidden = declared[0] == FORBIDDEN
     if broken:
-        verdict = "bug shown" if forbidden else "bug missed"
+        verdict = "bug shown" if forbidden else "bug not shown"
         passed = forbidden
     else:
         verdict = "fix fails" if forbidden else "fix holds"
@@ -203,7 +203,7 @@ def stress_variant(case: Case, variant: str) -> VariantReport:
         )
     if broken:
         shown = observed in forbidden
-        return report("bug shown" if shown else "bug missed", shown, declared[1])
+        return report("bug shown" if shown else "bug not shown", shown, declared[1])
     holds = observed not in forbidden
     return report("fix holds" if holds else "fix fails", holds, declared[1])
 

@@ -125,3 +125,28 @@ def render(
     title: str, histograms: Sequence[Histogram], verdicts: Mapping[str, str] | None = None
 ) -> str:
     return "\n".join([title, *(h.render(verdicts) for h in histograms)])
+
+
+def verdict(
+    variant: str, histograms: Sequence[Histogram], forbidden: frozenset[str], broken: bool
+) -> tuple[str, bool]:
+    """The verdict on one variant's stress, in one line, and whether it is as declared:
+    a broken variant must show a forbidden outcome (``forbidden_outcomes``) in some
+    setting, a fix none in any."""
+    bad = forbidden
+    runs = sum(len(h.evidence) for h in histograms)
+    tried = "; ".join(str(h.setting) for h in histograms)
+    seen = [(h, r) for h in histograms for r in h.evidence if r.outcome in bad]
+    if broken:
+        if seen:
+            h, r = seen[0]
+            return f"{variant}: bug shown ({r.outcome}, {h.setting})", True
+        declared = " or ".join(sorted(forbidden - {"hang"}) or ["hang"])
+        return (
+            f"{variant}: bug not shown: no {declared} in {runs} counted runs ({tried})",
+            False,
+        )
+    if seen:
+        h, r = seen[0]
+        return f"{variant}: fix fails ({r.outcome}, {h.setting})", False
+    return f"{variant}: fix holds in {runs} counted runs ({tried})", True
