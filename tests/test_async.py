@@ -70,7 +70,7 @@ def test_an_exception_nobody_retrieved_fails_the_run() -> None:
 
 def test_a_task_pending_when_main_returns_has_lost_its_work() -> None:
     result = races.explore(s.pending_at_exit)
-    assert result.kind is FailureKind.STUCK
+    assert result.kind is FailureKind.LOST_WORK
     assert "Task-1 still pending when the main task returned" in result.failure.message
 
 

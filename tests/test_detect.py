@@ -42,6 +42,7 @@ EXPECTED: dict[str, str | None] = {
     "lock_reentry.fixed_rlock": None,
     "lock_reentry.fixed_unlocked_helpers": None,
     "unbounded_semaphore.broken": "over-release",
+    "unbounded_semaphore.broken_bounded": "thread exception",
     "unbounded_semaphore.fixed": None,
     "join_under_lock.broken": None,
     "join_under_lock.fixed": None,
@@ -445,6 +446,7 @@ EXPECTED_ASYNC: dict[str, str | None] = {
     "async_lock_order_deadlock.broken": "lock-order inversion",
     "async_lock_order_deadlock.fixed": None,
     "async_fire_and_forget.broken": "lost work",
+    "async_fire_and_forget.broken_error": "lost error",
     "async_fire_and_forget.fixed": None,
 }
 

@@ -121,6 +121,8 @@ class OverRelease:
     released_at: tuple[str, int] | None
     #: The same thread's earlier releases and acquisitions of it, in order.
     history: tuple[tuple[str, tuple[str, int] | None], ...] = ()
+    #: A BoundedSemaphore refused it (ValueError): nothing was given back.
+    refused: bool = False
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -288,6 +290,12 @@ class _Analysis:
             self.taken[sync.obj] = self.taken.get(sync.obj, 0) + 1
             self.balance[thread, sync.obj] = self.balance.get((thread, sync.obj), 0) + 1
             self._used(thread, sync, "took")
+        elif sync.kind == "refused":  # a BoundedSemaphore's release past its limit
+            history = tuple(self.uses.get((thread, sync.obj), ()))
+            if history:
+                self.findings.over_releases.append(
+                    OverRelease(thread, sync.capacity, sync.capacity, sync.site, history, True)
+                )
         elif sync.kind == "unpermit":
             self.permits.get(thread, {}).pop(sync.obj, None)
             taken = self.taken[sync.obj] = self.taken.get(sync.obj, 0) - 1

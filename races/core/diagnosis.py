@@ -11,6 +11,7 @@ never finishes.
 from __future__ import annotations
 
 import linecache
+import traceback
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -34,6 +35,7 @@ class Waiter:
     joining: bool = False  # it waits for ``holder`` to finish
     for_itself: bool = False  # it waits for a wake-up (a notify, a put) after releasing a lock
     holds: list[tuple[str, Site | None]] = field(default_factory=list)  # (what, acquired at)
+    started: bool = True  # False: created, and never ran a line
 
     def where(self, source: bool = True) -> str:
         """'file:line' (with the source line when ``source``), or what stands for it."""
@@ -138,22 +140,37 @@ def stuck(
 
 
 def lost_work(pending: Sequence[Waiter], when: str, so: str, was: str = "was waiting") -> Failure:
-    """Units still unfinished when the program would end (``when``); ``so`` says what then."""
+    """Units still unfinished when the program would end (``when``); ``so`` says what then,
+    of one unit: it is made plural for several. Every unit is listed, with where it was."""
     names = ", ".join(w.name for w in pending)
-    first = pending[0]
-    how = (
-        f"  {first.name} {was} in {first.waits_in}, at {first.where()}"
-        if first.waits_in
-        else f"  {first.name} {was} at {first.where()}"
+    if len(pending) > 1:
+        so = so.replace(" it,", " them,").replace(" its work", " their work")
+    how = "\n".join(
+        f"  {w.name} had not started: {w.place}"
+        if not w.started
+        else f"  {w.name} {was} in {w.waits_in}, at {w.where()}"
+        if w.waits_in
+        else f"  {w.name} {was} at {w.where()}"
+        for w in pending
     )
     return Failure(
-        FailureKind.STUCK, f"{names} still {when}: {so}", report=how, pattern="lost work"
+        FailureKind.LOST_WORK, f"{names} still {when}: {so}", report=how, pattern="lost work"
     )
 
 
-def lost_exception(exc: BaseException, name: str, why: str) -> Failure:
+def lost_exception(exc: BaseException, name: str, why: str, pattern: str = "lost error") -> Failure:
     """An exception that ended a unit, which nobody saw (``why`` says why not)."""
-    return Failure(FailureKind.THREAD_EXCEPTION, f"{describe(exc)} (in {name}; {why})", exc, name)
+    frames = traceback.extract_tb(exc.__traceback__)
+    raised = f" at {show_site((frames[-1].filename, frames[-1].lineno or 0))}" if frames else ""
+    return Failure(
+        FailureKind.THREAD_EXCEPTION,
+        f"{describe(exc)} (in {name}; {why})",
+        exc,
+        name,
+        report=f"{pattern.capitalize()}: {name} raised {describe(exc)}{raised}\n"
+        f"and no caller heard of it: {why}",
+        pattern=pattern,
+    )
 
 
 def step_limit(max_steps: int, steps: str = "steps", causes: str = "") -> Failure:

@@ -154,11 +154,13 @@ def explain_over_release(release: OverRelease, names: Sequence[str]) -> Cause:
     before = f" ({history})" if history else ""
     where = release.released_at
     name = _primitive_name(where, "semaphore") if where is not None else "the semaphore"
-    story = (
-        f"{who} released {name} once more than it "
-        f"was taken{before}: it now lets {release.value} threads in where it was made "
-        f"for {release.capacity} (a BoundedSemaphore raises ValueError here)"
+    effect = (
+        "the BoundedSemaphore refused it with ValueError, here, where the bug is"
+        if release.refused
+        else f"it now lets {release.value} threads in where it was made for "
+        f"{release.capacity} (a BoundedSemaphore raises ValueError here)"
     )
+    story = f"{who} released {name} once more than it was taken{before}: {effect}"
     headline = textwrap.fill(f"Over-release: {story}", WIDTH, break_on_hyphens=False)
     summary = f"{who} released a semaphore of {release.capacity} once more than it was taken"
     return Cause("over-release", headline, "", summary)

@@ -27,6 +27,9 @@ class FailureKind(enum.StrEnum):
     THREAD_EXCEPTION = "thread exception"
     DEADLOCK = "deadlock"
     STUCK = "stuck thread"
+    #: Work still unfinished when the program ends (a task nobody awaited, cancelled by
+    #: ``asyncio.run``; a greenlet the program exits past): not stuck, just abandoned.
+    LOST_WORK = "lost work"
     STEP_LIMIT = "step limit"
     #: A failure that happened once and did not happen again when its schedule was replayed.
     NOT_REPRODUCIBLE = "found, not reproducible"

@@ -8,10 +8,11 @@ CASE = Case(
     primitives=("asyncio.create_task", "asyncio.TaskGroup"),
     granularity="await",
     order=25,
-    related=("daemon_thread_lost_work",),
+    related=("daemon_thread_lost_work", "pool_lost_exception"),
+    broken=("broken", "broken_error"),
     outcomes={
         "ok": (ACCEPTABLE, "every record is saved, and any error reaches the caller"),
-        "stuck thread": (
+        "lost work": (
             FORBIDDEN,
             "a save task was still pending when the program ended: cancelled, its work lost",
         ),

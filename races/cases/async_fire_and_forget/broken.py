@@ -9,13 +9,21 @@ surfaces, at best, as a "Task exception was never retrieved" log line at garbage
 collection. (The loop also keeps only a weak reference to tasks, so an unreferenced task
 can even be collected mid-flight.)
 
-The losing run: `handle()` returns, the main coroutine ends, and the save task for the
-second record is still waiting for the database.
+The losing run is the plainest one, the order asyncio itself takes: `handle()` creates
+both tasks and returns, and the main coroutine ends before either task has run a line:
+
+    main     create_task(save("a")), create_task(save("b")), return
+    asyncio.run   cancels Task-1 and Task-2: save() never ran, nothing is saved
+
+`broken_error.py` shows the other failure: tasks given time to run, one raises, and
+nobody hears of it.
 
 The fix
 -------
-`fixed.py` runs the saves in an `asyncio.TaskGroup`: the `async with` block does not end
-until every task in it has finished, and if one fails, the error is raised in the caller.
+`fixed.py` keeps the tasks and awaits them with `asyncio.gather(*tasks,
+return_exceptions=True)`: the caller waits for every save and gets each one's error
+back. (An `asyncio.TaskGroup` waits too, and raises the errors in the caller, but its
+first failure cancels the tasks still running.)
 """
 
 import asyncio

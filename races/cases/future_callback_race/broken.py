@@ -7,12 +7,18 @@ future (or in the caller, if the future is already done). Callbacks of different
 therefore run concurrently, and `total = total + result` is a read-modify-write: two
 callbacks can read the same total, and one addition is lost.
 
-The losing interleaving:
+The losing interleaving races finds (shortened from its report) shows both places a
+callback runs. The first future is done before `add_done_callback` is called, so its
+callback runs in the caller, MainThread; the second completes in the pool, and its
+callback runs in the worker thread:
 
-    Worker-0  callback: value = total        reads 0
-              -- preempted --
-    Worker-1  callback: value = total        reads 0; total = 0 + 2
-    Worker-0  total = 0 + 1                  the 2 is lost
+    MainThread              value = total                      reads 0 (callback of job 1)
+                            -- preempted --
+    ThreadPoolExecutor-0_0  value = total                      reads 0 (callback of job 2)
+    ThreadPoolExecutor-0_0  total = value + future.result()    total = 2
+    MainThread              total = value + future.result()    total = 1: the 2 is lost
+
+Whichever threads run them, two callbacks of different futures can run at once.
 
 The fixes
 ---------

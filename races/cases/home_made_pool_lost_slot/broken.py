@@ -1,70 +1,81 @@
-"""Tasks take a slot from a queue of slots and put it back when done; a task that raises never does.
+"""A home-made thread pool: a worker that meets a failing job reports it and quits; the pool shrinks.
 
 What goes wrong
 ---------------
-The pool has one slot. A task takes it, runs, and puts it back on the last line of the
-happy path. When the task raises, that line never runs: the slot is gone, and the next
-task waits in `slots.get()` forever. With more slots the pool just shrinks, one failure
-at a time, until it runs dry.
+The pool is the one tutorials build: N worker threads pull jobs from a task queue, put
+each outcome on a result queue, and stop at a poison pill (`None`), one pill per worker.
+Its worker handles a failing job by reporting the error and returning, as an uncaught
+exception would end the thread anyway. Each failing job costs the pool a worker: its
+slot is lost for good. Two workers, two failing jobs, and nobody is left to run the rest:
 
-The losing run needs no particular interleaving, only a failing task:
+    worker-1  takes "bad": reports the error and returns      1 worker left
+    worker-2  takes "bad": reports the error and returns      0 workers left
+    main      waits for the outcome of "a", which no thread will ever take
 
-    Task-1  slots.get()        takes the only slot
-    Task-1  raises             slot never returned
-    Task-2  slots.get()        waits forever
+No particular interleaving is needed, only failing jobs: whichever worker takes a bad job
+dies, so two bad jobs always empty a pool of two. With more workers than failures the
+pool just shrinks, one failure at a time, and the program slows down before it hangs.
 
 The fixes
 ---------
-`fixed_finally.py` returns the slot in a `finally:` block. `fixed_executor.py` does not
-build a pool at all: `ThreadPoolExecutor` manages its workers, and a task's exception is
-kept in its future instead of killing anything.
+`fixed_finally.py` keeps the worker alive: it catches the job's exception, reports it
+as that job's outcome, and goes on to the next job (`try`/`except` inside the loop, the
+`task_done`-style bookkeeping in `finally`). `fixed_executor.py` does not build a pool at
+all: `ThreadPoolExecutor` keeps its workers, and a job's exception stays in its future.
 
-Measured on a real interpreter
-------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
-
-    setting               forbidden outcome in
-    default switching     100% of 2
-    1 us switching        100% of 2
-    noise 0.01            100% of 2
-    the scheduler         1 schedule(s)
+See also `queue_join_missing_task_done` and `pool_lost_exception`.
 """
 
 import queue
 import threading
 
-done: list[str] = []
+JOBS = ["bad", "bad", "a"]
 
 
-def task(name: str, slots: "queue.Queue[int]") -> None:
-    slot = slots.get()
-    if name == "bad":
-        raise ValueError(f"task {name} failed")
-    done.append(name)
-    slots.put(slot)
+def process(job: str) -> str:
+    if job == "bad":
+        raise ValueError(f"job {job!r} failed")
+    return job.upper()
+
+
+def worker(tasks: "queue.Queue[str | None]", results: "queue.Queue[tuple[str, str]]") -> None:
+    while True:
+        job = tasks.get()
+        if job is None:  # the poison pill: this worker's last job
+            return
+        try:
+            results.put((job, process(job)))
+        except ValueError as exc:
+            results.put((job, f"error: {exc}"))
+            return  # the worker is gone, and with it one slot of the pool
+
+
+def run_pool(workers: int) -> list[tuple[str, str]]:
+    tasks: queue.Queue[str | None] = queue.Queue()
+    results: queue.Queue[tuple[str, str]] = queue.Queue()
+    pool = [
+        threading.Thread(target=worker, args=(tasks, results), name=f"worker-{i + 1}")
+        for i in range(workers)
+    ]
+    for job in JOBS:
+        tasks.put(job)
+    for _ in pool:
+        tasks.put(None)  # the poison pills, after every job: one per worker
+    for thread in pool:
+        thread.start()
+    outcomes = [results.get() for _ in JOBS]  # one outcome per job: a result or its error
+    for thread in pool:
+        thread.join()
+    return outcomes
 
 
 def scenario() -> None:
-    done.clear()
-    slots: queue.Queue[int] = queue.Queue()
-    slots.put(0)
-    for name in ("bad", "good"):
-        t = threading.Thread(target=lambda n=name: _quietly(task, n, slots))
-        t.start()
-        t.join()
-    assert done == ["good"]
-
-
-def _quietly(fn, *args) -> None:  # type: ignore[no-untyped-def]
-    try:
-        fn(*args)
-    except ValueError:
-        pass  # the pool logs and carries on
+    outcomes = run_pool(workers=2)
+    assert len(outcomes) == len(JOBS)
 
 
 if __name__ == "__main__":
-    runner = threading.Thread(target=scenario, daemon=True)
+    runner = threading.Thread(target=run_pool, args=(2,), daemon=True)
     runner.start()
     runner.join(timeout=1)
-    print("Hung: the only slot was lost." if runner.is_alive() else f"Done: {done}")
+    print("Hung: every worker died, 'c' never ran." if runner.is_alive() else "Done.")

@@ -1,24 +1,30 @@
-"""Fix: use ThreadPoolExecutor; a failing task's exception stays in its future, workers carry on."""
+"""Fix: use ThreadPoolExecutor; a failing job's exception stays in its future, workers carry on."""
 
 from concurrent.futures import ThreadPoolExecutor
 
-done: list[str] = []
+JOBS = ["bad", "bad", "a"]
 
 
-def task(name: str) -> None:
-    if name == "bad":
-        raise ValueError(f"task {name} failed")
-    done.append(name)
+def process(job: str) -> str:
+    if job == "bad":
+        raise ValueError(f"job {job!r} failed")
+    return job.upper()
+
+
+def run_pool(workers: int) -> list[tuple[str, str]]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [(job, pool.submit(process, job)) for job in JOBS]
+    outcomes = []
+    for job, future in futures:
+        error = future.exception()
+        outcomes.append((job, f"error: {error}" if error else future.result()))
+    return outcomes
 
 
 def scenario() -> None:
-    done.clear()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        futures = [pool.submit(task, name) for name in ("bad", "good")]
-    assert isinstance(futures[0].exception(), ValueError)
-    assert done == ["good"]
+    outcomes = run_pool(workers=2)
+    assert len(outcomes) == len(JOBS)
 
 
 if __name__ == "__main__":
-    scenario()
-    print(f"Done: {done}")
+    print(sorted(run_pool(2)))

@@ -1,39 +1,54 @@
-"""Fix: give the slot back in `finally:`, so a failing task returns it too."""
+"""Fix: the worker survives a failing job: it reports the error as the job's outcome and goes on."""
 
 import queue
 import threading
 
-done: list[str] = []
+JOBS = ["bad", "bad", "a"]
 
 
-def task(name: str, slots: "queue.Queue[int]") -> None:
-    slot = slots.get()
-    try:
-        if name == "bad":
-            raise ValueError(f"task {name} failed")
-        done.append(name)
-    finally:
-        slots.put(slot)
+def process(job: str) -> str:
+    if job == "bad":
+        raise ValueError(f"job {job!r} failed")
+    return job.upper()
+
+
+def worker(tasks: "queue.Queue[str | None]", results: "queue.Queue[tuple[str, str]]") -> None:
+    while True:
+        job = tasks.get()
+        if job is None:
+            return
+        outcome = "lost"
+        try:
+            outcome = process(job)
+        except ValueError as exc:
+            outcome = f"error: {exc}"  # this job failed; the worker did not
+        finally:
+            results.put((job, outcome))  # every job gets an outcome, whatever happened
+
+
+def run_pool(workers: int) -> list[tuple[str, str]]:
+    tasks: queue.Queue[str | None] = queue.Queue()
+    results: queue.Queue[tuple[str, str]] = queue.Queue()
+    pool = [
+        threading.Thread(target=worker, args=(tasks, results), name=f"worker-{i + 1}")
+        for i in range(workers)
+    ]
+    for job in JOBS:
+        tasks.put(job)
+    for _ in pool:
+        tasks.put(None)  # the poison pills, after every job: one per worker
+    for thread in pool:
+        thread.start()
+    outcomes = [results.get() for _ in JOBS]
+    for thread in pool:
+        thread.join()
+    return outcomes
 
 
 def scenario() -> None:
-    done.clear()
-    slots: queue.Queue[int] = queue.Queue()
-    slots.put(0)
-    for name in ("bad", "good"):
-        t = threading.Thread(target=lambda n=name: _quietly(task, n, slots))
-        t.start()
-        t.join()
-    assert done == ["good"]
-
-
-def _quietly(fn, *args) -> None:  # type: ignore[no-untyped-def]
-    try:
-        fn(*args)
-    except ValueError:
-        pass
+    outcomes = run_pool(workers=2)
+    assert len(outcomes) == len(JOBS)
 
 
 if __name__ == "__main__":
-    scenario()
-    print(f"Done: {done}")
+    print(sorted(run_pool(2)))

@@ -1,15 +1,18 @@
-"""An account whose `transfer` holds the account's Lock and calls `deposit`, which takes it again.
+"""An account whose `transfer` holds the account's Lock and charges a fee through `withdraw`, which takes it again.
 
 What goes wrong
 ---------------
 `threading.Lock` is not re-entrant: it does not know who holds it, so when the thread
 that holds it calls `acquire` again, it waits for itself, forever. Here `transfer` takes
-`self.lock` and calls `self.deposit`, whose first line takes `self.lock` again.
+`self.lock` and calls the helper `withdraw_fee()`, which calls `self.withdraw(1)`, whose
+first line takes `self.lock` again. The nesting hides one call deep, as it does in real
+code: nothing on the line `self.withdraw_fee()` says "lock".
 
-The losing interleaving needs no other thread at all:
+The losing interleaving needs no other thread at all (the lines races reports):
 
-    MainThread  transfer(): with self.lock   acquires the lock
-    MainThread  deposit():  with self.lock   waits for the lock... which it holds
+    MainThread  transfer():  with self.lock   (broken.py:58)  acquires the lock
+    MainThread  withdraw_fee() -> withdraw():
+                             with self.lock   (broken.py:54)  waits for the lock... which it holds
 
 This is a deadlock of one thread. No schedule avoids it, which is why it is found in the
 first run. (A real program simply hangs; races reports "self-deadlock" with both sites.)

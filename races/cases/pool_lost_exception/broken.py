@@ -1,15 +1,29 @@
-"""Jobs are submitted with `apply_async` and never collected; one of them raises.
+"""Jobs are submitted with `apply_async` and their results never collected; one job raises.
 
 What goes wrong
 ---------------
-`apply_async` returns an `AsyncResult`; the task's exception is stored in it and raised
-only by `get()`. Code that fires tasks and forgets the results never calls `get()`, so a
-failing task fails silently: no traceback, no log line, and the pool carries on.
+`apply_async` returns an `AsyncResult`; the job's exception is stored in it and raised
+only by `get()`. Code that fires jobs and keeps only what a `callback` hands it never
+calls `get()`, and `callback` is called for successes only: a failing job fails silently,
+with no traceback and no log line, and the pool carries on.
 
-The fix
--------
-`fixed.py` keeps the AsyncResults and calls `get()` on each (or passes an
-`error_callback`), so every failure reaches the caller.
+Here each job leaves a note in a queue before it does its work, so the loss is proved,
+not presumed. Five jobs run; job 3 raises:
+
+    job 0..4   each notes "started" in the queue
+    job 3      raises ValueError: stored in its AsyncResult, which nobody reads
+    callback   called for jobs 0, 1, 2, 4 only (a callback never sees an error)
+    caller     4 results, 0 errors: job 3 started and left no trace
+
+The fixes
+---------
+`fixed.py` keeps the AsyncResults and calls `get()` on each: a failure is raised right
+there, in the caller. `fixed_error_callback.py` keeps the fire-and-forget shape and adds
+`error_callback=`, which the pool calls with the exception of each failed job. Either
+way every job that started is accounted for: a result or an error.
+
+See also `process_pool_lost_exception` and `future_exception_unretrieved`, the same loss
+with `concurrent.futures`, and `async_fire_and_forget`, with asyncio tasks.
 
 Measured on a real interpreter
 ------------------------------
@@ -26,32 +40,48 @@ runs whose threads never overlapped are not counted:
 import multiprocessing
 
 
-def job(n: int) -> int:
+def job(n: int, started) -> int:  # type: ignore[no-untyped-def]
+    started.put(n)  # evidence that the job ran, whatever happens next
     if n == 3:
         raise ValueError(f"job {n} failed")
     return n * n
 
 
-def run(method: str) -> list[str]:
-    errors: list[str] = []
-    with multiprocessing.get_context(method).Pool(2) as pool:
-        for n in range(5):
-            pool.apply_async(job, (n,))  # the result, and any error, are dropped
-        pool.close()
-        pool.join()
-    return errors
+def run(method: str) -> tuple[list[int], list[int], list[str]]:
+    """Returns the jobs that started, the results that reached the caller, and the errors."""
+    ctx = multiprocessing.get_context(method)
+    manager = ctx.Manager()
+    with manager:
+        started = manager.Queue()
+        results: list[int] = []
+        errors: list[str] = []
+        with ctx.Pool(2) as pool:
+            for n in range(5):
+                pool.apply_async(job, (n, started), callback=results.append)
+            pool.close()
+            pool.join()
+        ran = sorted(started.get() for _ in range(started.qsize()))
+    return ran, results, errors
+
+
+def check(method: str) -> None:
+    ran, results, errors = run(method)
+    lost = len(ran) - len(results) - len(errors)
+    assert lost == 0, (
+        f"{lost} of {len(ran)} started jobs left no result and no error ({method}): "
+        f"{len(results)} results, {len(errors)} errors"
+    )
 
 
 def scenario() -> None:
-    errors = run("spawn")
-    assert errors, "job 3 failed and nobody heard of it"
+    check("spawn")
 
 
 def stress() -> None:
     for method in ("fork", "spawn"):
-        errors = run(method)
-        assert errors, f"job 3 failed and nobody heard of it ({method})"
+        check(method)
 
 
 if __name__ == "__main__":
-    print(f"Errors reported: {run('spawn')}")
+    ran, results, errors = run("spawn")
+    print(f"Jobs started: {ran}; results: {sorted(results)}; errors: {errors}")

@@ -17,7 +17,8 @@ The fix
 -------
 `fixed.py` pairs every acquire with exactly one release (`with slots:`), and uses a
 `BoundedSemaphore`, which raises `ValueError` on a release beyond its initial value: had
-the double release survived, it would fail right where it happens instead of later.
+the double release survived, it would fail right where it happens instead of later
+(`broken_bounded.py` shows that: the same bug, caught at the extra release).
 
 Measured on a real interpreter
 ------------------------------

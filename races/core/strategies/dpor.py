@@ -77,9 +77,12 @@ class Footprint:
         elif isinstance(event, Sync):
             if event.kind == "start":
                 self.starts.append(event.obj)
-            elif event.kind in ("acquire", "release", "request"):
+            elif event.kind in ("acquire", "release", "request", "try"):
                 self.syncs.add(event.obj)
-                if event.kind != "release":  # a request queues: its order is the taking's
+                if event.kind in (
+                    "acquire",
+                    "request",
+                ):  # a request queues: its order is the taking's
                     self.takes.add(event.obj)
         else:  # OPAQUE_STEP
             self.opaque = True

@@ -13,6 +13,7 @@ notes its owner: that is what lets a deadlock report name the cycle.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import os
 import random
@@ -131,6 +132,8 @@ class AsyncSession:
 def _waiter(task: Any) -> Waiter:
     """The task as a report shows it: where it is suspended, innermost first, in what."""
     coro = task.get_coro()
+    if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+        return Waiter(task.get_name(), place=f"{coro.__qualname__}() never ran", started=False)
     operation, site = "await", None
     while coro is not None:
         frame = getattr(coro, "cr_frame", None)

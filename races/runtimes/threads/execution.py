@@ -648,6 +648,7 @@ class Execution:
         exc: BaseException | None,
         message: str | None = None,
         report: str = "",
+        pattern: str | None = None,
     ) -> None:
         """Record the run's failure, end it, and unwind the calling thread."""
         if not self.over:
@@ -658,6 +659,7 @@ class Execution:
                 exception=exc,
                 thread=rec.name if rec is not None else None,
                 report=report,
+                pattern=pattern,
             )
             self._end_run()
         rec = self.me()

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from types import FunctionType, ModuleType
 from typing import Any
 
+from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
@@ -239,7 +240,19 @@ def _excepthook(saved: Callable[[Any], object]) -> Callable[[Any], object]:
         exc = args.exc_value
         name = args.thread.name if args.thread is not None else rec.name
         detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        ex.fail(FailureKind.THREAD_EXCEPTION, exc, message=f"{detail} (uncaught in {name})")
+        lost = diagnosis.lost_exception(
+            exc,
+            name,
+            "threading.excepthook prints it, the thread ends, and the program goes on",
+            pattern="uncaught exception",
+        )
+        ex.fail(
+            FailureKind.THREAD_EXCEPTION,
+            exc,
+            message=f"{detail} (uncaught in {name})",
+            report=lost.report,
+            pattern=lost.pattern,
+        )
         return None
 
     return excepthook

@@ -63,6 +63,9 @@ class Lock:
             self._took(ex, rec)
             return True
         if not blocking or timeout == 0:
+            # It found the lock taken: that depends on the order with its release (a
+            # thread's `is_alive()` is this), which partial-order reduction must try.
+            ex.synced(rec, Sync("try", id(self)))
             return False
         site = call_site(ex.under_test)
         op = site.operation if site is not None else "Lock.acquire"

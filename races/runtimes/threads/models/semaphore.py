@@ -58,6 +58,7 @@ def release(self: Any, n: int = 1) -> None:
 
 def bounded_release(self: Any, n: int = 1) -> None:
     if self._value + n > self._initial_value:
+        _log(self, "refused")  # the over-release it catches, for the report
         return _real_bounded_release(self, n)  # raises ValueError: nothing is given back
     _log(self, "unpermit", n)
     _real_bounded_release(self, n)

@@ -109,6 +109,11 @@ class ThreadHandle:
         return self._rec.ident if self._rec is not None else None
 
     def is_done(self) -> bool:
+        # Whether the thread has ended: a look at its lock, ordered with the thread's end
+        # (partial-order reduction must try both orders; ``Lock.acquire`` does the same).
+        here = execution.controlled()
+        if here is not None:
+            here[0].synced(here[1], Sync("try", id(self._running)))
         return self._done
 
     def join(self, timeout: float | None = None) -> None:

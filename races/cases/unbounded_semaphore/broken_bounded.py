@@ -1,0 +1,62 @@
+"""The same double release on a BoundedSemaphore: the bug now fails loudly, where it is.
+
+The error path still releases twice, but a `BoundedSemaphore` knows its initial value
+and raises `ValueError: Semaphore released too many times` at the release beyond it:
+
+    Thread-1  acquire           slots 1
+    Thread-1  job "bad" fails   release in except: slots 2
+    Thread-1  release again     ValueError, here, in the thread with the bug
+
+The bad worker fails right where the cause is, instead of three workers crowding into
+two slots later, far away. That is why `fixed.py` uses one, on top of pairing every
+acquire with one release.
+"""
+
+import threading
+
+SLOTS = 2
+slots = threading.BoundedSemaphore(SLOTS)
+inside = 0
+peak = 0
+counter_lock = threading.Lock()
+
+
+def work(job: str) -> None:
+    global inside, peak
+    slots.acquire()
+    try:
+        with counter_lock:
+            inside += 1
+            peak = max(peak, inside)
+        if job == "bad":
+            raise ValueError("bad job")
+        with counter_lock:
+            inside -= 1
+    except ValueError:
+        with counter_lock:
+            inside -= 1
+        slots.release()  # the error path gives the slot back...
+    slots.release()  # ...and so does the normal path: ValueError, here, for a bad job
+
+
+def run(jobs: list[str]) -> int:
+    global slots, inside, peak
+    slots, inside, peak = threading.BoundedSemaphore(SLOTS), 0, 0
+    bad = threading.Thread(target=work, args=(jobs[0],))
+    bad.start()
+    bad.join()
+    workers = [threading.Thread(target=work, args=(job,)) for job in jobs[1:]]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return peak
+
+
+def scenario() -> None:
+    top = run(["bad", "ok", "ok", "ok"])
+    assert top <= SLOTS, f"{top} workers inside a {SLOTS}-slot section"
+
+
+if __name__ == "__main__":
+    print(f"Peak occupancy: {run(['bad', 'ok', 'ok', 'ok'])} (limit {SLOTS})")
