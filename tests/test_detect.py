@@ -82,6 +82,22 @@ EXPECTED: dict[str, str | None] = {
     "cache_lost_update.broken": "lost update",
     "cache_lost_update.fixed_incr": None,
     "cache_lost_update.fixed_cas": None,
+    "thread_exception_lost.broken": "thread exception",
+    "thread_exception_lost.fixed_errors_list": None,
+    "thread_exception_lost.fixed_futures": None,
+    "join_timeout_unchecked.broken": "order violation",
+    "join_timeout_unchecked.fixed_is_alive": None,
+    "join_timeout_unchecked.fixed_join": None,
+    "one_sentinel_many_consumers.broken": "stuck thread",
+    "one_sentinel_many_consumers.fixed_sentinel_each": None,
+    "condition_notify_wrong_waiter.broken": "stuck thread",
+    "condition_notify_wrong_waiter.fixed_two_conditions": None,
+    "condition_notify_wrong_waiter.fixed_notify_all": None,
+    # A generator's "already executing" state is not an access races records: the one run
+    # detect makes runs each thread's next() whole.
+    "generator_already_executing.broken": None,
+    "generator_already_executing.fixed_lock": None,
+    "generator_already_executing.fixed_queue": None,
 }
 
 

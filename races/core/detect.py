@@ -404,9 +404,9 @@ class _Analysis:
                 if decisive:
                     self.acted.setdefault(owner, {})[key] = (decisive, touch)
         elif kind is Kind.READ and is_condition(touch.site):
-            self.checks.setdefault(key, {}).setdefault(
-                touch.site, (touch, self._locks_held(thread))
-            )
+            # The latest check at a site is the one the act relies on: a `while` that
+            # checks again after waiting makes its earlier checks moot.
+            self.checks.setdefault(key, {})[touch.site] = (touch, self._locks_held(thread))
             # Another thread made this same check, then wrote: if nothing orders that
             # write with this check, the check could have come first, seen what the other
             # saw, and acted alike (two lazy initialisations, two withdrawals).
