@@ -47,9 +47,9 @@ def test_the_async_scheduler_is_deterministic_if_seeded() -> None:
 def test_an_asyncio_lock_order_deadlock_names_the_cycle() -> None:
     result = races.explore(s.lock_order_deadlock)
     assert result.kind is FailureKind.DEADLOCK
-    assert result.failure.message.startswith("deadlock: Task-1 -> Task-2 -> Task-1")
+    assert result.failure.message.startswith("deadlock: Task-1 (ab) -> Task-2 (ba) -> Task-1 (ab)")
     report = result.failure.report
-    assert "Task-1 waits in Lock.acquire (held by Task-2)" in report
+    assert "Task-1 (ab) waits in Lock.acquire (held by Task-2 (ba))" in report
     assert "async_scenarios.py" in report and "async with b:" in report
 
 
@@ -57,21 +57,21 @@ def test_queue_join_with_a_forgotten_task_done_is_stuck_at_its_await_site() -> N
     result = races.explore(s.queue_join_forgotten)
     assert result.kind is FailureKind.STUCK
     assert result.failure.message.startswith("stuck: main waits in Queue.join at ")
-    assert "Task-1 waits in Queue.get" in result.failure.report
+    assert "Task-1 (worker) waits in Queue.get" in result.failure.report
 
 
 def test_an_exception_nobody_retrieved_fails_the_run() -> None:
     result = races.explore(s.unretrieved_exception)
     assert result.kind is FailureKind.THREAD_EXCEPTION
     assert result.failure.message == (
-        "ValueError: nobody saw this (in Task-1; never retrieved: nobody awaited the task)"
+        "ValueError: nobody saw this (in Task-1 (boom); never retrieved: nobody awaited the task)"
     )
 
 
 def test_a_task_pending_when_main_returns_has_lost_its_work() -> None:
     result = races.explore(s.pending_at_exit)
     assert result.kind is FailureKind.LOST_WORK
-    assert "Task-1 still pending when the main task returned" in result.failure.message
+    assert "Task-1 (slow) still pending when the main task returned" in result.failure.message
 
 
 def test_virtual_time_makes_sleeps_and_timeouts_instant() -> None:

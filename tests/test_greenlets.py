@@ -112,7 +112,7 @@ def test_an_exception_in_a_greenlet_fails_the_run() -> None:
 
 def test_a_greenlet_alive_when_main_returns_has_lost_its_work() -> None:
     result = races.explore(s.forgets_a_greenlet, granularity="greenlet", budget=5)
-    assert result.kind is FailureKind.STUCK
+    assert result.kind is FailureKind.LOST_WORK
     assert result.failure is not None and "Greenlet-1 still alive" in result.failure.message
 
 

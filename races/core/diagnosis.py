@@ -98,8 +98,12 @@ def deadlock(cycle: Sequence[Waiter], units: str) -> Failure:
     names = " -> ".join(w.name for w in [*cycle, cycle[0]])
     steps = [
         (f"{w.name} waits for " if i == 0 else "waits for ")
-        + (f"{w.waits_for} held by " if w.waits_for else "")
-        + (w.holder.name if w.holder is not None else "?")
+        + (
+            f"{w.holder.name if w.holder is not None else '?'} to finish"
+            if w.joining
+            else (f"{w.waits_for} held by " if w.waits_for else "")
+            + (w.holder.name if w.holder is not None else "?")
+        )
         for i, w in enumerate(cycle)
     ]
     return Failure(

@@ -231,12 +231,22 @@ def test_stuck_speaks_of_the_kind_of_unit(units: str, unit: str) -> None:
     assert failure.report.startswith(f"Stuck: every {unit} waits,")
 
 
-def test_lost_work_names_every_pending_unit_and_shows_the_first() -> None:
-    pending = [Waiter("T1", "Queue.get", ("app.py", 5)), Waiter("T2")]
-    failure = lost_work(pending, "running at exit", "their work is lost")
-    assert failure.kind is FailureKind.STUCK
-    assert failure.message == "T1, T2 still running at exit: their work is lost"
-    assert failure.report == "  T1 was waiting in Queue.get, at app.py:5"
+def test_lost_work_names_and_shows_every_pending_unit() -> None:
+    pending = [
+        Waiter("T1", "Queue.get", ("app.py", 5)),
+        Waiter("T2", place="save() never ran", started=False),
+    ]
+    failure = lost_work(
+        pending, "running at exit", "asyncio.run() cancels it, and its work is lost"
+    )
+    assert failure.kind is FailureKind.LOST_WORK and failure.pattern == "lost work"
+    # One unit's words made plural for two.
+    assert failure.message == (
+        "T1, T2 still running at exit: asyncio.run() cancels them, and their work is lost"
+    )
+    assert failure.report == (
+        "  T1 was waiting in Queue.get, at app.py:5\n  T2 had not started: save() never ran"
+    )
 
 
 def test_lost_work_of_a_unit_that_waits_in_nothing_known() -> None:

@@ -120,7 +120,7 @@ class AsyncSession:
                 failure = _lost_work(loop)
             if failure is None and not cut:
                 failure = _lost_exception(loop)
-            names = [t.get_name() for t in loop.tasks]
+            names = [task_label(t) for t in loop.tasks]
             outcome = loop.outcome(failure, names, loop.events, cut)
         finally:
             _shut_down(loop)
@@ -133,7 +133,7 @@ def _waiter(task: Any) -> Waiter:
     """The task as a report shows it: where it is suspended, innermost first, in what."""
     coro = task.get_coro()
     if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
-        return Waiter(task.get_name(), place=f"{coro.__qualname__}() never ran", started=False)
+        return Waiter(task_label(task), place=f"{coro.__name__}() never ran", started=False)
     operation, site = "await", None
     while coro is not None:
         frame = getattr(coro, "cr_frame", None)
@@ -150,7 +150,17 @@ def _waiter(task: Any) -> Waiter:
         if not code.co_filename.startswith(_RACES_DIR):  # not races' own wrappers
             site = (code.co_filename, frame.f_lineno)
         coro = getattr(coro, "cr_await", None)
-    return Waiter(task.get_name(), operation, site, place="its start: it never ran")
+    return Waiter(task_label(task), operation, site, place="its start: it never ran")
+
+
+def task_label(task: Any) -> str:
+    """A task as reports name it: asyncio's name, and the coroutine it runs when the name
+    is asyncio's own (``Task-2 (save)``), as CPython names a thread after its target."""
+    name: str = task.get_name()
+    coro = task.get_coro()
+    if name.startswith("Task-") and coro is not None:
+        return f"{name} ({getattr(coro, '__name__', '?')})"
+    return name
 
 
 _ASYNCIO_DIR = asyncio.__path__[0]
@@ -204,7 +214,7 @@ def _lost_exception(loop: ControlledLoop) -> Failure | None:
     for task in loop.tasks:
         if task.done() and not task.cancelled() and task._log_traceback:
             return diagnosis.lost_exception(
-                task.exception(), task.get_name(), "never retrieved: nobody awaited the task"
+                task.exception(), task_label(task), "never retrieved: nobody awaited the task"
             )
     return None
 

@@ -10,9 +10,10 @@ thread stuck waiting for a wake-up that nobody left can give.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
-from types import CodeType
+from types import CodeType, FrameType, ModuleType
 from typing import Any
 
 from races.core import diagnosis
@@ -86,14 +87,27 @@ def _site_of(lock: Any) -> tuple[str, int] | None:
 def _lock_label(lock: Any, names: dict[int, str]) -> str:
     if lock is None:
         return "nothing"
-    label = getattr(lock, "label", None)  # what is not a lock says what it is (I/O)
-    return names.get(id(lock), label or f"Lock#{lock.serial}")
+    if id(lock) in names:
+        return names[id(lock)]
+    label: str | None = getattr(lock, "label", None)  # what is not a lock says what it is
+    if label:
+        return label
+    made = getattr(lock, "_made", None)
+    if made and made[1]:  # where it was made, when the code keeps it nowhere we can see
+        return f"the Lock made at {os.path.basename(str(made[0]))}:{made[1]}"
+    return f"Lock#{lock.serial}"
 
 
 def _lock_names(
     blocked: list[ControlledThread], under_test: Callable[[CodeType], bool]
 ) -> dict[int, str]:
-    """Name the locks involved after the variables that refer to them in the user's frames."""
+    """Name the locks involved after the expressions that reach them in the user's frames.
+
+    A lock kept in a list, a dict or an attribute is named by it (`forks[2]`, `self.lock`):
+    the same name from every thread. Only then by a plain variable (`left`), which may be
+    another lock in another thread's frame: a name already given to one lock is qualified
+    with the thread whose variable it is, so no name ever stands for two locks.
+    """
     names: dict[int, str] = {}
     frames = sys._current_frames()
     wanted: dict[int, Any] = {
@@ -102,32 +116,59 @@ def _lock_names(
     for t in blocked:
         for lock in t.held:
             wanted[id(lock)] = lock
+    scopes: list[tuple[ControlledThread, FrameType]] = []
     for t in blocked:
         frame = frames.get(t.ident) if t.ident is not None else None
-        while frame is not None and not under_test(frame.f_code):
-            frame = frame.f_back
         depth = 0
-        while frame is not None and depth < 8:
+        while frame is not None and depth < 12:
             if under_test(frame.f_code):
-                _name_in(frame.f_locals, wanted, names)
-                this = frame.f_locals.get("self")
-                if this is not None and hasattr(this, "__dict__"):
-                    _name_in(vars(this), wanted, names, prefix="self.")
-                _name_in(frame.f_globals, wanted, names)
+                scopes.append((t, frame))
             frame = frame.f_back
             depth += 1
+    for _, frame in scopes:  # containers and attributes first: one name for every thread
+        for key, value in list(frame.f_locals.items()) + list(frame.f_globals.items()):
+            if isinstance(key, str) and not key.startswith("__"):
+                _name_inside(key, value, wanted, names)
+    taken = set(names.values())
+    for t, frame in scopes:  # then plain variables, never one name for two locks
+        for namespace in (frame.f_locals, frame.f_globals):
+            for key, value in list(namespace.items()):
+                if not isinstance(key, str) or key.startswith("__"):
+                    continue
+                for lock in _locks_inside(value):
+                    if id(lock) not in wanted or id(lock) in names:
+                        continue
+                    name = f"{key} ({_kind(value)})"
+                    if name in taken:
+                        name = f"{key} of {t.name} ({_kind(value)})"
+                    names[id(lock)] = name
+                    taken.add(name)
     return names
 
 
-def _name_in(
-    namespace: Any, wanted: dict[int, Any], names: dict[int, str], prefix: str = ""
+def _name_inside(
+    path: str, value: Any, wanted: dict[int, Any], names: dict[int, str], depth: int = 0
 ) -> None:
-    for key, value in list(namespace.items()):
-        if not isinstance(key, str) or key.startswith("__"):
-            continue
-        for lock in _locks_inside(value):
+    """Name the wanted locks kept in ``value``'s items and attributes, one level down
+    (two for an object's attributes: `self.accounts[1].lock`)."""
+    items: list[tuple[str, Any]] = []
+    if type(value) in (list, tuple):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(value[:64])]
+    elif type(value) is dict:
+        items = [(f"{path}[{k!r}]", v) for k, v in list(value.items())[:64]]
+    elif depth < 2 and not isinstance(value, (type, ModuleType)) and _plain_object(value):
+        items = [(f"{path}.{k}", v) for k, v in list(vars(value).items())[:64]]
+    for name, item in items:
+        for lock in _locks_inside(item):
             if id(lock) in wanted and id(lock) not in names:
-                names[id(lock)] = f"{prefix}{key} ({_kind(value)})"
+                names[id(lock)] = f"{name} ({_kind(item)})"
+        if depth < 1 and not _locks_inside(item):
+            _name_inside(name, item, wanted, names, depth + 1)
+
+
+def _plain_object(value: Any) -> bool:
+    """A user's object with a ``__dict__``: its attributes are worth a look."""
+    return hasattr(value, "__dict__") and not callable(value)
 
 
 def _locks_inside(value: Any) -> list[Any]:
