@@ -126,15 +126,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     print("\nOutcomes:")
     for outcome, (verdict, meaning) in case.outcomes.items():
         print(f"  {outcome:<16} {verdict:<11} {meaning}")
+    missing = case.missing()
+    if missing is not None:
+        print(f"\nraces: {case.name} {missing}")
+        return EXIT_OK
+    from races.catalogue.source import side_by_side, unified
+
     broken = case.module(case.broken[0])
     print("\n" + inspect.cleandoc(broken.__doc__ or ""))
-    before = inspect.getsource(broken).splitlines(keepends=True)
-    for fix in case.fixes:
-        after = inspect.getsource(case.module(fix)).splitlines(keepends=True)
-        print(f"\n--- {case.broken[0]}.py against {fix}.py ---")
-        sys.stdout.writelines(
-            difflib.unified_diff(before, after, f"{case.broken[0]}.py", f"{fix}.py")
-        )
+    before = inspect.getsource(broken)
+    for other in (*case.broken[1:], *case.fixes):
+        after = inspect.getsource(case.module(other))
+        names = (f"{case.broken[0]}.py", f"{other}.py")
+        print(f"\n--- {names[0]} against {names[1]}: the code only ---")
+        shown = side_by_side if args.side_by_side else unified
+        print("\n".join(shown(before, after, names)))
     _show_edges(case)
     return EXIT_OK
 
@@ -434,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="show a case's lesson and how each fix differs")
     show.add_argument("case")
+    show.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="the broken code and each fix in two columns (default: a unified diff)",
+    )
     show.set_defaults(func=cmd_show)
 
     run = commands.add_parser("run", help="show each broken case failing and each fix holding")

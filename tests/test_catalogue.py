@@ -190,8 +190,47 @@ def test_show_prints_the_lesson_and_a_diff_of_each_fix(capsys: pytest.CaptureFix
     assert cli.main(["show", "lock_reentry"]) == cli.EXIT_OK
     out = capsys.readouterr().out
     assert "threading.Lock` is not re-entrant" in out
-    assert "--- broken.py against fixed_rlock.py ---" in out
-    assert "+        self.lock = threading.RLock()" in out
+    assert "--- broken.py against fixed_rlock.py: the code only ---" in out
+    diff = out.split("against fixed_rlock.py: the code only ---", 1)[1]
+    diff = diff.split("\n--- broken.py against")[0]
+    changed = [
+        line
+        for line in diff.splitlines()
+        if line[:1] in ("+", "-") and not line.startswith(("+++", "---"))
+    ]
+    # The fix is one lock and one comment; the docstrings and the demo are not code.
+    assert changed == [
+        "-        self.lock = threading.Lock()",
+        "+        self.lock = threading.RLock()",
+        "-        self.withdraw(1)  # takes self.lock, which transfer() already holds",
+        "+        self.withdraw(1)  # re-enters self.lock: fine for an RLock",
+    ]
+
+
+def test_show_side_by_side_marks_each_changed_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["show", "unlocked_counter", "--side-by-side"]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "broken.py" in out and "   fixed.py" in out
+    assert any(
+        line.rstrip().endswith("> count_lock = threading.Lock()") for line in out.splitlines()
+    )
+    assert any("count -= 1" in line and " | " in line for line in out.splitlines())
+
+
+def test_show_of_a_case_whose_package_is_missing_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalogue = copy.copy(BUILTIN)
+    case = replace(BUILTIN.get("greenlet_switch_race"), requires=("no_such_package_here",))
+    catalogue.cases = {**BUILTIN.cases, case.name: case}
+    monkeypatch.setattr(cli, "_catalogue", lambda: catalogue)
+    assert cli.main(["show", case.name]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    assert out.splitlines()[-1] == (
+        "races: greenlet_switch_race needs no_such_package_here, which is not installed: "
+        "pip install no_such_package_here (or pip install 'races[lessons]')"
+    )
 
 
 def test_show_explains_the_happens_before_edge_each_fix_adds(
