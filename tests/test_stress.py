@@ -158,7 +158,7 @@ def test_the_campaign_sets_stress_beside_the_scheduler() -> None:
         settings=ONE,
     )
     broken, fixed = rows
-    assert broken.cells == ("100% of 2",)  # every run hangs: the self-deadlock is certain
+    assert broken.cells == ("2 of 2 counted runs (100%)",)  # every run hangs: it is certain
     assert broken.scheduler == "1 schedule(s)"
     assert fixed.forbidden_seen == 0 and fixed.scheduler == "fix holds"
     text = table(rows, ONE)
@@ -256,3 +256,32 @@ def test_measured_numbers_replace_the_old_ones_at_the_end_of_the_docstring() -> 
     assert once.endswith('"""\n\nimport threading\n') and once.startswith('"""The lesson.')
     again = with_measured(once, measured_section(row, 20))
     assert again == once
+
+
+def test_a_setting_cut_short_says_which_stop_rule_ended_it() -> None:
+    from races.stress.campaign import _cell
+
+    stopped = "stopped after 2 hang(s), 18 run(s) not made"
+    assert _cell(2, 2, 2, stopped) == "2 of 2 counted runs (100%); stopped after 2 hang(s)"
+    assert _cell(0, 0, 20, "") == "no run counted (20 made, none with overlapping threads)"
+
+
+def test_outcomes_are_named_by_the_value_their_runs_reported() -> None:
+    from races.stress.histogram import VALUES_SHOWN, Histogram, RunResult, Setting
+
+    histogram = Histogram(Setting(), planned=20)
+    histogram.runs = [RunResult("ok", True, 0.1) for _ in range(3)]
+    histogram.runs += [
+        RunResult("assertion", True, 0.1, detail=f"count is {n}: {n} lost") for n in (1, 1, 2)
+    ]
+    histogram.runs += [
+        RunResult("assertion", True, 0.1, detail=f"count is {n}: {n} lost")
+        for n in range(10, 10 + VALUES_SHOWN)
+    ]
+    text = histogram.render({"ok": "acceptable", "assertion": "interesting"})
+    rows = [line.strip().split("  ")[0] for line in text.splitlines()[2:-1]]
+    assert rows[0] == "ok" and rows[1] == "assertion: count is 1: 1 lost"  # most common first
+    assert len(rows) == 1 + VALUES_SHOWN + 1 and rows[-1] == "assertion: other values"
+    counts = {line.strip().split("  ")[0]: line.split()[-3] for line in text.splitlines()[2:-1]}
+    assert counts["assertion: count is 1: 1 lost"] == "2"
+    assert counts["assertion: other values"] == "2"  # shown: 1, 2, 10, 11, 12; summed: 13, 14

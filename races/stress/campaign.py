@@ -49,11 +49,7 @@ def _row(
         evidence = h.evidence
         bad = sum(r.outcome in forbidden for r in evidence)
         seen += bad
-        cells.append(
-            f"{bad / len(evidence):.0%} of {len(evidence)}"
-            if evidence
-            else f"- (0 of {len(h.runs)})"
-        )
+        cells.append(_cell(bad, len(evidence), len(h.runs), h.stopped))
     if case.needs is not None:
         scheduler = "cannot: " + case.needs.split(":")[0]
     else:
@@ -64,6 +60,17 @@ def _row(
             else f"{report.verdict}"
         )
     return CampaignRow(name, variant, broken, tuple(cells), seen, scheduler)
+
+
+def _cell(bad: int, counted: int, made: int, stopped: str) -> str:
+    """One setting's result in words: how many counted runs showed the forbidden outcome,
+    and the stop rule that ended it early (a hang, a time budget), never a bare share."""
+    if not counted:
+        text = f"no run counted ({made} made, none with overlapping threads)"
+    else:
+        text = f"{bad} of {counted} counted runs ({bad / counted:.0%})"
+    stop = stopped.split(",")[0] if stopped else ""
+    return f"{text}; {stop}" if stop else text
 
 
 def _row_of(job: tuple[str, str, int, float, Sequence[Setting]]) -> CampaignRow:
@@ -115,9 +122,9 @@ def measured_section(
     lines = [
         MEASURED,
         "-" * len(MEASURED),
-        f"`races stress`, {runs} runs per setting, CPython {platform.python_version()}, "
-        f"{os.cpu_count()} cores;",
-        "runs whose threads never overlapped are not counted:",
+        f"`races stress`, at most {runs} runs per setting, CPython "
+        f"{platform.python_version()}, {os.cpu_count()} cores; runs whose threads never",
+        "overlapped are not counted, and a setting stops early after two hangs:",
         "",
         f"    {'setting':<22}forbidden outcome in",
         *(f"    {_short(s):<22}{cell}" for s, cell in zip(settings, row.cells, strict=True)),

@@ -80,13 +80,17 @@ class Histogram:
         return sum(r.outcome == outcome for r in evidence) / len(evidence) if evidence else 0.0
 
     def render(self, verdicts: Mapping[str, str] | None = None) -> str:
-        lines = [f"  {self.setting}"]
-        lines.append(f"    {'outcome':<18}{'count':>7}{'share':>8}  verdict")
+        """jcstress's table: each observed outcome by its value where the run said one
+        (the assertion's message, `count is 3: 1 decrement lost`), its count, share and
+        verdict."""
         evidence = self.evidence
-        counts = Counter(r.outcome for r in evidence)
-        for outcome, count in counts.most_common():
+        rows = _by_value(evidence)
+        width = max([18, *(len(label) + 2 for label, _, _ in rows)])
+        lines = [f"  {self.setting}"]
+        lines.append(f"    {'outcome':<{width}}{'count':>7}{'share':>8}  verdict")
+        for label, outcome, count in rows:
             verdict = (verdicts or {}).get(outcome, "")
-            lines.append(f"    {outcome:<18}{count:>7}{count / len(evidence):>8.1%}  {verdict}")
+            lines.append(f"    {label:<{width}}{count:>7}{count / len(evidence):>8.1%}  {verdict}")
         dropped = len(self.runs) - len(evidence)
         note = f"; {dropped} run(s) without overlapping threads not counted" if dropped else ""
         if self.stopped:
@@ -95,6 +99,36 @@ class Histogram:
             f"    {len(evidence)} of {len(self.runs)} runs counted{note}; {self.seconds:.1f} s"
         )
         return "\n".join(lines)
+
+
+#: How many distinct values of one outcome a table lists before it sums up the rest.
+VALUES_SHOWN = 5
+
+
+def _by_value(runs: Sequence[RunResult]) -> list[tuple[str, str, int]]:
+    """(label, outcome, count) rows, most common first: an outcome split by the value its
+    runs reported, the rarest values of an outcome summed up in one row."""
+    counts = Counter((r.outcome, _value(r)) for r in runs)
+    rows: list[tuple[str, str, int]] = []
+    shown: Counter[str] = Counter()
+    rest: Counter[str] = Counter()
+    for (outcome, value), count in counts.most_common():
+        if shown[outcome] < VALUES_SHOWN:
+            shown[outcome] += 1
+            rows.append((f"{outcome}: {value}" if value else outcome, outcome, count))
+        else:
+            rest[outcome] += count
+    for outcome, count in rest.items():
+        rows.append((f"{outcome}: other values", outcome, count))
+    return rows
+
+
+def _value(run: RunResult) -> str:
+    """What a failed run reported, short: the assertion's message, the exception."""
+    if run.outcome == "ok" or not run.detail:
+        return ""
+    text = run.detail.splitlines()[0]
+    return text if len(text) <= 48 else text[:45] + "..."
 
 
 def verdicts_for(outcomes: Mapping[str, tuple[str, str]], broken: bool) -> dict[str, str]:
