@@ -285,3 +285,15 @@ def test_outcomes_are_named_by_the_value_their_runs_reported() -> None:
     counts = {line.strip().split("  ")[0]: line.split()[-3] for line in text.splitlines()[2:-1]}
     assert counts["assertion: count is 1: 1 lost"] == "2"
     assert counts["assertion: other values"] == "2"  # shown: 1, 2, 10, 11, 12; summed: 13, 14
+
+
+def test_the_campaign_measures_a_task_lesson_by_its_searches() -> None:
+    from races.stress.campaign import campaign, measured_section
+
+    (row,) = campaign([("async_lost_update", "broken")], runs=2, timeout=5.0, jobs=1)
+    assert row.cells == ("never preempts",) * 3  # real switching changes nothing for tasks
+    assert row.searches[0] == ("default order", "shown (assertion)")
+    assert [label for label, _ in row.searches[1:]] == ["random, seed 0", "pct, seed 0", "dpor"]
+    assert all(result.endswith("schedule(s)") for _, result in row.searches[1:])
+    section = measured_section(row, 2)
+    assert "tasks switch only where they wait" in section and "    dpor  " in section

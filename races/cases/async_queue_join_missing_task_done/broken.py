@@ -10,6 +10,18 @@ waiting and none able to wake another, with their await sites.
 The fix
 -------
 `fixed.py` calls `task_done()` in `finally:`.
+
+Measured on a real interpreter
+------------------------------
+`races stress --all`, CPython 3.11.7: tasks switch only where they wait,
+so real switch intervals and noise change nothing, and the real runtime takes
+one order, the default one. What each search needed to show the bug:
+
+    search                result
+    default order         shown (stuck thread)
+    random, seed 0        1 schedule(s)
+    pct, seed 0           1 schedule(s)
+    dpor                  1 schedule(s)
 """
 
 import asyncio

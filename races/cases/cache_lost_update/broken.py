@@ -28,6 +28,17 @@ the client reads again and retries.
 
 The lesson starts its own memcached on a free port of 127.0.0.1 (`setup()`); without the
 memcached program it is skipped, with the line that installs it.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
+
+    setting               forbidden outcome in
+    default switching     20 of 20 counted runs (100%)
+    1 us switching        20 of 20 counted runs (100%)
+    noise 0.01            20 of 20 counted runs (100%)
+    the scheduler         5 schedule(s)
 """
 
 import threading

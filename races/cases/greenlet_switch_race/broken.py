@@ -26,6 +26,18 @@ no switch inside, the read-modify-write cannot be interleaved.
 the read, the I/O and the write, so the other greenlets wait their turn.
 
 Run it with `python -m races.cases.greenlet_switch_race.broken`: it counts 1 view of 3.
+
+Measured on a real interpreter
+------------------------------
+`races stress --all`, CPython 3.11.7: greenlets switch only where they wait,
+so real switch intervals and noise change nothing, and the real runtime takes
+one order, the default one. What each search needed to show the bug:
+
+    search                result
+    default order         shown (assertion)
+    random, seed 0        1 schedule(s)
+    pct, seed 0           1 schedule(s)
+    dfs                   1 schedule(s)
 """
 
 import time

@@ -24,6 +24,17 @@ as that job's outcome, and goes on to the next job (`try`/`except` inside the lo
 all: `ThreadPoolExecutor` keeps its workers, and a job's exception stays in its future.
 
 See also `queue_join_missing_task_done` and `pool_lost_exception`.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
+
+    setting               forbidden outcome in
+    default switching     2 of 2 counted runs (100%); stopped after 2 hang(s)
+    1 us switching        2 of 2 counted runs (100%); stopped after 2 hang(s)
+    noise 0.01            2 of 2 counted runs (100%); stopped after 2 hang(s)
+    the scheduler         1 schedule(s)
 """
 
 import queue

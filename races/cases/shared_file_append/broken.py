@@ -23,6 +23,17 @@ which `O_APPEND` never splits, so no lock is needed. (A lock shared by the proce
 around the three writes works too, at the price of making every writer wait.)
 
 See also `torn_records`, the same tear between threads.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
+
+    setting               forbidden outcome in
+    default switching     20 of 20 counted runs (100%)
+    1 us switching        20 of 20 counted runs (100%)
+    noise 0.01            20 of 20 counted runs (100%)
+    the scheduler         cannot: processes
 """
 
 import multiprocessing

@@ -10,6 +10,17 @@ and raises `ValueError: Semaphore released too many times` at the release beyond
 The bad worker fails right where the cause is, instead of three workers crowding into
 two slots later, far away. That is why `fixed.py` uses one, on top of pairing every
 acquire with one release.
+
+Measured on a real interpreter
+------------------------------
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
+
+    setting               forbidden outcome in
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        1 of 1 counted runs (100%)
+    noise 0.01            8 of 8 counted runs (100%)
+    the scheduler         1 schedule(s)
 """
 
 import threading
