@@ -98,6 +98,9 @@ def _search_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     catalogue = _catalogue()
+    if args.markdown:
+        print(lesson_table(catalogue.ordered()))
+        return _report_plugin_errors(catalogue)
     rows = [("case", "bug class", "plugin", "title")]
     rows += [(c.name, c.bug_class, c.origin, c.title) for c in catalogue.ordered()]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -108,6 +111,24 @@ def cmd_list(args: argparse.Namespace) -> int:
             + row[3]
         )
     return _report_plugin_errors(catalogue)
+
+
+def lesson_table(cases: Sequence[Case]) -> str:
+    """The catalogue as the README lists it: number, case, title, and how it is shown."""
+    lines = ["| # | case | lesson | shown by |", "|---|---|---|---|"]
+    for case in cases:
+        if case.needs is not None:
+            how = "real " + case.needs.split(":")[0]
+        else:
+            how = {"asyncio": "the scheduler, tasks", "gevent": "the scheduler, greenlets"}.get(
+                case.runtime, "the scheduler, threads"
+            )
+        if case.requires:
+            how += f" (needs {', '.join(case.requires)})"
+        if case.programs:
+            how += f" (needs {', '.join(p for p, _ in case.programs)})"
+        lines.append(f"| {case.order} | `{case.name}` | {case.title} | {how} |")
+    return "\n".join(lines)
 
 
 FULL_HELP = "show every step of the interleaving, not only those the report picks"
@@ -433,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     listing = commands.add_parser("list", help="list every case: name, bug class, plugin, title")
+    listing.add_argument(
+        "--markdown", action="store_true", help="the lesson table of the README, in Markdown"
+    )
     listing.set_defaults(func=cmd_list)
 
     show = commands.add_parser("show", help="show a case's lesson and how each fix differs")

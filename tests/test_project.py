@@ -31,3 +31,16 @@ def test_the_readme_quick_start_is_the_whole_set_up() -> None:
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "pip install nox && nox -s races" in quick_start
     assert "pip install nox && nox -s tests" in quick_start
+
+
+def test_the_readme_lists_the_catalogue_as_races_list_prints_it() -> None:
+    from importlib.metadata import EntryPoint
+
+    from races.catalogue import load_catalogue
+    from races.catalogue.registry import GROUP
+    from races.cli import lesson_table
+
+    readme = (ROOT / "README.md").read_text()
+    listed = readme.split("<!-- lessons -->\n", 1)[1].split("\n<!-- /lessons -->", 1)[0]
+    builtin = load_catalogue([EntryPoint("builtin", "races.cases", GROUP)])
+    assert listed == lesson_table(builtin.ordered()), "regenerate: races list --markdown"
