@@ -446,3 +446,31 @@ def test_dpor_of_tasks_reaches_exactly_the_states_of_every_order(program: list[l
     # Tasks interleave at their awaits: the same atomic operations as threads' brute force
     # (the gather's start and end do not reorder anything).
     assert finals == _brute_force(program)
+
+
+def test_dpor_tries_a_look_at_a_thread_before_and_after_its_end() -> None:
+    """`is_alive()` (a non-blocking acquire of the thread's lock) races with the thread's
+    end: both answers must be seen, as brute force sees them."""
+    seen: set[bool] = set()
+
+    def scenario() -> None:
+        worker = threading.Thread(target=lambda: None)
+        worker.start()
+        seen.add(worker.is_alive())
+        worker.join()
+
+    result = races.explore(scenario, strategy="dpor", granularity="line")
+    assert result.summary.startswith("proved")
+    assert seen == {True, False}
+
+
+def test_dpor_finds_a_failure_that_depends_on_is_alive() -> None:
+    def scenario() -> None:
+        worker = threading.Thread(target=lambda: None)
+        worker.start()
+        alive = worker.is_alive()
+        worker.join()
+        assert not alive, "the worker was still running"
+
+    result = races.explore(scenario, strategy="dpor", granularity="line")
+    assert result.failed and result.kind is races.FailureKind.ASSERTION

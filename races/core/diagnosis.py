@@ -171,8 +171,8 @@ def lost_exception(exc: BaseException, name: str, why: str, pattern: str = "lost
         f"{describe(exc)} (in {name}; {why})",
         exc,
         name,
-        report=f"{pattern.capitalize()}: {name} raised {describe(exc)}{raised}\n"
-        f"and no caller heard of it: {why}",
+        report=f"{pattern.capitalize()}: {name} raised {describe(exc)}{raised}; "
+        f"no caller heard of it: {why}",
         pattern=pattern,
     )
 

@@ -281,7 +281,9 @@ def with_cause(failure: Failure, told: Sequence[Cause]) -> Failure:
     """A failure's report, led by the cause its run's accesses show."""
     lead = told[0]
     report = lead.headline + (f"\n\n{lead.focus}" if lead.focus else "")
-    if failure.report:
+    # An uncaught exception's own report only says where it was raised: the headline
+    # names it, and the cause's focused steps end with that step.
+    if failure.report and not (failure.pattern == "uncaught exception" and lead.focus):
         report += "\n\n" + failure.report
     return replace(failure, report=report, pattern=lead.pattern)
 

@@ -64,6 +64,9 @@ class Footprint:
     writes: set[Key] = field(default_factory=set)
     syncs: set[Hashable] = field(default_factory=set)  # every primitive it synchronised on
     takes: set[Hashable] = field(default_factory=set)  # the locks it took
+    #: Locks it only looked at (a non-blocking acquire, ``is_alive()``): whether it found
+    #: one free depends on the order with the last release of it.
+    tries: set[Hashable] = field(default_factory=set)
     starts: list[int] = field(default_factory=list)  # the threads it started
     opaque: bool = False
 
@@ -79,23 +82,23 @@ class Footprint:
                 self.starts.append(event.obj)
             elif event.kind in ("acquire", "release", "request", "try"):
                 self.syncs.add(event.obj)
-                if event.kind in (
-                    "acquire",
-                    "request",
-                ):  # a request queues: its order is the taking's
+                if event.kind in ("acquire", "request"):  # a request queues like a taking
                     self.takes.add(event.obj)
+                elif event.kind == "try":
+                    self.tries.add(event.obj)
         else:  # OPAQUE_STEP
             self.opaque = True
 
     def renamed(self, name: Callable[[Hashable], Hashable]) -> Footprint:
         """The same footprint with every object named by ``name`` instead of its id."""
         return Footprint(
-            {(name(owner), key) for owner, key in self.reads},
-            {(name(owner), key) for owner, key in self.writes},
-            {name(obj) for obj in self.syncs},
-            {name(obj) for obj in self.takes},
-            list(self.starts),
-            self.opaque,
+            reads={(name(owner), key) for owner, key in self.reads},
+            writes={(name(owner), key) for owner, key in self.writes},
+            syncs={name(obj) for obj in self.syncs},
+            takes={name(obj) for obj in self.takes},
+            tries={name(obj) for obj in self.tries},
+            starts=list(self.starts),
+            opaque=self.opaque,
         )
 
     def dependent(self, other: Footprint) -> bool:
@@ -456,6 +459,9 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
                 dependencies.add(last_sync[obj])
         for obj in footprint.takes:
             takers.update(last_take.get(obj, {}).values())
+        # A look at a lock races with the last thing done to it: had it come first, it
+        # would have seen the lock as it was before.
+        lookers = {last_sync[obj] for obj in footprint.tries if obj in last_sync}
         if opaque is not None:
             dependencies.add(opaque)
             rivals.add(opaque)
@@ -471,7 +477,7 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
         # rival comes after. Takings of a lock are compared apart: the previous taker's
         # critical section orders it before j (a step may take a lock and touch what it
         # guards), but the order of the two takings is the one to reverse.
-        for group in (rivals, takers):
+        for group in (rivals, takers, lookers):
             if not group:
                 continue
             unknown = {

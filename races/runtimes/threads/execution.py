@@ -296,6 +296,10 @@ class Execution:
                 self._internal(exc)
         finally:
             self.tracer.stop_thread()
+            try:
+                self._finish_point(rec)
+            except Abort:
+                pass  # the run is over: end the thread all the same
             rec.ended()
             try:
                 self._thread_finished(rec)
@@ -613,6 +617,24 @@ class Execution:
             deadline = math.nextafter(deadline, math.inf)
         return deadline
 
+    def _finish_point(self, rec: ControlledThread) -> None:
+        """The thread's end is a step of its own, and a switch point before it: what waits
+        for the end (a join, ``is_alive()``) may run before it, as on real threads, where
+        another thread can run between a thread's last line and its end."""
+        if self.over or self.aborting:
+            return
+        rec.busy = True
+        self.step += 1
+        rec.last_step = len(self.trace)
+        self.trace.append((rec.index, FINISH, None, None))
+        rec.steps += 1
+        if self.watch is not None:
+            self.snapshots.append(self.watch())
+        if len(self.live) > 1:
+            nxt = self._choose(rec, current_enabled=True)
+            if nxt is not rec and nxt is not None:
+                self._handoff(rec, nxt)
+
     def _thread_finished(self, rec: ControlledThread) -> None:
         rec.state = State.FINISHED
         if rec in self.live:
@@ -624,12 +646,7 @@ class Execution:
             self._end_run()  # the interpreter would exit here, abandoning daemon threads
             return
         rec.busy = True
-        self.step += 1
-        rec.last_step = len(self.trace)
-        self.trace.append((rec.index, FINISH, None, None))
-        rec.steps += 1
-        if self.watch is not None:
-            self.snapshots.append(self.watch())
+        self.step += 1  # a decision of its own: who runs now that this thread has gone
         try:
             nxt = self._choose(rec, current_enabled=False)
         except Abort:

@@ -61,6 +61,8 @@ class Lock:
         ex, rec = here
         if self._lock.acquire(False):
             self._took(ex, rec)
+            if not blocking or timeout == 0:  # it only looked: had it come earlier...
+                ex.synced(rec, Sync("try", id(self)))
             return True
         if not blocking or timeout == 0:
             # It found the lock taken: that depends on the order with its release (a
