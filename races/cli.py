@@ -292,11 +292,13 @@ def cmd_stress(args: argparse.Namespace) -> int:
             f"python -m {case.package}.{case.broken[0]}"
         )
     variants = [_variant(case, args.variant)] if args.variant else list(case.variants)
-    settings = [stress_mode.Setting(interval=i) for i in args.interval] or list(
-        stress_mode.DEFAULT_SETTINGS
-    )
+    chosen = [stress_mode.Setting(interval=i) for i in args.interval]
     if args.noise:
-        settings = [stress_mode.Setting(s.interval, n) for s in settings for n in args.noise]
+        chosen = [
+            stress_mode.Setting(s.interval, n)
+            for s in chosen or [stress_mode.Setting()]
+            for n in args.noise
+        ]
     ranges = _ranges(args.search)
     from races.stress.histogram import verdict
 
@@ -313,6 +315,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
             print(f"{case.name}.{variant}: {found.render()}")
             continue
         broken = variant in case.broken
+        # Switch intervals and noise for threads; a process lesson's start methods apart.
+        settings = chosen or list(stress_mode.settings_for(getattr(module, entry)))
         # A broken variant needs one run that shows its bug, not the bug's frequency
         # (--full measures that); every variant keeps to its time budget.
         stop_on = () if args.full or not broken else stress_mode.forbidden_outcomes(case.outcomes)

@@ -99,7 +99,10 @@ def test_a_hung_run_is_recorded_with_every_stack_and_its_child_is_gone() -> None
 
 def test_processes_a_hung_scenario_started_are_killed_with_it() -> None:
     (histogram,) = stress(
-        "races.cases.mp_queue_join_before_drain.broken:stress", runs=1, settings=ONE, timeout=3.0
+        "races.cases.mp_queue_join_before_drain.broken:stress",
+        runs=1,
+        settings=[Setting(params=(("method", "fork"),))],
+        timeout=3.0,
     )
     assert [r.outcome for r in histogram.runs] == ["hang"]
     (pid,) = histogram.children
@@ -161,7 +164,7 @@ def test_the_campaign_sets_stress_beside_the_scheduler() -> None:
     assert broken.cells == ("2 of 2 counted runs (100%)",)  # every run hangs: it is certain
     assert broken.scheduler == "1 schedule(s)"
     assert fixed.forbidden_seen == 0 and fixed.scheduler == "fix holds"
-    text = table(rows, ONE)
+    text = table(rows)
     assert text.splitlines()[0].split() == ["case", "variant", "default", "switching", "scheduler"]
 
 
@@ -297,3 +300,13 @@ def test_the_campaign_measures_a_task_lesson_by_its_searches() -> None:
     assert all(result.endswith("schedule(s)") for _, result in row.searches[1:])
     section = measured_section(row, 2)
     assert "tasks switch only where they wait" in section and "    dpor  " in section
+
+
+def test_a_process_lesson_is_stressed_under_each_start_method_apart() -> None:
+    from races.cases.mp_value_unlocked import broken
+    from races.cases.unlocked_counter import broken as threads_broken
+    from races.stress.histogram import DEFAULT_SETTINGS, METHOD_SETTINGS, settings_for
+
+    assert settings_for(broken.stress) == METHOD_SETTINGS
+    assert [str(s) for s in METHOD_SETTINGS] == ["start method fork", "start method spawn"]
+    assert settings_for(threads_broken.stress) == DEFAULT_SETTINGS  # switch intervals: threads

@@ -152,36 +152,41 @@ def prepare(module: ModuleType) -> None:
 def stress_variant(case: Case, variant: str) -> VariantReport:
     """Show a variant the scheduler cannot run on real threads and processes, bounded:
     a broken variant until its first forbidden outcome, a fix a fixed number of times."""
-    from races.stress.histogram import Setting, forbidden_outcomes
+    import math
+
+    from races.stress.histogram import forbidden_outcomes, settings_for
     from races.stress.sweep import StressInterrupted, stress
 
     broken = variant in case.broken
     module = case.module(variant)
     entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
     forbidden = forbidden_outcomes(case.outcomes)
+    settings = settings_for(getattr(module, entry))  # both start methods, for processes
     start = time.perf_counter()
     try:
-        (histogram,) = stress(
+        histograms = stress(
             f"{module.__name__}:{entry}",
-            runs=case.stress_runs,
-            settings=[Setting()],
+            runs=math.ceil(case.stress_runs / len(settings)),
+            settings=settings,
             timeout=case.stress_timeout,
             max_hangs=1,
             stop_on=forbidden if broken else (),
         )
     except StressInterrupted as stop:
+        done = sum(len(h.runs) for h in stop.histograms)
         raise KeyboardInterrupt(
             f"interrupted while showing {case.name}.{variant} on real processes, after "
-            f"{len(stop.histograms[-1].runs)} of {case.stress_runs} runs"
+            f"{done} of {case.stress_runs} runs"
         ) from None
     seconds = time.perf_counter() - start
-    runs = histogram.runs
+    runs = [run for histogram in histograms for run in histogram.runs]
+    stopped = "; ".join(f"{h.setting}: {h.stopped}" for h in histograms if h.stopped)
     bad = next((i for i, r in enumerate(runs) if r.outcome not in ("ok",)), None)
     evidence = StressEvidence(
         len(runs),
         None if bad is None else bad + 1,
         "" if bad is None else runs[bad].detail,
-        histogram.stopped,
+        stopped,
     )
     observed = "ok" if bad is None else runs[bad].outcome
     declared_as = "deadlock" if observed == "hang" and "deadlock" in case.outcomes else observed

@@ -14,11 +14,13 @@ histogram with each outcome's share and verdict.
 from races.stress.histogram import (
     DEFAULT_INTERVAL,
     DEFAULT_SETTINGS,
+    METHOD_SETTINGS,
     Histogram,
     RunResult,
     Setting,
     forbidden_outcomes,
     render,
+    settings_for,
     verdicts_for,
 )
 from races.stress.sweep import StressInterrupted, stress
@@ -26,12 +28,14 @@ from races.stress.sweep import StressInterrupted, stress
 __all__ = [
     "DEFAULT_INTERVAL",
     "DEFAULT_SETTINGS",
+    "METHOD_SETTINGS",
     "Histogram",
     "RunResult",
     "Setting",
     "StressInterrupted",
     "forbidden_outcomes",
     "render",
+    "settings_for",
     "stress",
     "verdicts_for",
 ]

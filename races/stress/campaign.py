@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from races.catalogue.pool import run_jobs
-from races.stress.histogram import DEFAULT_INTERVAL, DEFAULT_SETTINGS, Setting
+from races.stress.histogram import (
+    DEFAULT_INTERVAL,
+    DEFAULT_SETTINGS,
+    METHOD_SETTINGS,
+    Setting,
+    settings_for,
+)
 from races.stress.sweep import stress
 
 
@@ -23,12 +29,15 @@ class CampaignRow:
     case: str
     variant: str
     broken: bool
-    cells: tuple[str, ...]  # one per setting
+    cells: tuple[str, ...]  # one per setting measured
     forbidden_seen: int
     scheduler: str
     #: For tasks and greenlets, which never preempt (real switching changes nothing):
     #: what each search needed instead, as (search, result) pairs.
     searches: tuple[tuple[str, str], ...] = ()
+    #: The settings the cells are for, by name: switch intervals and noise for threads,
+    #: start methods for processes.
+    settings: tuple[str, ...] = ()
 
 
 def _row(
@@ -42,6 +51,8 @@ def _row(
         return _scheduled_row(case, variant, settings)
     module = case.module(variant)
     entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
+    if settings_for(getattr(module, entry)) is METHOD_SETTINGS:
+        settings = METHOD_SETTINGS  # processes: each start method apart, no switch interval
     histograms = stress(
         f"{module.__name__}:{entry}", runs=runs, settings=settings, timeout=timeout, max_hangs=2
     )
@@ -65,7 +76,8 @@ def _row(
             if broken and report.result and report.result.failed
             else f"{report.verdict}"
         )
-    return CampaignRow(name, variant, broken, tuple(cells), seen, scheduler)
+    labels = tuple(_short(h.setting) for h in histograms)
+    return CampaignRow(name, variant, broken, tuple(cells), seen, scheduler, settings=labels)
 
 
 #: The searches a task or greenlet lesson is measured with, beside its default order.
@@ -122,7 +134,8 @@ def _scheduled_row(case: Any, variant: str, settings: Sequence[Setting]) -> Camp
         )
     cells = tuple("never preempts" for _ in settings)
     scheduler = searches[1][1] if broken else ("fix holds" if not found else "fix fails")
-    return CampaignRow(case.name, variant, broken, cells, found, scheduler, tuple(searches))
+    labels = tuple(_short(s) for s in settings)
+    return CampaignRow(case.name, variant, broken, cells, found, scheduler, tuple(searches), labels)
 
 
 def _cell(bad: int, counted: int, made: int, stopped: str) -> str:
@@ -151,11 +164,15 @@ def campaign(
     return run_jobs(_row_of, [(c, v, runs, timeout, settings) for c, v in cases], jobs)
 
 
-def table(rows: Sequence[CampaignRow], settings: Sequence[Setting] = DEFAULT_SETTINGS) -> str:
-    header = ("case", "variant", *[_short(s) for s in settings], "scheduler")
+def table(rows: Sequence[CampaignRow]) -> str:
+    """One line per variant, a column per setting any row measured ("-" where a row's
+    setting does not apply: start methods for threads, switch intervals for processes)."""
+    columns = list(dict.fromkeys(label for r in rows for label in r.settings))
+    header = ("case", "variant", *columns, "scheduler")
     lines = [header]
     for r in rows:
-        lines.append((r.case, r.variant, *r.cells, r.scheduler))
+        by_setting = dict(zip(r.settings, r.cells, strict=True))
+        lines.append((r.case, r.variant, *(by_setting.get(c, "-") for c in columns), r.scheduler))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = [
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
@@ -166,6 +183,8 @@ def table(rows: Sequence[CampaignRow], settings: Sequence[Setting] = DEFAULT_SET
 
 
 def _short(setting: Setting) -> str:
+    if setting.params and setting.params[0][0] == "method":
+        return f"{setting.params[0][1]}"
     if setting.noise:
         return f"noise {setting.noise:g}"
     if setting.interval == DEFAULT_INTERVAL:
@@ -205,7 +224,12 @@ def measured_section(
         "overlapped are not counted, and a setting stops early after two hangs:",
         "",
         f"    {'setting':<22}forbidden outcome in",
-        *(f"    {_short(s):<22}{cell}" for s, cell in zip(settings, row.cells, strict=True)),
+        *(
+            f"    {label:<22}{cell}"
+            for label, cell in zip(
+                row.settings or [_short(s) for s in settings], row.cells, strict=True
+            )
+        ),
         f"    {'the scheduler':<22}{row.scheduler}",
     ]
     return "\n".join(lines)

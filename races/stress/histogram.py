@@ -7,9 +7,10 @@ rule that ended the setting, in words.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from races.vocabulary.kinds import FORBIDDEN
@@ -23,9 +24,12 @@ class Setting:
 
     interval: float = DEFAULT_INTERVAL
     noise: float = 0.0
-    params: tuple[tuple[str, int], ...] = ()  # keyword arguments for the target
+    params: tuple[tuple[str, int | str], ...] = ()  # keyword arguments for the target
 
     def __str__(self) -> str:
+        if self.params and self.params[0][0] == "method" and not self.noise:
+            # A process lesson's setting: its start method; switch intervals are threads'.
+            return f"start method {self.params[0][1]}"
         interval = (
             "default switch interval"
             if self.interval == DEFAULT_INTERVAL
@@ -37,6 +41,16 @@ class Setting:
 
 
 DEFAULT_SETTINGS = (Setting(), Setting(interval=1e-6), Setting(noise=0.01))
+#: A process lesson's settings: its ``stress(method)`` under each start method apart.
+METHOD_SETTINGS = (Setting(params=(("method", "fork"),)), Setting(params=(("method", "spawn"),)))
+
+
+def settings_for(target: Callable[..., object]) -> tuple[Setting, ...]:
+    """The settings that mean something for a stress target: the start methods for one
+    that takes ``method`` (processes), switch intervals and noise for threads."""
+    if "method" in inspect.signature(target).parameters:
+        return METHOD_SETTINGS
+    return DEFAULT_SETTINGS
 
 
 @dataclass
