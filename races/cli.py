@@ -15,8 +15,10 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import inspect
+import json
 import os
 import sys
 import textwrap
@@ -216,6 +218,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    if args.json:
+        for row in rows:
+            print(json.dumps(row.data))
+        failed = [r for r in rows if not r.passed]
+        plugin_status = _report_plugin_errors(catalogue)
+        if any(r.verdict == "internal error" for r in rows):
+            return EXIT_INTERNAL
+        return EXIT_FAILURE_FOUND if failed else plugin_status
     failed = _print_rows(rows, args.quiet)
     shown = sum(r.role == "broken" and r.verdict == "bug shown" for r in rows)
     held = sum(r.role == "fix" and r.verdict == "fix holds" for r in rows)
@@ -250,11 +260,29 @@ def _print_rows(rows: list[Any], quiet: bool) -> list[Any]:
 def cmd_explore(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.target)
     options = {k: v for k, v in _search_options(args).items() if v is not None}
+    start = time.monotonic()
     result = races.explore(
         scenario, runtime=args.runtime, max_steps=args.max_steps, watch=args.watch, **options
     )
-    print(result.render(full=args.full))
+    _print_result(result, args, start)
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.target)
+    start = time.monotonic()
+    result = races.detect(scenario)
+    _print_result(result, args, start)
+    return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
+
+
+def _print_result(result: Any, args: argparse.Namespace, start: float) -> None:
+    """The report, or with ``--json`` one JSON object: the result and how long it took."""
+    if args.json:
+        data = {**result.to_dict(), "seconds": round(time.monotonic() - start, 3)}
+        print(json.dumps(data))
+    else:
+        print(result.render(full=args.full))
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -271,8 +299,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
         scenario = module.scenario
         watch = args.watch or list(case.watch)
         exclude = case.exclude
+    start = time.monotonic()
     result = races.replay(scenario, args.schedule, watch=watch, exclude=exclude)
-    print(result.render(full=args.full))
+    _print_result(result, args, start)
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
 
@@ -334,15 +363,32 @@ def cmd_stress(args: argparse.Namespace) -> int:
         except stress_mode.StressInterrupted as stop:
             print(stress_mode.render(title, stop.histograms, verdicts))
             raise KeyboardInterrupt(f"interrupted while stressing {case.name}.{variant}") from None
-        print(stress_mode.render(title, histograms, verdicts))
-        for histogram in histograms:
-            for report in histogram.hang_reports[:1]:
-                print(f"    first hang, every thread's stack:\n{report}")
         line, as_declared = verdict(
             variant, histograms, stress_mode.forbidden_outcomes(case.outcomes), broken
         )
         if broken and not as_declared and case.needs is None:
             line += f"; the scheduler shows it every time: races run {case.name}"
+        if args.json:
+            data = {
+                "case": case.name,
+                "variant": variant,
+                "role": "broken" if broken else "fix",
+                "verdict": next(
+                    v
+                    for v in ("bug not shown", "bug shown", "fix fails", "fix holds")
+                    if f"{variant}: {v}" in line
+                ),
+                "as_declared": as_declared,
+                "summary": line,
+                "settings": [h.to_dict() for h in histograms],
+            }
+            print(json.dumps(data))
+            failed = failed or not as_declared
+            continue
+        print(stress_mode.render(title, histograms, verdicts))
+        for histogram in histograms:
+            for report in histogram.hang_reports[:1]:
+                print(f"    first hang, every thread's stack:\n{report}")
         print(f"  verdict: {line}\n")
         failed = failed or not as_declared
     return EXIT_FAILURE_FOUND if failed else EXIT_OK
@@ -378,8 +424,12 @@ def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
         raise KeyboardInterrupt(
             f"interrupted: {len(stop.results)} of {len(jobs)} variants measured (shown above)"
         ) from None
-    print(f"Stress campaign: {args.runs} runs per setting, on real threads\n")
-    print(table(rows))
+    if args.json:
+        for row in rows:
+            print(json.dumps(dataclasses.asdict(row)))
+    else:
+        print(f"Stress campaign: {args.runs} runs per setting, on real threads\n")
+        print(table(rows))
     if args.write_docstrings:
         from races.stress.campaign import write_docstring
 
@@ -402,6 +452,16 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- parser
+
+
+JSON_HELP = (
+    "print one JSON object per result instead of the report (verdict, kind, pattern, "
+    "schedule, counts, timings), for dashboards; exit codes are the same"
+)
+
+
+def _add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 def _add_search_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
@@ -482,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--quiet", action="store_true", help="print only the summary for variants that pass"
     )
+    _add_json_option(run)
     run.set_defaults(func=cmd_run)
 
     replay = commands.add_parser("replay", help="rerun a case or scenario under one schedule")
@@ -490,6 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--variant", help="the case's variant (default: its broken one)")
     replay.add_argument("--full", action="store_true", help=FULL_HELP)
     _add_watch_option(replay)
+    _add_json_option(replay)
     replay.set_defaults(func=cmd_replay)
 
     explore = commands.add_parser("explore", help="search the interleavings of your own scenario")
@@ -510,7 +572,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="steps after which a run counts as never ending (default: 50000)",
     )
     _add_watch_option(explore)
+    _add_json_option(explore)
     explore.set_defaults(func=cmd_explore)
+
+    detect = commands.add_parser(
+        "detect", help="run your own scenario once and report the races its accesses predict"
+    )
+    detect.add_argument("target", help="the scenario, as module:function")
+    detect.add_argument("--full", action="store_true", help=FULL_HELP)
+    _add_json_option(detect)
+    detect.set_defaults(func=cmd_detect)
 
     stress = commands.add_parser(
         "stress", help="run cases on real threads and count their outcomes"
@@ -573,6 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds after which a run counts as hung (default: 10)",
     )
+    _add_json_option(stress)
     stress.set_defaults(func=cmd_stress)
 
     new = commands.add_parser("new", help="create a plugin package with one working case")

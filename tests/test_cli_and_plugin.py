@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from races import cli
@@ -307,3 +310,57 @@ def test_pytest_timeout_stops_an_exploration_saying_how_far_it_got(
     )
     if method == "signal":  # the test fails and the session goes on to report it
         run.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout*"])
+
+
+# ---------------------------------------------------------------------------- --json
+
+
+def _json_lines(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def test_explore_and_replay_print_one_json_object_with_the_same_verdict_as_the_report(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    target = "tests.scenarios:two_line_counter"
+    assert (
+        cli.main(["explore", target, "--json", "--granularity", "line"]) == cli.EXIT_FAILURE_FOUND
+    )
+    (found,) = _json_lines(capsys.readouterr().out)
+    assert found["failed"] is True and found["kind"] == "assertion"
+    assert found["pattern"] == "lost update" and found["schedules"] >= 1
+    assert found["schedule"].startswith("line@") and found["seconds"] >= 0
+    assert cli.main(["replay", target, found["schedule"], "--json"]) == cli.EXIT_FAILURE_FOUND
+    (again,) = _json_lines(capsys.readouterr().out)
+    assert again["failed"] and again["schedule"] == found["schedule"]
+    assert cli.main(["explore", "tests.scenarios:locked_counter", "--json"]) == cli.EXIT_OK
+    (passed,) = _json_lines(capsys.readouterr().out)
+    assert passed["failed"] is False and passed["kind"] is None
+
+
+def test_detect_is_a_command_and_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["detect", "tests.scenarios:single_line_counter", "--json"])
+    (result,) = _json_lines(capsys.readouterr().out)
+    assert code == cli.EXIT_FAILURE_FOUND
+    assert result["strategy"] == "detect" and result["kind"] == "race"
+    assert [f["pattern"] for f in result["findings"]] == ["lost update"]
+
+
+def test_run_and_stress_print_one_json_object_per_variant(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["run", "lock_reentry", "--json", "--jobs", "1"]) == cli.EXIT_OK
+    rows = _json_lines(capsys.readouterr().out)
+    assert [(r["variant"], r["verdict"]) for r in rows] == [
+        ("broken", "bug shown"),
+        ("fixed_rlock", "fix holds"),
+        ("fixed_unlocked_helpers", "fix holds"),
+    ]
+    assert rows[0]["result"]["pattern"] == "self-deadlock"
+    stress = ["stress", "lock_reentry", "--variant", "broken", "--runs", "2", "--timeout", "1"]
+    code = cli.main([*stress, "--json"])
+    (stressed,) = _json_lines(capsys.readouterr().out)
+    assert code == cli.EXIT_OK
+    assert stressed["verdict"] == "bug shown" and stressed["as_declared"] is True
+    assert stressed["settings"][0]["setting"] == "default switch interval"
+    assert "hang" in stressed["settings"][0]["outcomes"]

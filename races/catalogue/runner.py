@@ -7,10 +7,11 @@ the case, never silently accepted.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
@@ -52,6 +53,21 @@ class VariantReport:
     @property
     def role(self) -> str:
         return "broken" if self.variant in self.case.broken else "fix"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The verdict as plain data: what ``races run --json`` prints for the variant."""
+        return {
+            "case": self.case.name,
+            "variant": self.variant,
+            "role": self.role,
+            "verdict": self.verdict,
+            "as_declared": self.passed,
+            "outcome": self.observed or None,
+            "meaning": self.meaning,
+            "seconds": round(self.seconds, 3),
+            "result": None if self.result is None else self.result.to_dict(),
+            "stress": None if self.stress is None else dataclasses.asdict(self.stress),
+        }
 
     def render(self) -> str:
         """The story of this variant, for a learner."""
@@ -232,6 +248,8 @@ class Row:
     schedules: str
     seconds: float
     story: str
+    #: The same as plain data, for ``races run --json``.
+    data: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, report: VariantReport) -> Row:
@@ -248,6 +266,7 @@ class Row:
             schedules,
             report.seconds,
             report.render(),
+            report.to_dict(),
         )
 
 

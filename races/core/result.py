@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from races.core.detect import LockEdge
 from races.core.explain import Cause
@@ -98,6 +99,31 @@ class Result:
             "shows every step):",
             self.trace.render(last=SHORT),
         ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain data (what ``--json`` prints): the verdict, the failure's
+        kind, pattern and message, the schedule that replays it, and the counts."""
+        failure = self.failure
+        return {
+            "scenario": self.scenario,
+            "strategy": self.strategy,
+            "granularity": self.granularity,
+            "failed": self.failed,
+            "kind": None if failure is None else str(failure.kind),
+            "pattern": None if failure is None else failure.pattern,
+            "message": None if failure is None else failure.message,
+            "schedule": None if self.schedule is None else str(self.schedule),
+            "summary": self.summary,
+            "schedules": self.schedules,
+            "found_after": self.found_after,
+            "preemptions": self.preemptions,
+            "shrink": {
+                "replays": self.shrink_replays,
+                "seconds": round(self.shrink_seconds, 3),
+                "stopped": self.shrink_stopped,
+            },
+            "findings": [{"pattern": c.pattern, "summary": c.summary} for c in self.findings],
+        }
 
     def raise_if_failed(self) -> None:
         """Raise ``RaceFailure`` (an ``AssertionError``) carrying ``render()`` if it failed."""

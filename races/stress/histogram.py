@@ -89,6 +89,18 @@ class Histogram:
         """Runs that count: their threads overlapped, or they hung."""
         return [r for r in self.runs if r.counts_as_evidence]
 
+    def to_dict(self) -> dict[str, object]:
+        """The histogram as plain data: its setting, runs made and counted, each outcome's
+        count by value, and the stop rule that ended it ("" when none did)."""
+        return {
+            "setting": str(self.setting),
+            "runs": len(self.runs),
+            "counted": len(self.evidence),
+            "outcomes": {label: count for label, _, count in _by_value(self.evidence)},
+            "stopped": self.stopped,
+            "seconds": round(self.seconds, 3),
+        }
+
     def share(self, outcome: str) -> float:
         evidence = self.evidence
         return sum(r.outcome == outcome for r in evidence) / len(evidence) if evidence else 0.0
