@@ -163,3 +163,58 @@ def data_arrives_while_others_run() -> None:
         left.close()
         right.close()
     assert received == [b"x"]
+
+
+# Counters for partial-order reduction: N greenlets, K critical sections each under one
+# gevent lock, each section switching inside (a gevent.sleep(0) between read and write).
+total = 0
+sections: list[str] = []
+
+
+def _locked_increments(name: str, times: int, lock: object) -> None:
+    global total
+    for _ in range(times):
+        with lock:  # type: ignore[attr-defined]
+            value = total
+            gevent.sleep(0)
+            total = value + 1
+            sections.append(name)
+
+
+def _locked_counter(greenlets: int, times: int) -> str:
+    import gevent.lock
+
+    global total
+    total = 0
+    sections.clear()
+    lock = gevent.lock.Semaphore()
+    gevent.joinall(
+        [gevent.spawn(_locked_increments, str(n), times, lock) for n in range(greenlets)]
+    )
+    assert total == greenlets * times
+    return "".join(sections)
+
+
+def locked_counter_3x1() -> None:
+    _locked_counter(3, 1)
+
+
+def locked_counter_3x1_never_backwards() -> None:
+    """Fails in one order of the six: the one a sound search must still reach."""
+    order = _locked_counter(3, 1)
+    assert order != "210", "the greenlets entered in reverse order"
+
+
+def unlocked_pair() -> None:
+    """Two greenlets read, switch, write: the lost update dpor must find."""
+    global total
+    total = 0
+
+    def bump() -> None:
+        global total
+        value = total
+        gevent.sleep(0)
+        total = value + 1
+
+    gevent.joinall([gevent.spawn(bump), gevent.spawn(bump)])
+    assert total == 2, f"lost update: total is {total}"

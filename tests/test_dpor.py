@@ -148,11 +148,6 @@ def test_dpor_finds_the_lost_update() -> None:
     assert result.found_after is not None and result.found_after <= 2
 
 
-def test_dpor_refuses_greenlets_until_they_record_accesses() -> None:
-    with pytest.raises(InvalidArgument, match="greenlets' accesses are not recorded"):
-        races.explore(counter_scenario(2, 1), strategy="dpor", runtime="gevent")
-
-
 def test_a_footprint_conflicts_as_the_access_model_says() -> None:
     def footprint(*events: object) -> Footprint:
         found = Footprint()
@@ -353,7 +348,7 @@ def _broken_lessons() -> list[tuple[str, str]]:
     return [
         (case.name, variant)
         for case in load_catalogue().ordered()
-        if case.needs is None and case.runtime in ("threads", "asyncio")
+        if case.needs is None
         for variant in case.broken
     ]
 
@@ -371,9 +366,10 @@ def test_dpor_shows_every_broken_lesson(name: str, variant: str) -> None:
     module = case.module(variant)
     if hasattr(module, "setup"):
         module.setup()
-    granularity: Any = case.granularity if case.runtime == "threads" else "instruction"
+    granularity: Any = {"asyncio": "instruction"}.get(case.runtime, case.granularity)
     result = races.explore(
         module.scenario,
+        runtime=case.runtime,
         strategy="dpor",
         budget=3000,
         detect=False,

@@ -35,10 +35,6 @@ LESSONS = [
 ]
 
 
-#: Lessons whose report cannot name its pattern yet: gevent greenlets record no accesses.
-PATTERN_TO_COME = {"greenlet_switch_race"}
-
-
 def normalise(text: str) -> str:
     """The report without what varies between machines: paths, durations, how many
     replays shrinking took, and the length of a trace it does not show."""
@@ -59,8 +55,7 @@ def test_report_matches_its_golden_file(case, variant) -> None:  # type: ignore[
     report = run_variant(case, variant, shrink_time=600)  # never cut short by a slow machine
     assert report.passed, report.render()
     assert report.result is not None and report.result.failure is not None
-    if case.name not in PATTERN_TO_COME:
-        assert report.result.failure.pattern, f"{case.name}'s report names no pattern"
+    assert report.result.failure.pattern, f"{case.name}'s report names no pattern"
     text = normalise(report.render()) + "\n"
     assert len(text.splitlines()) <= SCREEN, text
     golden = GOLDEN / f"{case.name}.{variant}.txt"

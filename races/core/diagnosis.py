@@ -11,11 +11,14 @@ never finishes.
 from __future__ import annotations
 
 import linecache
+import os
+import sysconfig
 import traceback
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from races.core.sites import is_races_internal
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure, describe
 
@@ -165,7 +168,10 @@ def lost_work(pending: Sequence[Waiter], when: str, so: str, was: str = "was wai
 def lost_exception(exc: BaseException, name: str, why: str, pattern: str = "lost error") -> Failure:
     """An exception that ended a unit, which nobody saw (``why`` says why not)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    raised = f" at {show_site((frames[-1].filename, frames[-1].lineno or 0))}" if frames else ""
+    # Where the program raised it: the innermost frame of its own code, not the standard
+    # library's or races' (a BoundedSemaphore's release raises inside threading.py).
+    own = [f for f in frames if not _library_file(f.filename)] or frames
+    raised = f" at {show_site((own[-1].filename, own[-1].lineno or 0))}" if own else ""
     return Failure(
         FailureKind.THREAD_EXCEPTION,
         f"{describe(exc)} (in {name}; {why})",
@@ -183,3 +189,12 @@ def step_limit(max_steps: int, steps: str = "steps", causes: str = "") -> Failur
         f"the scenario did not finish within max_steps={max_steps} {steps}; it may loop "
         f"forever{causes}, or it needs a larger max_steps",
     )
+
+
+_STDLIB = tuple(
+    {sysconfig.get_paths()["stdlib"], os.path.realpath(sysconfig.get_paths()["stdlib"])}
+)
+
+
+def _library_file(filename: str) -> bool:
+    return filename.startswith(_STDLIB) or is_races_internal(filename)

@@ -100,12 +100,6 @@ def explore(
         database_key=_database_key(scenario, runs_on, granularity),
         database=database,
     )
-    if runs_on == "gevent" and strategy == "dpor":
-        raise InvalidArgument(
-            "strategy='dpor' reduces by what each step touches, and greenlets' accesses are "
-            "not recorded yet; explore gevent code with 'dfs' (every order of the ready "
-            "greenlets) or 'random'"
-        )
     if runs_on == "gevent":
         from races.runtimes.gevent import child
 

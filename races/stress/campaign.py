@@ -120,8 +120,6 @@ def _scheduled_row(case: Any, variant: str, settings: Sequence[Setting]) -> Camp
     ]
     found = 0
     for label, how in SEARCHES:
-        if label == "dpor" and case.runtime == "gevent":
-            label, how = "dfs", {"strategy": "dfs"}  # greenlets record no accesses yet
         result = search(budget=500, **how)
         found += result.failed
         searches.append(

@@ -1,6 +1,6 @@
 """Greenlet switch race: with gevent's monkey patches, I/O inside a read-modify-write switches."""
 
-from races.catalogue import ACCEPTABLE, FORBIDDEN, Case, Search
+from races.catalogue import ACCEPTABLE, FORBIDDEN, Case
 
 CASE = Case(
     title="Greenlet switch race: I/O inside a read-modify-write, under monkey.patch_all()",
@@ -16,6 +16,4 @@ CASE = Case(
         "assertion": (FORBIDDEN, "lost update: greenlets read the same value across a switch"),
     },
     watch=("views",),
-    # Greenlets record no accesses yet, so partial-order reduction cannot run on them.
-    prove=Search("dfs", budget=3000, options={"preemption_bound": 2}),
 )

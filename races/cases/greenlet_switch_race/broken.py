@@ -37,7 +37,7 @@ one order, the default one. What each search needed to show the bug:
     default order         shown (assertion)
     random, seed 0        1 schedule(s)
     pct, seed 0           1 schedule(s)
-    dfs                   1 schedule(s)
+    dpor                  1 schedule(s)
 """
 
 import time

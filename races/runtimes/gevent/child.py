@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from races.core.result import Result
+from races.core.sites import is_races_internal
 from races.core.targets import load, target_of
 from races.vocabulary.errors import (
     MissingDependencyError,
@@ -117,6 +118,9 @@ def run(request: ChildRequest) -> Result:
     require_gevent()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in [os.getcwd(), *sys.path] if p)
+    # gevent's pure-Python build: its primitives are classes races can wrap to see how
+    # they order greenlets (the compiled ones cannot be patched).
+    env["GEVENT_PURE_PYTHON"] = "1"
     with tempfile.TemporaryDirectory(prefix="races-greenlets-") as tmp:
         asked, answer = Path(tmp, "request"), Path(tmp, "result")
         asked.write_bytes(pickle.dumps(request))
@@ -215,7 +219,10 @@ def _start_watchdog(seconds: float, answer: Path) -> None:
                 last = progress
                 continue
             frame = sys._current_frames().get(main_thread)
-            stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
+            frames = traceback.extract_stack(frame) if frame is not None else []
+            # The greenlet's own frames: races' trace hooks are not where it was.
+            mine = [f for f in frames if not is_races_internal(f.filename)]
+            stack = "".join(traceback.format_list(mine))
             error = UncontrolledBlockingError(
                 f"a greenlet ran for {seconds:g} s without switching to another: it never "
                 "waits (a busy loop starves every other greenlet), or it blocks in a call "

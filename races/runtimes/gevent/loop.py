@@ -37,7 +37,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from races.core.steps import StepLog
+from races.core.sites import is_races_internal
+from races.core.steps import RunCut, StepLog
 from races.vocabulary.errors import RacesError
 from races.vocabulary.kinds import StepKind
 
@@ -213,6 +214,12 @@ class ControlledGeventLoop(StepLog):
         io_wait: float = 10.0,
     ) -> None:
         self.start_log(chooser, max_steps, watch)
+        # The greenlet whose step runs (None: the hub's code), and what its steps touch.
+        self.unit: int | None = 0
+        self.events: list[Any] = []
+        observe = getattr(chooser, "observe", None)
+        if observe is not None:  # a chooser that follows what the steps touch (dpor)
+            observe(self.events, self.trace)
         self.io_wait = io_wait
         self.clock = 0.0
         self.error_handler: Any = None
@@ -271,6 +278,7 @@ class ControlledGeventLoop(StepLog):
         if left is not None:
             self.sites[left] = _site(origin.gr_frame)
         number = self.number(target)
+        self.unit = number
         if number is None:
             return  # the hub, or a greenlet of races itself
         self.step += 1
@@ -313,7 +321,11 @@ class ControlledGeventLoop(StepLog):
             pick = live[owners.index(None)]
         else:
             options = [o for o in dict.fromkeys(owners) if o is not None]
-            chosen = self.choose(self.step + 1, options, "greenlet")
+            try:
+                chosen = self.choose(self.step + 1, options, "greenlet")
+            except RunCut:  # the rest of this run could only repeat a trace (dpor)
+                self.stop_reason = "cut"
+                return
             pick = live[owners.index(chosen)]
         self._ready.remove(pick)
         callback, args = pick.callback, pick.args
@@ -505,7 +517,9 @@ _LIBRARY_DIRS: tuple[str, ...] = ()
 def _site(frame: Any) -> tuple[Any, int]:
     """The innermost frame outside gevent and the scheduler, as (code, line)."""
     library = _library_dirs()
-    while frame is not None and frame.f_code.co_filename.startswith(library):
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(library) or is_races_internal(frame.f_code.co_filename)
+    ):
         frame = frame.f_back
     return (frame.f_code, frame.f_lineno) if frame is not None else (None, 0)
 
@@ -516,11 +530,8 @@ def _library_dirs() -> tuple[str, ...]:
     if not _LIBRARY_DIRS:
         import gevent
 
-        here = os.path.dirname(os.path.dirname(__file__))
         _LIBRARY_DIRS = (
             os.path.dirname(gevent.__file__),
             "src/gevent/",  # gevent's compiled modules name their source so
-            os.path.join(here, "models"),
-            os.path.join(here, "scheduler"),
         )
     return _LIBRARY_DIRS

@@ -25,8 +25,10 @@ import greenlet
 from gevent._hub_local import set_hub
 
 from races.core import diagnosis
+from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
 from races.core.strategies.base import Chooser
+from races.runtimes.gevent.accesses import GreenletAccesses
 from races.runtimes.gevent.loop import ControlledGeventLoop
 from races.vocabulary.errors import InvalidArgument, NestedExplorationError
 from races.vocabulary.kinds import StepKind
@@ -69,8 +71,10 @@ class GreenletSession:
         self.max_steps = max_steps
         self.watchdog = watchdog
         self.runs = 0
-        self.recording = True  # greenlets' accesses are not recorded yet
+        self.recording = True
         self.points = "greenlet"
+        # gevent itself is the runtime here, not the code under test.
+        self.under_test = CodeFilter(exclude=("gevent", "greenlet"))
 
     def __enter__(self) -> GreenletSession:
         if gevent.hub._get_hub() is not None and gevent.getcurrent().parent is not None:
@@ -103,22 +107,30 @@ class GreenletSession:
             loop.snapshots.append(watch())
         failure: Failure | None = None
         previous = greenlet.settrace(loop.on_switch)
+        recorder = GreenletAccesses(loop, self.under_test) if self.recording else None
         try:
+            if recorder is not None:
+                recorder.install()
             try:
                 self.scenario()
             except gevent.hub.LoopExit as exc:
                 failure = _nobody_can_run(loop, exc)
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
                 failure = scenario_failure(exc)
-            if failure is None and loop.stop_reason is not None:
+            cut = loop.stop_reason == "cut"
+            if cut:
+                failure = None  # cut short on purpose: what ran is not a verdict
+            elif failure is None and loop.stop_reason is not None:
                 failure = diagnosis.step_limit(self.max_steps, "greenlet steps")
-            if failure is None:
+            if failure is None and not cut:
                 failure = _lost_exception(hub)
-            if failure is None:
+            if failure is None and not cut:
                 failure = _lost_work(loop)
             names = [g._races_name for g in loop.greenlets]
-            outcome = loop.outcome(failure, names)
+            outcome = loop.outcome(failure, names, loop.events, cut)
         finally:
+            if recorder is not None:
+                recorder.uninstall()
             greenlet.settrace(previous)
             _shut_down(loop, hub)
         self.runs += 1

@@ -131,8 +131,10 @@ class SettraceTracer(Tracer):
 class MonitoringTracer(Tracer):
     """``sys.monitoring`` (3.12+): one tool for every thread; non-switch locations disabled."""
 
-    # 1 is coverage's; Hypothesis' explain phase has been seen to leave 3 behind.
-    _CANDIDATE_IDS = (0, 4, 5, 2)
+    # 1 is coverage's; Hypothesis' explain phase has been seen to leave 3 behind; 0 is the
+    # debugger's, last: a tool there makes pytest-timeout think a debugger is attached,
+    # and it then lets a test run past its limit.
+    _CANDIDATE_IDS = (4, 5, 2, 3, 0)
 
     def install(self) -> None:
         mon = sys.monitoring  # type: ignore[attr-defined]
@@ -141,7 +143,7 @@ class MonitoringTracer(Tracer):
                 break
         else:
             raise RuntimeError(
-                "races: every sys.monitoring tool id it can use (0, 2, 4, 5) is taken by "
+                "races: every sys.monitoring tool id it can use (0, 2, 3, 4, 5) is taken by "
                 "another tool; pass tracing='settrace' to explore()"
             )
         self.tool = tool
