@@ -98,6 +98,12 @@ EXPECTED: dict[str, str | None] = {
     "generator_already_executing.broken": None,
     "generator_already_executing.fixed_lock": None,
     "generator_already_executing.fixed_queue": None,
+    "nested_submit_deadlock.broken": "stuck thread",
+    "nested_submit_deadlock.fixed_inline": None,
+    "nested_submit_deadlock.fixed_two_pools": None,
+    "future_exception_unretrieved.broken": "lost error",
+    "future_exception_unretrieved.fixed_result": None,
+    "future_exception_unretrieved.fixed_as_completed": None,
 }
 
 

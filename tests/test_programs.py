@@ -10,12 +10,14 @@ from __future__ import annotations
 import _thread
 import asyncio
 import functools
+import logging
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +327,44 @@ def test_a_lock_made_at_import_and_held_outside_stops_the_run_at_once_naming_it(
     message = str(info.value)
     assert "`REGISTRY.lock`" in message and "imported_locks.py:" in message
     assert "already held" in message and "create it inside the scenario" in message
+
+
+# ------------------------------------------------------------- futures and executors
+
+
+def _submit_and_forget() -> None:
+    def fails() -> None:
+        raise ValueError("nobody asks")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(fails)
+
+
+def _submit_and_ask() -> None:
+    def fails() -> None:
+        raise ValueError("asked")
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(fails)
+    assert isinstance(future.exception(), ValueError)
+
+
+def test_an_error_left_in_a_future_nobody_asks_fails_the_run() -> None:
+    result = races.explore(_submit_and_forget, strategy="dpor")
+    assert result.kind is FailureKind.THREAD_EXCEPTION
+    assert result.failure is not None and result.failure.pattern == "lost error"
+    assert "nobody called result() or exception() on its future" in result.failure.message
+    assert not races.explore(_submit_and_ask, strategy="dpor").failed
+
+
+def test_an_executor_worker_unwound_by_races_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def waits_for_itself() -> None:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(lambda: pool.submit(int).result()).result()
+
+    with caplog.at_level(logging.DEBUG, logger="concurrent.futures"):
+        result = races.explore(waits_for_itself, strategy="dpor")
+    assert result.kind is FailureKind.STUCK
+    assert [r.getMessage() for r in caplog.records] == []  # no "Exception in worker"

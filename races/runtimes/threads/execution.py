@@ -125,6 +125,9 @@ class Execution:
         self.snapshots: list[tuple[str, ...]] = []
         self.decisions: list[Decision] = []
         self.failure: Failure | None = None
+        #: Futures that ended in an exception, with the thread that ran their job: one
+        #: nobody asked for (``result()``, ``exception()``) by the end lost its error.
+        self.failed_futures: list[tuple[Any, str]] = []
         self.over = False
         self.aborting = False
         self.stalled: str | None = None
@@ -163,6 +166,8 @@ class Execution:
             if isinstance(error, (RacesError, InternalError)):
                 raise error
             raise InternalError("running a schedule", error) from error
+        if self.failure is None and not self.cut and self.stalled is None:
+            self.failure = self._lost_future_error()
         return Outcome(
             failure=self.failure,
             steps=self.step,
@@ -708,6 +713,17 @@ class Execution:
         if self.internal_error is None:
             self.internal_error = exc
         self._end_run()
+
+    def _lost_future_error(self) -> Failure | None:
+        for future, name in self.failed_futures:
+            if not getattr(future, "_races_retrieved", False):
+                return diagnosis.lost_exception(
+                    future._exception,
+                    name,
+                    "never retrieved: nobody called result() or exception() on its future",
+                    pattern="lost error",
+                )
+        return None
 
     def next_lock_serial(self) -> int:
         self.lock_serial += 1

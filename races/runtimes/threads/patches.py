@@ -16,7 +16,9 @@ happened in between.
 from __future__ import annotations
 
 import _thread
+import concurrent.futures as futures
 import concurrent.futures.thread as futures_thread
+import logging
 import queue
 import sys
 import threading
@@ -100,7 +102,17 @@ def install(
     ACCESSES.foreign = frozenset(t for t in _FOREIGN if t is not None)
     ACCESSES.adopt = swap.adopt
     patches.call_on_restore(_stop_adopting)
+    # An executor's worker logs every BaseException that ends it ("Exception in worker"),
+    # races' unwinding of a finished run included: that one is not the program's to see.
+    executor_log = logging.getLogger("concurrent.futures")
+    executor_log.addFilter(_not_an_unwinding)
+    patches.call_on_restore(lambda: executor_log.removeFilter(_not_an_unwinding))
     return swap.reset
+
+
+def _not_an_unwinding(record: logging.LogRecord) -> bool:
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, execution.Abort)
 
 
 #: The types of real primitives a session swaps where the code under test reads them.
@@ -158,6 +170,8 @@ def _install_leaves(p: Patches) -> None:
     if client is not None:
         for name, method in memcache.methods(client).items():
             p.set(client, name, method)
+    for name, method in _future_methods().items():
+        p.set(futures.Future, name, method)
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)
     p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]
@@ -185,6 +199,33 @@ def _install_leaves(p: Patches) -> None:
 
 def _queue_conditions(q: Any) -> list[Any]:
     return [q.not_empty, q.not_full, q.all_tasks_done]
+
+
+_REAL_SET_EXCEPTION = futures.Future.set_exception
+_REAL_RESULT = futures.Future.result
+_REAL_EXCEPTION = futures.Future.exception
+
+
+def _future_methods() -> dict[str, Callable[..., Any]]:
+    """A future's exception is the caller's to collect: note who asks for it, and which
+    futures failed, so that an error nobody collected fails the run (as asyncio's
+    "exception was never retrieved")."""
+
+    def set_exception(self: Any, exception: BaseException | None) -> None:
+        here = execution.controlled()
+        if here is not None and not isinstance(exception, execution.Abort):
+            here[0].failed_futures.append((self, here[1].name))
+        _REAL_SET_EXCEPTION(self, exception)
+
+    def result(self: Any, timeout: float | None = None) -> Any:
+        self._races_retrieved = True
+        return _REAL_RESULT(self, timeout)
+
+    def exception(self: Any, timeout: float | None = None) -> BaseException | None:
+        self._races_retrieved = True
+        return _REAL_EXCEPTION(self, timeout)
+
+    return {"set_exception": set_exception, "result": result, "exception": exception}
 
 
 def _held_real_lock(real: Any, name: str) -> None:
