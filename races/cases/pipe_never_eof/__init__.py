@@ -1,0 +1,25 @@
+"""A reader waits for EOF on a Pipe, but the parent still holds a write end: it never comes."""
+
+from races.catalogue import ACCEPTABLE, FORBIDDEN, Case
+
+CASE = Case(
+    title="Pipe: the EOF that never comes",
+    bug_class="stuck process (a write end left open)",
+    primitives=("multiprocessing.Pipe", "Connection.recv", "Connection.close"),
+    order=45,
+    related=("mp_queue_join_before_drain", "one_sentinel_many_consumers"),
+    fixes=("fixed_close",),
+    outcomes={
+        "ok": (ACCEPTABLE, "the reader sees EOF after the last message and exits"),
+        "stuck thread": (
+            FORBIDDEN,
+            "the reader waits for EOF forever: a write end is still open in the parent",
+        ),
+    },
+    stress_runs=6,
+    stress_timeout=2.0,  # a run takes well under a second; the broken one waits for good
+    needs=(
+        "processes: EOF on a pipe is the operating system's to give, when every write end "
+        "is closed. `races stress pipe_never_eof` shows it (as a hang) on real processes"
+    ),
+)
