@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import sys
 from dataclasses import replace
@@ -326,3 +327,19 @@ def test_races_stress_exits_non_zero_when_a_bug_is_not_shown_and_says_what_it_tr
     assert "verdict: fixed: bug not shown: no assertion in" in out
     assert "(default switch interval; switch interval 1 us;" in out  # the settings tried
     assert "the scheduler shows it every time: races run unlocked_counter" in out
+
+
+@pytest.mark.parametrize("case", BUILTIN.ordered(), ids=lambda c: c.name)
+def test_the_lines_a_lesson_cites_are_its_code(case) -> None:  # type: ignore[no-untyped-def]
+    """A docstring that quotes the report's `broken.py:N` must point at code: a measured
+    table or a longer explanation shifts the lines, and the citation must follow."""
+    for variant in case.broken:
+        path = Path(__file__).parent.parent / str(case.package).replace(".", "/")
+        source = (path / f"{variant}.py").read_text()
+        doc_end = source[: source.index('"""', 3)].count("\n") + 1
+        lines = source.splitlines()
+        for cited in re.findall(rf"\b{variant}\.py:(\d+)", source.split('"""', 2)[1]):
+            n = int(cited)
+            assert doc_end < n <= len(lines) and lines[n - 1].strip(), (
+                f"{variant}.py's docstring cites line {n}, which is not code"
+            )

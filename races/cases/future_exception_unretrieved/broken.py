@@ -17,7 +17,7 @@ never retrieved"):
     MainThread              returns: 1 of 2 records saved, and no error anywhere
 
 (the report: "Lost error: ThreadPoolExecutor-0_0 raised ValueError: cannot save record 2
-at broken.py:42 ... never retrieved: nobody called result() or exception() on its future")
+at broken.py:53 ... never retrieved: nobody called result() or exception() on its future")
 
 No particular interleaving is needed: whichever order the jobs run in, the error of the
 one that fails is lost.
