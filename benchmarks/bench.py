@@ -481,6 +481,13 @@ def dpor_row(threads: int, sections: int, peer: bool) -> dict[str, Any]:
         "races_proved": result.summary.startswith("proved"),
         "races_rss_growth_kb": _status().get("VmRSS", 0) - before,
     }
+    start = time.perf_counter()
+    split = races.explore(
+        locked_counter_nk(threads, sections), strategy="dpor", include=INCLUDE, workers=2
+    )
+    row["races_2_workers_schedules"] = split.schedules
+    row["races_2_workers_seconds"] = time.perf_counter() - start
+    row["races_2_workers_proved"] = split.summary.startswith("proved")
     if peer:
         row.update(frontrun_dpor(threads, sections))
     return row
@@ -669,21 +676,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("\nProofs: N threads x K critical sections of a locked counter, dpor against frontrun's")
     print(
-        f"  {'N x K':<6} {'traces':>7} {'races dpor':>20} {'frontrun dpor':>24} {'races RSS':>10}"
+        f"  {'N x K':<6} {'traces':>7} {'races dpor':>20} {'2 workers':>20} "
+        f"{'frontrun dpor':>24} {'races RSS':>10}"
     )
     report["dpor"] = []
     for threads, sections in sizes_nk:
         row = dpor_row(threads, sections, peer=True)
         report["dpor"].append(row)
         mine = f"{row['races_schedules']:,} in {row['races_seconds']:.2f} s"
+        split = f"{row['races_2_workers_schedules']:,} in {row['races_2_workers_seconds']:.2f} s"
         if "frontrun_executions" in row:
             peer_cell = f"{row['frontrun_executions']:,} in {row['frontrun_seconds']:.2f} s"
         else:
             peer_cell = str(row.get("frontrun", ""))
         print(
-            f"  {row['size']:<6} {row['traces']:>7,} {mine:>20} {peer_cell:>24} "
+            f"  {row['size']:<6} {row['traces']:>7,} {mine:>20} {split:>20} {peer_cell:>24} "
             f"{row['races_rss_growth_kb'] / 1024:>+8.1f} MB"
-            + ("" if row["races_proved"] else "  (races: not proved)")
+            + ("" if row["races_proved"] and row["races_2_workers_proved"] else "  (not proved)")
         )
 
     seeds = 2 if quick else 5

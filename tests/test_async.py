@@ -101,3 +101,41 @@ def test_exploring_from_inside_a_running_loop_is_a_clear_error() -> None:
 def test_a_thread_schedule_cannot_replay_a_coroutine() -> None:
     with pytest.raises(races.ScheduleError, match="is not one"):
         races.replay(s.lost_update, "line: 3>1")
+
+
+def _serve(blocking: bool) -> None:
+    """asyncio.run on a controlled thread: a handler that blocks the loop (or awaits), and
+    a health check with a deadline."""
+
+    async def handler() -> None:
+        if blocking:
+            time.sleep(0.5)
+        else:
+            await asyncio.sleep(0.5)
+
+    async def ping() -> str:
+        await asyncio.sleep(0.01)
+        return "pong"
+
+    async def main() -> None:
+        task = asyncio.create_task(handler())
+        try:
+            answer = await asyncio.wait_for(ping(), timeout=0.1)
+        except TimeoutError:
+            answer = "late"
+        await task
+        assert answer == "pong", answer
+
+    asyncio.run(main())
+
+
+def test_a_blocking_call_on_the_loops_thread_is_named_as_the_cause() -> None:
+    result = races.explore(lambda: _serve(blocking=True), strategy="dpor", granularity="line")
+    assert result.failed and result.kind is FailureKind.ASSERTION
+    assert result.failure is not None and result.failure.pattern == "blocked event loop"
+    assert "time.sleep(0.5) held the loop for 0.5 s" in result.render()
+
+
+def test_a_loop_that_awaits_is_not_blamed() -> None:
+    result = races.explore(lambda: _serve(blocking=False), strategy="dpor", granularity="line")
+    assert not result.failed, result.render()

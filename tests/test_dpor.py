@@ -18,6 +18,7 @@ import asyncio
 import math
 import os
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -470,3 +471,84 @@ def test_dpor_finds_a_failure_that_depends_on_is_alive() -> None:
 
     result = races.explore(scenario, strategy="dpor", granularity="line")
     assert result.failed and result.kind is races.FailureKind.ASSERTION
+
+
+def test_dpor_sees_a_thread_meet_an_event_loop_it_cannot_trace() -> None:
+    """asyncio's internals are standard-library code races does not trace, and no modelled
+    primitive orders them: a worker thread's put_nowait into the loop's queue must count
+    as touching anything, or dpor would prove a program that hangs in some order."""
+
+    def put(prices: asyncio.Queue[int]) -> None:
+        prices.put_nowait(42)  # from another thread: the loop is not woken
+
+    async def quote() -> tuple[int, threading.Thread]:
+        prices: asyncio.Queue[int] = asyncio.Queue()
+        worker = threading.Thread(target=put, args=(prices,))
+        worker.start()
+        return await prices.get(), worker
+
+    def scenario() -> None:
+        price, worker = asyncio.run(quote())
+        worker.join()
+        assert price == 42
+
+    result = races.explore(scenario, strategy="dpor", granularity="line")
+    assert result.failed and result.kind is races.FailureKind.STUCK, result.render()
+
+
+def test_a_call_into_untraced_standard_library_code_is_opaque() -> None:
+    """Standard-library Python that no model orders (a Random's state, asyncio's queues)
+    hides what it touches; the modules whose state modelled locks order do not."""
+    import random
+
+    from races.core.access import _opaque_callable
+
+    shared = random.Random(0)
+    assert _opaque_callable(shared.randint)
+    assert _opaque_callable(asyncio.Queue().put_nowait)
+    assert not _opaque_callable(threading.Thread(target=print).start)
+    assert not _opaque_callable(_brute_force)  # the program's own code is traced
+
+
+def test_a_step_bound_makes_it_a_bounded_search() -> None:
+    """Races whose first step comes after the bound are not reversed: fewer runs, and the
+    result says what the bound left out; a bound past the end changes nothing."""
+    scenario = counter_scenario(3, 2)
+    whole = races.explore(scenario, strategy="dpor")
+    past_the_end = races.explore(scenario, strategy="dpor", step_bound=10**6)
+    assert past_the_end.schedules == whole.schedules == 90
+    assert past_the_end.summary.startswith("proved")
+    bounded = races.explore(scenario, strategy="dpor", step_bound=100)
+    assert not bounded.failed
+    assert 1 < bounded.schedules < 90
+    assert "with reorderings within the first 100 steps (a bounded search, not a proof" in (
+        bounded.summary
+    )
+    assert "the step bound left out" in bounded.summary
+    tighter = races.explore(scenario, strategy="dpor", step_bound=50)
+    assert tighter.schedules <= bounded.schedules
+    with pytest.raises(InvalidArgument, match="step_bound must be 1 or more"):
+        races.explore(scenario, strategy="dpor", step_bound=0)
+
+
+def test_dpor_reorders_a_threads_end_after_a_look_at_whether_it_is_alive() -> None:
+    """The worker's sleep and the join's timeout end at the same virtual instant: either
+    may go first. Run in the default order, is_alive() looks before the worker ends; the
+    worker's end must then be reversed with that look, or the order in which it is over
+    is never run."""
+
+    def scenario() -> None:
+        done: list[int] = []
+
+        def work() -> None:
+            time.sleep(0.1)
+            done.append(1)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join(timeout=0.1)
+        assert worker.is_alive(), "the worker had finished"
+        worker.join()
+
+    result = races.explore(scenario, strategy="dpor", granularity="line")
+    assert result.failed and result.kind is races.FailureKind.ASSERTION, result.summary

@@ -36,6 +36,7 @@ from collections.abc import Callable, Hashable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 from typing import Any
 
+from races.core.sites import hides_state
 from races.vocabulary.access import NOTHING, OPAQUE, WHOLE, Access, Kind, Location, StepAccesses
 
 #: Computes what the instruction at a code location touches, from its frame.
@@ -382,8 +383,15 @@ def _container_name(text: str, key: Hashable) -> str:
 
 def _opaque_callable(func: Any) -> bool:
     """Whether calling ``func`` may touch shared state races cannot see: C code that is not
-    a known pure builtin. Python functions are traced (or their locks are modelled)."""
-    if isinstance(func, (FunctionType, MethodType, type)):
+    a known pure builtin, or standard-library Python that ``hides_state``. Other Python
+    functions are traced (or their locks are modelled)."""
+    if isinstance(func, MethodType):
+        func = func.__func__
+    if isinstance(func, FunctionType):
+        # Traced, or standard-library code whose state modelled primitives order; other
+        # standard-library Python (asyncio's loop internals) runs unseen.
+        return hides_state(func.__code__, ACCESSES.ordered)
+    if isinstance(func, type):
         return False
     if func in _PURE_BUILTINS or func in _READING_BUILTINS:
         return False
@@ -741,12 +749,16 @@ class AccessTable:
     how the code names it, and where it lives (``("attr", owner, name)``, ``("item",
     container, key)``, ``("global", namespace, name)``, ``("cell", cell)``) just before the
     instruction that reads it runs. The threads runtime swaps a real lock a library made at
-    import for a modelled one there, on its first use.
+    import for a modelled one there, on its first use. ``ordered`` names the standard-library
+    packages the session's runtime models itself.
     """
 
     def __init__(self) -> None:
         self._probes: dict[CodeType, dict[int, Probe]] = {}
         self.foreign: frozenset[type] = frozenset()
+        #: Standard-library packages the open session's runtime models (see
+        #: ``sites.hides_state``): calls into them are not opaque.
+        self.ordered: tuple[str, ...] = ()
         self.adopt: Callable[[Any, str, tuple[Any, ...]], None] = _keep
 
     def probes(self, code: CodeType) -> dict[int, Probe]:

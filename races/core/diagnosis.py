@@ -15,7 +15,7 @@ import os
 import sysconfig
 import traceback
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from races.core.sites import is_races_internal
@@ -181,6 +181,23 @@ def lost_exception(exc: BaseException, name: str, why: str, pattern: str = "lost
         f"no caller heard of it: {why}",
         pattern=pattern,
     )
+
+
+def blocked_loop(failure: Failure, blocks: Sequence[tuple[str, float, Site | None]]) -> Failure:
+    """A run that failed after a blocking call held an asyncio event loop's thread: while
+    it blocked, no other task of that loop ran and no timer fired."""
+    lines = [
+        f"  {name}: time.sleep({secs:g}) held the loop for {secs:g} s, at {_show(site)}"
+        for name, secs, site in blocks
+    ]
+    report = (
+        "Blocked event loop: a blocking call ran inside a running asyncio event loop; "
+        "while it blocked, no other task ran and no timer or deadline was served:\n"
+        + "\n".join(lines)
+    )
+    if failure.report:
+        report += "\n\n" + failure.report
+    return replace(failure, report=report, pattern="blocked event loop")
 
 
 def step_limit(max_steps: int, steps: str = "steps", causes: str = "") -> Failure:

@@ -15,12 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from races.core.confirm import confirm, not_reproducible
-from races.core.detect import Findings, LockCycle, analyse, lock_cycles
+from races.core.detect import Findings, LockCycle, LockEdge, add_edge, analyse, lock_cycles
 from races.core.explain import Cause, causes, explain_cycle, finding_failure
 from races.core.minimize import Shrinker, Shrunk
+from races.core.parallel import ParallelSearch
 from races.core.result import Interrupted, Result
 from races.core.runtime import Runtime, make_watch, scenario_name
 from races.core.strategies.base import Chooser, GoOnChooser, Strategy
+from races.core.strategies.dpor import DPORStrategy
 from races.core.strategies.replay import ReplayChooser
 from races.core.trace import build_trace
 from races.vocabulary.errors import ScheduleDivergedError
@@ -52,9 +54,11 @@ class Exploration:
         watch: Sequence[str] = (),
         shrink_time: float,
         detect: bool = True,
+        workers: int = 1,
     ) -> None:
         self.scenario = scenario
         self.detect = detect
+        self.workers = workers
         self.strategy = strategy
         self.how = strategy.name + (f", seed {seed}" if strategy.seeded else "")
         self.watch = watch
@@ -68,7 +72,14 @@ class Exploration:
         self.session = session
         strategy = self.strategy
         watcher = _Watcher(session, self.detect)
-        search = strategy.search(watcher.run, budget)
+        if self.workers > 1:
+            assert isinstance(strategy, DPORStrategy)
+            parallel = ParallelSearch(
+                strategy, session.run, self.workers, detect=self.detect, predicted=watcher.adopt
+            )
+            search = parallel.search(budget)
+        else:
+            search = strategy.search(watcher.run, budget)
         summary = strategy.describe_pass(search)
         if session.points in ("await", "greenlet") and strategy.name == "dfs" and search.exhausted:
             # Tasks never preempt each other: the bound never applied, every order was run.
@@ -211,6 +222,15 @@ class _Watcher:
                 self.first, self.first_at = outcome, self.runs
                 self.alone = bool(found)
         return outcome
+
+    def adopt(self, outcome: Outcome, runs: int, alone: bool, edges: Sequence[LockEdge]) -> None:
+        """The run another process made whose accesses predict a failure (``alone``: on
+        their own; else with ``edges``, the lock orders of the runs before it), run again
+        here."""
+        self.findings.merge(analyse(outcome))
+        for edge in edges:
+            add_edge(self.findings.lock_edges, edge)
+        self.first, self.first_at, self.alone = outcome, runs, alone
 
     def _cycles(self) -> list[LockCycle]:
         return lock_cycles(self.findings.lock_edges.values())

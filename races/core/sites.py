@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType
@@ -45,6 +46,78 @@ class Site:
 
 def is_races_internal(filename: str) -> bool:
     return filename.startswith(_RACES_DIR) and not filename.startswith(_CASES_DIR)
+
+
+_STDLIB_DIRS = tuple(
+    {os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib")}
+    | {
+        os.path.join(os.path.realpath(sysconfig.get_paths()[key]), "")
+        for key in ("stdlib", "platstdlib")
+    }
+)
+_SITE_DIRS = tuple(
+    {
+        os.path.join(path, "")
+        for key in ("purelib", "platlib")
+        for path in (sysconfig.get_paths()[key], os.path.realpath(sysconfig.get_paths()[key]))
+    }
+)
+
+#: Standard-library modules whose shared state is ordered by primitives races models (or
+#: replaces): their own reads and writes need not be seen, since the locks, conditions and
+#: queues they use are. ``contextlib`` only drives the program's own generators.
+_ORDERED_BY_MODELS = (
+    "threading.py",
+    "queue.py",
+    "concurrent/futures/",
+    "logging/",
+    "contextlib.py",
+    "weakref.py",
+    "_weakrefset.py",
+    "abc.py",
+    "typing.py",
+    "functools.py",
+    "enum.py",
+    "dataclasses.py",
+)
+
+
+def hides_state(code: CodeType, ordered: tuple[str, ...] = ()) -> bool:
+    """Whether ``code`` is standard-library Python that may read or write shared state
+    races does not see (asyncio's ready queue, a ``Random``'s state): it is not traced,
+    and no modelled primitive orders what it touches. A step that runs it must count as
+    touching anything (``opaque``) for a proof to stay sound. A runtime that models a
+    package itself names it in ``ordered`` (the asyncio runtime: ``"asyncio/"``)."""
+    filename = code.co_filename
+    if not filename.startswith(_STDLIB_DIRS) or filename.startswith(_SITE_DIRS):
+        return False
+    for dir_ in _STDLIB_DIRS:
+        if filename.startswith(dir_):
+            rest = filename[len(dir_) :]
+            return not rest.startswith(_ORDERED_BY_MODELS) and not rest.startswith(ordered)
+    return False
+
+
+_hidden: dict[CodeType, bool] = {}
+
+
+def hidden(code: CodeType) -> bool:
+    """``hides_state(code)`` with nothing modelled besides, once per code object."""
+    try:
+        return _hidden[code]
+    except KeyError:
+        found = _hidden[code] = hides_state(code)
+        return found
+
+
+def stack_hides_state(frame: FrameType | None) -> bool:
+    """Whether any frame of this stack runs code that ``hides_state``: the step that ends
+    here, and the one that starts here, may run it."""
+    while frame is not None:
+        if hidden(frame.f_code):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def operation_name(frame: FrameType) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -39,6 +40,7 @@ def explore(
     granularity: Granularity | Literal["greenlet"] = "instruction",
     max_steps: int = 50_000,
     preemption_bound: int | None = None,
+    step_bound: int | None = None,
     depth: int = 3,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
@@ -48,6 +50,7 @@ def explore(
     database: object = "default",
     shrink_time: float = DEFAULT_SHRINK_TIME,
     detect: bool = True,
+    workers: int = 1,
 ) -> Result:
     """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
 
@@ -63,7 +66,9 @@ def explore(
     (every schedule with at most ``preemption_bound`` preemptions, 2 unless set), ``"dpor"``
     (one schedule per order of the conflicting steps: when it runs out, the property holds
     in every interleaving; with ``preemption_bound``, only the orders within that many
-    preemptions, a bounded search for programs too big to prove), ``"hypothesis"``, or one a plugin registered. ``budget`` caps the schedules run (the strategy's default:
+    preemptions, and with ``step_bound``, only reorderings within the first that many
+    steps: bounded searches for programs too big to prove), ``"hypothesis"``, or one a
+    plugin registered. ``budget`` caps the schedules run (the strategy's default:
     1000; 100,000 for dfs). ``granularity`` places the switch points of threads before
     each ``"instruction"`` or each ``"line"`` of the code under test (set it with
     ``include``/``exclude``: module names or path globs); ``"greenlet"`` is another way to
@@ -73,6 +78,9 @@ def explore(
     switch point before races reports it blocked outside its control. ``database`` is the
     Hypothesis example database the ``"hypothesis"`` strategy stores failures in
     (Hypothesis' default, or None for none).
+
+    ``workers`` (``dpor`` only) splits the search between that many processes, forked
+    from this one (threads and asyncio scenarios): the verdict is the same as with one.
 
     With ``detect`` (threads), every run's reads and writes are analysed too: when no
     schedule fails but one run's accesses show a race another interleaving would hit (a
@@ -93,10 +101,12 @@ def explore(
         raise InvalidArgument(f"shrink_time must be 0 seconds or more, not {shrink_time}")
     check_watch(scenario, watch)
     runs_on = _runtime(scenario, runtime, granularity)
+    _check_workers(workers, strategy, runs_on)
     options = StrategyOptions(
         seed=seed,
         depth=depth,
         preemption_bound=preemption_bound,
+        step_bound=step_bound,
         database_key=_database_key(scenario, runs_on, granularity),
         database=database,
     )
@@ -121,6 +131,7 @@ def explore(
         watch=watch,
         shrink_time=shrink_time,
         detect=detect,
+        workers=workers,
     )
     session = _session(
         scenario, runs_on, granularity, include, exclude, max_steps, watchdog, tracing
@@ -308,3 +319,22 @@ def _database_key(scenario: Callable[..., object], runtime: str, granularity: st
     points = {"asyncio": "await", "gevent": "greenlet"}.get(runtime, granularity)
     text = f"races:{scenario_name(scenario)}:{points}"
     return hashlib.sha256(text.encode()).digest()
+
+
+def _check_workers(workers: int, strategy: str, runs_on: str) -> None:
+    if workers == 1:
+        return
+    if workers < 1:
+        raise InvalidArgument(f"workers must be at least 1, not {workers}")
+    if strategy != "dpor":
+        raise InvalidArgument(
+            f"workers={workers} splits the search tree of strategy='dpor'; "
+            f"strategy={strategy!r} runs one process (leave workers out)"
+        )
+    if runs_on == "gevent":
+        raise InvalidArgument(
+            "workers= is for threads and asyncio scenarios: a gevent scenario runs in a "
+            "child process of its own (leave workers out)"
+        )
+    if not hasattr(os, "fork"):
+        raise InvalidArgument("workers= forks worker processes: this platform cannot fork")

@@ -88,6 +88,7 @@ class StrategyOptions:
     seed: int | None = 0
     depth: int = 3  # pct
     preemption_bound: int | None = None  # dfs (2 when None); dpor (none when None)
+    step_bound: int | None = None  # dpor: reorder only the first this many steps
     database_key: bytes = b"races"  # hypothesis
     database: object = "default"  # hypothesis
 

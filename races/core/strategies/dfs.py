@@ -98,10 +98,12 @@ class DFSStrategy(Strategy):
         bound = self.preemption_bound
         plural = "" if bound == 1 else "s"
         if search.exhausted:
-            return (
-                f"no failure in all {search.schedules} schedules with at most {bound} "
-                f"preemption{plural}"
+            every = (
+                "the only schedule"
+                if search.schedules == 1
+                else f"all {search.schedules} schedules"
             )
+            return f"no failure in {every} with at most {bound} preemption{plural}"
         return (
             f"no failure in {search.schedules} schedules with at most {bound} preemption{plural} "
             "(budget reached before the search was exhausted)"

@@ -35,7 +35,9 @@ done nor asleep: every trace has been run, and the result is a proof, as far as 
 access model sees (``opaque`` steps keep it sound, at the cost of more runs). A run in
 which every thread that could go on is asleep could only repeat a trace: it is cut short
 (``CUT``) and not counted. With a ``preemption_bound``, choices that would exceed it are
-left out, and the result says it is a bounded search, not a proof.
+left out; with a ``step_bound``, races whose first step comes after that many steps are
+not reversed (the run goes on in its default order past it). Either way the result says
+it is a bounded search, not a proof, and how many orders the bound left out.
 """
 
 from __future__ import annotations
@@ -281,15 +283,20 @@ class DPORStrategy(Strategy):
 
     @classmethod
     def create(cls, options: StrategyOptions) -> Strategy:
-        return cls(preemption_bound=options.preemption_bound)
+        return cls(preemption_bound=options.preemption_bound, step_bound=options.step_bound)
 
-    def __init__(self, preemption_bound: int | None = None) -> None:
+    def __init__(self, preemption_bound: int | None = None, step_bound: int | None = None) -> None:
         if preemption_bound is not None and preemption_bound < 0:
             raise InvalidArgument(f"preemption_bound must be 0 or more, not {preemption_bound}")
+        if step_bound is not None and step_bound < 1:
+            raise InvalidArgument(f"step_bound must be 1 or more, not {step_bound}")
         self.preemption_bound = preemption_bound
+        self.step_bound = step_bound
         self.path: list[_Node] = []
         self.cut = 0  # runs cut short where they would only repeat a trace
         self.left_out = 0  # orders the preemption bound kept from running
+        #: Reversals the step bound kept from running: (step, horizon, thread) of each.
+        self.left_out_late: set[tuple[int, int, int]] = set()
 
     def next_chooser(self) -> Chooser | None:
         return _DPORChooser(self)
@@ -316,33 +323,22 @@ class DPORStrategy(Strategy):
 
     def _learn(self, outcome: Outcome) -> None:
         """Read the run back: each decision's step, then the races and what reverses them."""
-        steps, first = _steps(outcome, [node.horizon for node in self.path])
-        names = _Names()
-        names.feed(outcome.events)
-        nodes: dict[int, _Node] = {}  # step -> the decision right before it, that chose it
-        for node in self.path:
-            index = first[node.horizon]
-            mine = index < len(steps) and steps[index][0] == node.chosen
-            if mine:
-                nodes[index] = node  # a later decision at the same point replaces it
-            elif nodes.get(index) is not None and nodes[index].horizon == node.horizon:
-                del nodes[index]  # the step there is another thread's: not this choice
-            if node.chosen not in node.done:
-                footprint = steps[index][1] if mine else _NOTHING
-                node.done[node.chosen] = (
-                    footprint.renamed(names.namer(node.horizon)),
-                    node.horizon,
-                )
-        for k, _j, initials in _races(steps):
-            before = nodes.get(k)
-            if before is None:
-                continue  # only one thread could run there: nothing to reverse
+        self.apply(self.path, *read_back(self.path, outcome))
+
+    def apply(self, path: Sequence[_Node], done: Learned, races: Reversals) -> None:
+        """What a run read back (``read_back``) taught the decisions of its ``path``."""
+        for index, thread, pending in done:
+            path[index].done.setdefault(thread, pending)
+        for index, initials in races:
+            before = path[index]
             if initials & (before.backtrack | set(before.sleep)):
                 # Some thread that starts the reversed order is tried there, or asleep
                 # there: its traces were run from an earlier decision.
                 continue
             candidates = sorted(t for t in initials if t in before.enabled)
-            if candidates:
+            if candidates and self.step_bound is not None and before.step >= self.step_bound:
+                self.left_out_late.add((before.step, before.horizon, candidates[0]))
+            elif candidates:
                 before.backtrack.add(candidates[0])
             # else none of them can run there: a thread just started runs only once its
             # parent waits, so the reversed order is not one this runtime can take.
@@ -362,12 +358,22 @@ class DPORStrategy(Strategy):
     def describe_pass(self, search: SearchReport) -> str:
         cut = f"; {self.cut} more cut short where they would repeat one" if self.cut else ""
         runs = f"{search.schedules} schedule{'' if search.schedules == 1 else 's'}"
-        if search.exhausted and self.left_out:
-            bound = self.preemption_bound
+        late = len(self.left_out_late)
+        if search.exhausted and (self.left_out or late):
+            bounds, left = [], []
+            if self.left_out:
+                bound = self.preemption_bound
+                bounds.append(f"at most {bound} preemption{'' if bound == 1 else 's'}")
+                left.append(
+                    f"the preemption bound left out {_orders(self.left_out)} at the decisions "
+                    "it reached"
+                )
+            if late:
+                bounds.append(f"reorderings within the first {self.step_bound} steps")
+                left.append(f"the step bound left out {_orders(late)} after it")
             return (
-                f"no failure in {runs} with at most {bound} preemption{'' if bound == 1 else 's'}"
-                f" (a bounded search, not a proof: the bound left out {self.left_out} "
-                f"order{'' if self.left_out == 1 else 's'} at the decisions it reached)"
+                f"no failure in {runs} with {' and '.join(bounds)} (a bounded search, not a "
+                f"proof: {'; '.join(left)})"
             )
         if search.exhausted:
             return (
@@ -378,6 +384,44 @@ class DPORStrategy(Strategy):
             f"no failure in {runs} (budget reached before every order of the conflicting "
             "steps was run: not a proof)"
         )
+
+
+#: The step each decision of a path chose, where it was not known yet: (index, the
+#: thread chosen, its step).
+Learned = list[tuple[int, int, Pending]]
+#: The races of a run, each as the decision before its first step and the threads that
+#: can start the reversed order there: (index, initials).
+Reversals = list[tuple[int, frozenset[int]]]
+
+
+def read_back(path: Sequence[_Node], outcome: Outcome) -> tuple[Learned, Reversals]:
+    """A run of ``path`` read back, changing nothing: the step each decision chose (where
+    not known yet), and the races, at the decision before each."""
+    steps, first = _steps(outcome, [node.horizon for node in path])
+    names = _Names()
+    names.feed(outcome.events)
+    nodes: dict[int, int] = {}  # step -> the decision right before it, that chose it
+    done: Learned = []
+    for i, node in enumerate(path):
+        index = first[node.horizon]
+        mine = index < len(steps) and steps[index][0] == node.chosen
+        if mine:
+            nodes[index] = i  # a later decision at the same point replaces it
+        elif nodes.get(index) is not None and path[nodes[index]].horizon == node.horizon:
+            del nodes[index]  # the step there is another thread's: not this choice
+        if node.chosen not in node.done:
+            footprint = steps[index][1] if mine else _NOTHING
+            pending = (footprint.renamed(names.namer(node.horizon)), node.horizon)
+            done.append((i, node.chosen, pending))
+    races: Reversals = []
+    for k, _j, initials in _races(steps):
+        if k in nodes:  # else only one thread could run there: nothing to reverse
+            races.append((nodes[k], frozenset(initials)))
+    return done, races
+
+
+def _orders(count: int) -> str:
+    return f"{count} order{'' if count == 1 else 's'}"
 
 
 def _steps(
@@ -427,6 +471,8 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
     reads_since: dict[Key, dict[int, int]] = {}  # reads since the last write, by thread
     last_sync: dict[Hashable, int] = {}
     last_take: dict[Hashable, dict[int, int]] = {}  # lock -> thread -> its last taking
+    #: lock -> thread -> its last look at it (``tries``) since the last thing done to it.
+    looks: dict[Hashable, dict[int, int]] = {}
     owners: dict[Hashable, set[Key]] = {}  # every key seen of an owner, for whole writes
     opaque: int | None = None
     created: dict[int, int] = {}
@@ -462,6 +508,16 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
         # A look at a lock races with the last thing done to it: had it come first, it
         # would have seen the lock as it was before.
         lookers = {last_sync[obj] for obj in footprint.tries if obj in last_sync}
+        # And what is done to a lock races with the looks at it since: had it come first,
+        # they would have seen the lock as it was after (a thread's end, after a look at
+        # whether it is alive).
+        done_to = footprint.syncs - footprint.tries
+        looked = {
+            look
+            for obj in done_to
+            for looker, look in looks.get(obj, {}).items()
+            if looker != thread
+        }
         if opaque is not None:
             dependencies.add(opaque)
             rivals.add(opaque)
@@ -477,7 +533,7 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
         # rival comes after. Takings of a lock are compared apart: the previous taker's
         # critical section orders it before j (a step may take a lock and touch what it
         # guards), but the order of the two takings is the one to reverse.
-        for group in (rivals, takers, lookers):
+        for group in (rivals, takers, lookers, looked):
             if not group:
                 continue
             unknown = {
@@ -502,6 +558,10 @@ def _races(steps: Sequence[tuple[int, Footprint]]) -> list[tuple[int, int, set[i
             owners.setdefault(key[0], set()).add(key)
         for obj in footprint.syncs:
             last_sync[obj] = j
+        for obj in done_to:
+            looks.pop(obj, None)
+        for obj in footprint.tries:
+            looks.setdefault(obj, {})[thread] = j
         for obj in footprint.takes:
             last_take.setdefault(obj, {})[thread] = j
         if footprint.opaque:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from races.core import diagnosis
+from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
 from races.core.runtime import EXPLORING
@@ -81,9 +82,11 @@ class AsyncSession:
         self._counter = asyncio.tasks._task_name_counter  # type: ignore[attr-defined]
         asyncio.Lock.acquire = _acquire  # type: ignore[method-assign, assignment]
         asyncio.Lock.release = _release  # type: ignore[method-assign]
+        ACCESSES.ordered = ("asyncio/",)  # tasks step one at a time: its state is ours
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        ACCESSES.ordered = ()
         asyncio.Lock.acquire = _ORIGINAL_ACQUIRE  # type: ignore[method-assign]
         asyncio.Lock.release = _ORIGINAL_RELEASE  # type: ignore[method-assign]
         asyncio.tasks._task_name_counter = self._counter  # type: ignore[attr-defined]

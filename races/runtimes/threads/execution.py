@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
-from races.core.sites import LockClasses, is_races_internal
+from races.core.sites import LockClasses, is_races_internal, stack_hides_state
 from races.core.strategies.base import CUT
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
@@ -128,6 +128,9 @@ class Execution:
         #: Futures that ended in an exception, with the thread that ran their job: one
         #: nobody asked for (``result()``, ``exception()``) by the end lost its error.
         self.failed_futures: list[tuple[Any, str]] = []
+        #: Blocking sleeps made on a thread that runs an asyncio event loop:
+        #: (thread, seconds, where), told when the run fails for no other named cause.
+        self.loop_blocks: list[tuple[str, float, diagnosis.Site | None]] = []
         self.over = False
         self.aborting = False
         self.stalled: str | None = None
@@ -168,6 +171,8 @@ class Execution:
             raise InternalError("running a schedule", error) from error
         if self.failure is None and not self.cut and self.stalled is None:
             self.failure = self._lost_future_error()
+        if self.failure is not None and self.failure.pattern is None and self.loop_blocks:
+            self.failure = diagnosis.blocked_loop(self.failure, self.loop_blocks)
         return Outcome(
             failure=self.failure,
             steps=self.step,
@@ -388,9 +393,12 @@ class Execution:
         self.step += 1
         if self.step > self.max_steps:
             self._step_limit(rec)
+        ended = rec.last_step
         rec.last_step = len(self.trace)
         self.trace.append((rec.index, kind, a, b))
         rec.steps += 1
+        if self.tracer.recording:
+            self._unseen(rec, ended)
         if self.watch is not None:
             rec.busy = True
             self.snapshots.append(self.watch())
@@ -424,6 +432,24 @@ class Execution:
             self.events.append((rec.index, step, access, where))
         if touched.opaque:
             self.events.append((rec.index, step, OPAQUE_STEP, where))
+
+    def _unseen(self, rec: ControlledThread, ended: int) -> None:
+        """Where ``rec``'s stack runs standard-library code whose reads and writes races
+        does not see (an asyncio loop's internals), the step that ended here and the one
+        that starts here may touch anything: mark both opaque, so no proof relies on
+        what they did not show."""
+        if stack_hides_state(sys._getframe(2)):
+            if ended >= 0 and rec.opaque_at != ended:
+                self.events.append((rec.index, ended, OPAQUE_STEP, None))
+            self.unseen_code(rec)
+
+    def unseen_code(self, rec: ControlledThread) -> None:
+        """``rec`` runs code that ``hides_state`` (the tracer saw it called): its step
+        may touch anything."""
+        step = rec.last_step
+        if step >= 0 and rec.opaque_at != step and not self.aborting:
+            rec.opaque_at = step
+            self.events.append((rec.index, step, OPAQUE_STEP, None))
 
     def synced(self, rec: ControlledThread, sync: Sync) -> None:
         """``rec`` synchronised (a lock taken or given back, a thread started)."""
@@ -587,7 +613,10 @@ class Execution:
             self.step += 1
             if self.step > self.max_steps:
                 self._step_limit(rec)
+            ended = rec.last_step
             rec.last_step = len(self.trace)
+            if self.tracer.recording:
+                self._unseen(rec, ended)
             if lock is None:
                 self.trace.append((rec.index, SLEEP, timeout, site))
             else:
@@ -606,7 +635,10 @@ class Execution:
             self._handoff(rec, nxt)
         # What it does from here on (taking the lock it waited for) happens now, in the
         # step it takes next, not in the step that blocked, before the others ran.
+        woke = rec.last_step
         rec.last_step = len(self.trace)
+        if self.tracer.recording:
+            self._unseen(rec, woke)
         timed_out = rec.timed_out
         rec.state = State.RUNNABLE
         rec.waiting_for = None

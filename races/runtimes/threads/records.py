@@ -70,6 +70,7 @@ class ControlledThread:
         "index",
         "label",
         "last_step",
+        "opaque_at",
         "os_join",
         "state",
         "steps",
@@ -90,6 +91,7 @@ class ControlledThread:
         self.state = State.RUNNABLE
         self.steps = 0  # steps this thread has taken: its own clock, for positions
         self.last_step = -1  # index in the run's trace of the step it is taking
+        self.opaque_at = -1  # the last step found to run code races cannot see into
         self.waiting_for: Waitable | None = None
         self.deadline: float | None = None
         self.timed_out = False

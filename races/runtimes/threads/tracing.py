@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.core.instructions import INSTRUCTIONS
+from races.core.sites import hidden
 from races.vocabulary.errors import InvalidArgument
 from races.vocabulary.kinds import StepKind
 
@@ -37,6 +38,8 @@ class Execution(Protocol):
     def switch_point(self, rec: ControlledThread, kind: StepKind, a: Any, b: Any) -> None: ...
 
     def accessed(self, rec: ControlledThread, frame: FrameType, offset: int) -> None: ...
+
+    def unseen_code(self, rec: ControlledThread) -> None: ...
 
 
 Granularity = Literal["line", "instruction"]
@@ -116,8 +119,14 @@ class SettraceTracer(Tracer):
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             return local
 
+        unseen = ex.unseen_code if self.accesses else None
+        tracer = self
+
         def on_call(frame: FrameType, event: str, arg: object) -> Any:
-            if not under_test(frame.f_code):
+            code = frame.f_code
+            if not under_test(code):
+                if unseen is not None and tracer.recording and hidden(code):
+                    unseen(rec)
                 return None
             frame.f_trace_opcodes = opcodes
             return local
@@ -188,7 +197,27 @@ class MonitoringTracer(Tracer):
                     ex.switch_point(rec, LINE, code, offset)
             return None
 
+        # Every call (and resumption) of code that hides what it touches makes its step
+        # opaque; any other code is switched off after its first.
+        def on_start(code: CodeType, offset: int) -> Any:
+            if under_test(code):
+                # Not DISABLE: on 3.12 and 3.13 that also drops the LINE event of the
+                # function's first line from the next call on.
+                return None
+            if not hidden(code):
+                return disable
+            ex = tracer.execution
+            if ex is not None and tracer.recording:
+                rec = ex.by_ident.get(_get_ident())
+                if rec is not None:
+                    ex.unseen_code(rec)
+            return None
+
         events = mon.events.INSTRUCTION if by_instruction or self.accesses else 0
+        if self.accesses:
+            events |= mon.events.PY_START | mon.events.PY_RESUME
+            mon.register_callback(tool, mon.events.PY_START, on_start)
+            mon.register_callback(tool, mon.events.PY_RESUME, on_start)
         mon.register_callback(tool, mon.events.INSTRUCTION, on_instruction)
         if by_line:
             events |= mon.events.LINE
@@ -200,6 +229,8 @@ class MonitoringTracer(Tracer):
         mon.set_events(self.tool, 0)
         mon.register_callback(self.tool, mon.events.INSTRUCTION, None)
         mon.register_callback(self.tool, mon.events.LINE, None)
+        mon.register_callback(self.tool, mon.events.PY_START, None)
+        mon.register_callback(self.tool, mon.events.PY_RESUME, None)
         mon.free_tool_id(self.tool)
         # Locations we disabled stay disabled for every tool until this is called.
         mon.restart_events()

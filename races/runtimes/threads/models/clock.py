@@ -6,6 +6,7 @@ costs nothing real, and a ``sleep`` is a switch point like any blocking call.
 
 from __future__ import annotations
 
+import sys
 import time as _time
 from collections.abc import Callable
 
@@ -39,7 +40,16 @@ def sleep(secs: float) -> None:
     if secs == 0:
         ex.switch_point(rec, StepKind.SLEEP, 0.0, where)  # sleep(0) only yields
     else:
+        if _runs_event_loop():
+            ex.loop_blocks.append((rec.name, secs, where))
         ex.block(rec, None, secs, "time.sleep", where)
+
+
+def _runs_event_loop() -> bool:
+    """Whether the calling thread is inside a running asyncio event loop (a blocking
+    sleep there stops every task of the loop)."""
+    asyncio = sys.modules.get("asyncio")
+    return asyncio is not None and asyncio.events._get_running_loop() is not None
 
 
 def _now(clock: str, real: Callable[[], float]) -> float:

@@ -37,11 +37,15 @@ class IOWait:
     def __init__(self, selector: Any, select: _Select) -> None:
         self.selector = selector
         self._select = select
-        fds = sorted(key.fd for key in selector.get_map().values())
-        self.external = any(not _is_wake_up(key) for key in selector.get_map().values())
-        self.label = f"I/O on file descriptor{'s' if len(fds) != 1 else ''} " + ", ".join(
-            str(fd) for fd in fds
-        )
+        keys = list(selector.get_map().values())
+        fds = sorted(key.fd for key in keys if not _is_wake_up(key))
+        self.external = bool(fds)
+        if fds:
+            self.label = f"I/O on file descriptor{'s' if len(fds) != 1 else ''} " + ", ".join(
+                str(fd) for fd in fds
+            )
+        else:  # the number changes from run to run; the name says what would wake it
+            self.label = "its event loop's wake-up, which only call_soon_threadsafe sends"
 
     def locked(self) -> bool:
         return not self._select(self.selector, 0)
