@@ -52,6 +52,20 @@ def _terminate(pool: Any) -> None:
         stopper.join(0.1)
 
 
+def _pool(size: int) -> Any:
+    """A spawned pool whose workers ignore SIGINT from their first instruction: a Ctrl-C
+    that comes while one is still starting (importing, before its initializer runs) would
+    otherwise print a traceback from inside it. An ignored signal stays ignored across
+    exec, and the interpreter then installs no KeyboardInterrupt handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return get_context("spawn").Pool(size, initializer=_worker_signals)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return get_context("spawn").Pool(size, initializer=_worker_signals)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _call(task: tuple[Callable[[Any], Any], int, Any]) -> tuple[int, Any]:
     function, index, job = task
     return index, function(job)
@@ -71,7 +85,7 @@ def run_jobs(
     tasks = [(function, i, jobs[i]) for i in order]
     try:
         if workers > 1 and len(jobs) > 1:
-            pool = get_context("spawn").Pool(min(workers, len(jobs)), initializer=_worker_signals)
+            pool = _pool(min(workers, len(jobs)))
             try:
                 for index, result in pool.imap_unordered(_call, tasks):
                     results[index] = result

@@ -110,16 +110,6 @@ def hidden(code: CodeType) -> bool:
         return found
 
 
-def stack_hides_state(frame: FrameType | None) -> bool:
-    """Whether any frame of this stack runs code that ``hides_state``: the step that ends
-    here, and the one that starts here, may run it."""
-    while frame is not None:
-        if hidden(frame.f_code):
-            return True
-        frame = frame.f_back
-    return False
-
-
 def operation_name(frame: FrameType) -> str:
     qualname = frame.f_code.co_qualname
     owner, _, method = qualname.rpartition(".")

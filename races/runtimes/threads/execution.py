@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
-from races.core.sites import LockClasses, is_races_internal, stack_hides_state
+from races.core.sites import LockClasses, hidden, is_races_internal
 from races.core.strategies.base import CUT
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
@@ -438,16 +438,31 @@ class Execution:
         does not see (an asyncio loop's internals), the step that ended here and the one
         that starts here may touch anything: mark both opaque, so no proof relies on
         what they did not show."""
-        if stack_hides_state(sys._getframe(2)):
+        if not rec.described and self._stack_hides_state(rec, sys._getframe(2)):
             if ended >= 0 and rec.opaque_at != ended:
                 self.events.append((rec.index, ended, OPAQUE_STEP, None))
             self.unseen_code(rec)
+
+    @staticmethod
+    def _stack_hides_state(rec: ControlledThread, frame: FrameType) -> bool:
+        """Whether a frame of the stack runs code that ``hides_state``, walking only down
+        to a frame whose callers are known to hide none (a frame's callers never change):
+        between two switch points of one function, only the top frames are new."""
+        clean = rec.clean
+        f: FrameType | None = frame
+        while f is not None and f is not clean:
+            if hidden(f.f_code):
+                return True
+            f = f.f_back
+        caller = frame.f_back
+        rec.clean = caller.f_back if caller is not None else None
+        return False
 
     def unseen_code(self, rec: ControlledThread) -> None:
         """``rec`` runs code that ``hides_state`` (the tracer saw it called): its step
         may touch anything."""
         step = rec.last_step
-        if step >= 0 and rec.opaque_at != step and not self.aborting:
+        if step >= 0 and rec.opaque_at != step and not rec.described and not self.aborting:
             rec.opaque_at = step
             self.events.append((rec.index, step, OPAQUE_STEP, None))
 

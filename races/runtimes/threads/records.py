@@ -11,6 +11,7 @@ from __future__ import annotations
 import _thread
 import enum
 from collections.abc import Callable
+from types import FrameType
 from typing import Any, Protocol
 
 _allocate_lock = _thread.allocate_lock  # captured: while exploring, _thread's is a model
@@ -59,8 +60,10 @@ class ControlledThread:
         "blocked_op",
         "blocked_site",
         "busy",
+        "clean",
         "daemon",
         "deadline",
+        "described",
         "exit_locks",
         "exited",
         "gate",
@@ -92,6 +95,8 @@ class ControlledThread:
         self.steps = 0  # steps this thread has taken: its own clock, for positions
         self.last_step = -1  # index in the run's trace of the step it is taking
         self.opaque_at = -1  # the last step found to run code races cannot see into
+        self.described = 0  # inside library calls a model logs whole (see models.library)
+        self.clean: FrameType | None = None  # a frame whose callers hide no state
         self.waiting_for: Waitable | None = None
         self.deadline: float | None = None
         self.timed_out = False

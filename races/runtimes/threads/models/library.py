@@ -9,6 +9,8 @@ call's line, so reports name it like any other.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from races.runtimes.threads import execution
 from races.vocabulary.access import Access, Kind, Location
@@ -27,3 +29,21 @@ def log(location: Location, kind: Kind) -> None:
         frame = frame.f_back  # type: ignore[assignment]
     where = (frame.f_code, frame.f_lasti) if frame is not None else None
     ex.events.append((rec.index, rec.last_step, Access(location, kind), where))
+
+
+def described(real: Callable[..., Any]) -> Callable[..., Any]:
+    """``real``, a library call a model has logged whole: what it runs inside (a
+    client's socket calls) is not opaque, since the model already said what it does."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        here = execution.controlled()
+        if here is None:
+            return real(*args, **kwargs)
+        rec = here[1]
+        rec.described += 1
+        try:
+            return real(*args, **kwargs)
+        finally:
+            rec.described -= 1
+
+    return call

@@ -9,7 +9,10 @@ entry it is about, ``memcached['page:views']``, one location per server and key:
 * ``incr``, ``decr``, ``add``, ``append``, ``prepend``: one atomic update, done by the
   server (``add`` writes only if the key is absent);
 * ``cas``: a compare-and-set: it writes only if nobody wrote since the ``gets``, and a
-  ``cas`` that fails makes the caller read again, so the pair never loses an update.
+  ``cas`` that fails makes the caller read again, so the pair never loses an update;
+* making the client, ``close``, ``quit``: nothing shared (its own connection).
+
+The socket I/O inside these calls is then what the model says, not opaque.
 
 ``get`` then ``set`` of one entry by two threads is then a lost update like any other.
 The model is installed only when the code under test has imported pymemcache.
@@ -59,11 +62,12 @@ def _keys(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterable[
 
 def _model(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
     kind = _KINDS[name]
+    whole = library.described(real)  # its socket I/O is what the logged access says
 
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         for key in _keys(name, args, kwargs):
             library.log(_entry(self, key), kind)
-        return real(self, *args, **kwargs)
+        return whole(self, *args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
     return call
@@ -75,6 +79,17 @@ def client_class() -> type | None:
     return module.Client if module is not None else None
 
 
+#: Calls that touch only the client's own connection, never an entry: their socket I/O
+#: is not opaque either.
+_LOCAL = ("__init__", "close", "quit")
+
+
 def methods(client: type) -> dict[str, Callable[..., Any]]:
     """What to set on ``client``: each call it makes, logged as what it does."""
-    return {name: _model(name, client.__dict__[name]) for name in _KINDS if name in client.__dict__}
+    found = {
+        name: _model(name, client.__dict__[name]) for name in _KINDS if name in client.__dict__
+    }
+    for name in _LOCAL:
+        if name in client.__dict__:
+            found[name] = library.described(client.__dict__[name])
+    return found
