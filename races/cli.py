@@ -218,6 +218,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    if args.write_docstrings:
+        _write_printed(catalogue, rows, sys.stderr if args.json else sys.stdout)
     if args.json:
         for row in rows:
             print(json.dumps(row.data))
@@ -241,6 +243,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_FAILURE_FOUND
     return plugin_status
+
+
+def _write_printed(catalogue: Any, rows: list[Any], out: Any) -> None:
+    """Put the report each broken variant printed into its docstring."""
+    from races.catalogue.walkthrough import write_docstring
+
+    for row in rows:
+        if row.role == "broken" and row.passed and row.failure_report:
+            path, changed = write_docstring(
+                catalogue.get(row.case), row.variant, row.failure_report
+            )
+            print(f"printed report {'written to' if changed else 'unchanged in'} {path}", file=out)
 
 
 def _print_rows(rows: list[Any], quiet: bool) -> list[Any]:
@@ -312,7 +326,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     if args.all or not args.case:
         return _stress_campaign(catalogue, args)
     case = _case(catalogue, args.case)
-    if case.granularity in ("await", "greenlet"):
+    if case.granularity in ("await", "greenlet") and case.needs is None:
         kind = "coroutine" if case.granularity == "await" else "greenlet"
         raise UsageError(
             f"{case.name} is a {kind} lesson: {kind}s never preempt each other, so real "
@@ -541,6 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--quiet", action="store_true", help="print only the summary for variants that pass"
+    )
+    run.add_argument(
+        "--write-docstrings",
+        action="store_true",
+        help="put the report each broken variant prints into its docstring's "
+        "'What races prints' section (run it twice: the section moves the lines it cites)",
     )
     _add_json_option(run)
     run.set_defaults(func=cmd_run)

@@ -104,6 +104,15 @@ EXPECTED: dict[str, str | None] = {
     "future_exception_unretrieved.broken": "lost error",
     "future_exception_unretrieved.fixed_result": None,
     "future_exception_unretrieved.fixed_as_completed": None,
+    # asyncio.run on a controlled thread: a blocking sleep in the loop's thread is seen as
+    # such; a worker's put into the loop's queue is a wake-up the loop never gets.
+    "async_blocking_call.broken": "blocked event loop",
+    "async_blocking_call.fixed_async_client": None,
+    "async_blocking_call.fixed_to_thread": None,
+    "async_blocking_call.fixed_run_in_executor": None,
+    "async_call_from_thread.broken": "missed signal",
+    "async_call_from_thread.fixed_call_soon_threadsafe": None,
+    "async_call_from_thread.fixed_run_coroutine_threadsafe": None,
 }
 
 

@@ -1,9 +1,10 @@
 """The catalogue: cases (a broken program and its fixes), how they are found, and how run.
 
-``case``       what a case declares: its lesson, its variants, and its outcomes
-``registry``   finding cases through the ``races.cases`` entry-point group
-``runner``     exploring each variant and judging it against the declared outcomes
-``scaffold``   ``races new``: a plugin package with one working case, ready to edit
+``case``         what a case declares: its lesson, its variants, and its outcomes
+``registry``     finding cases through the ``races.cases`` entry-point group
+``runner``       exploring each variant and judging it against the declared outcomes
+``scaffold``     ``races new``: a plugin package with one working case, ready to edit
+``walkthrough``  the report a broken variant's docstring shows, generated from a run
 """
 
 from races.catalogue.case import Case, Search

@@ -250,10 +250,13 @@ class Row:
     story: str
     #: The same as plain data, for ``races run --json``.
     data: dict[str, Any] = field(default_factory=dict)
+    #: The failure's report (``Failure.report``), for ``races run --write-docstrings``.
+    failure_report: str = ""
 
     @classmethod
     def of(cls, report: VariantReport) -> Row:
         schedules = "-" if report.result is None else str(report.result.schedules)
+        failure = None if report.result is None else report.result.failure
         if report.stress is not None:
             schedules = f"{report.stress.runs} real run{'s' if report.stress.runs != 1 else ''}"
         return cls(
@@ -267,6 +270,7 @@ class Row:
             report.seconds,
             report.render(),
             report.to_dict(),
+            "" if failure is None else failure.report,
         )
 
 

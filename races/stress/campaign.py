@@ -47,7 +47,7 @@ def _row(
     from races.catalogue.runner import run_variant
 
     case = load_catalogue().get(name)
-    if case.runtime != "threads":
+    if case.runtime != "threads" and case.needs is None:
         return _scheduled_row(case, variant, settings)
     module = case.module(variant)
     entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"

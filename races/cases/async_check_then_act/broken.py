@@ -8,12 +8,21 @@ any other ready task may run. Here the check and the withdrawal are separated by
 `await`, so both tasks can check before either withdraws: the same check-then-act as
 `check_then_act_balance`, with `await` in the role of a thread switch.
 
-The losing interleaving (it is even asyncio's default, FIFO order):
+The interleaving races prints, below, is asyncio's default, FIFO order: no luck needed.
+Both tasks check `balance >= amount` (100 >= 80) and await `confirm()`; Task-1 withdraws
+first, and Task-2 withdraws on its stale check: the balance is -60.
 
-    Task-2  if balance >= 80          100: yes; await confirm()
-    Task-3  if balance >= 80          100: yes; await confirm()
-    Task-2  balance -= 80             20
-    Task-3  balance -= 80             -60
+What races prints
+-----------------
+`races run async_check_then_act` finds it and prints (CPython 3.11):
+
+    Check-then-act: Task-2 (withdraw) checked `balance` (broken.py:57), Task-1 (withdraw) wrote
+    `balance` (broken.py:59), Task-2 (withdraw) wrote `balance` (broken.py:59): Task-2 (withdraw) acted
+    on a check that Task-1 (withdraw)'s write had made stale
+
+        3 Task-2 (withdraw) if balance >= amount:   (broken.py:57) [read balance]
+        4 Task-1 (withdraw) balance -= amount   (broken.py:59) [read balance, write balance]
+        5 Task-2 (withdraw) balance -= amount   (broken.py:59) [read balance, write balance]
 
 The fix
 -------

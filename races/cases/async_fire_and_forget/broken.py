@@ -10,13 +10,19 @@ collection. (The loop also keeps only a weak reference to tasks, so an unreferen
 can even be collected mid-flight.)
 
 The losing run is the plainest one, the order asyncio itself takes: `handle()` creates
-both tasks and returns, and the main coroutine ends before either task has run a line:
-
-    main     create_task(save("a")), create_task(save("b")), return
-    asyncio.run   cancels Task-1 and Task-2: save() never ran, nothing is saved
+both tasks and returns, and the main coroutine ends before either task has run a line.
+`asyncio.run` then cancels Task-1 and Task-2, and nothing is saved. races prints each
+task as it was when the main task returned, below.
 
 `broken_error.py` shows the other failure: tasks given time to run, one raises, and
 nobody hears of it.
+
+What races prints
+-----------------
+`races run async_fire_and_forget` finds it and prints (CPython 3.11):
+
+      Task-1 (save) had not started: save() never ran
+      Task-2 (save) had not started: save() never ran
 
 The fix
 -------

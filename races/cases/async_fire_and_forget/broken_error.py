@@ -5,15 +5,19 @@ What goes wrong
 This handler learned half the lesson of `broken.py`: it waits a moment after starting its
 save tasks, so they run before the program ends. But it still never awaits them, and the
 save of a bad record raises. The exception is stored in the task, and a task's exception
-reaches someone only through `await task` (or `task.result()`, `task.exception()`):
-
-    main     create_task(save("a")), create_task(save("bad")), then sleeps
-    Task-1   saves "a"
-    Task-2   raises ValueError("cannot save 'bad'"): kept in Task-2, nobody asks
-    main     wakes, returns: "1 record saved", and no error anywhere
+reaches someone only through `await task` (or `task.result()`, `task.exception()`). In
+the run races prints, below, main creates Task-1 to save "a" and Task-2 to save "bad",
+then sleeps; Task-1 saves "a"; Task-2 raises `ValueError`, which stays in Task-2, since
+nobody asks; main wakes and returns, with no error anywhere.
 
 At best, asyncio logs "Task exception was never retrieved" when the task is garbage
 collected, long after, far from the caller that should have handled it.
+
+What races prints
+-----------------
+`races run async_fire_and_forget --variant broken_error` finds it and prints (CPython 3.11):
+
+    Lost error: Task-2 (save) raised ValueError: cannot save 'bad' at broken_error.py:53  `raise ValueError(f"cannot save {record!r}")`; no caller heard of it: never retrieved: nobody awaited the task
 
 The fix
 -------

@@ -7,12 +7,17 @@ holds a lock across an `await` lets the other task take the second lock, and the
 waits for the other's. asyncio has no deadlock detection; the program just stops making
 progress.
 
-The losing interleaving:
+In the run races prints, below (asyncio's default order), the two transfers, Task-1 and
+Task-2, each take their source's lock and await `audit()`, and then each waits at
+`async with target.lock:` for the lock the other holds.
 
-    Task-2  async with a: ... await audit()      holds a
-    Task-3  async with b: ... await audit()      holds b
-    Task-2  async with b                         waits for Task-3
-    Task-3  async with a                         waits for Task-2
+What races prints
+-----------------
+`races run async_lock_order_deadlock` finds it and prints (CPython 3.11):
+
+    Deadlock: these tasks wait for each other in a cycle:
+      Task-1 (transfer) waits in Lock.acquire (held by Task-2 (transfer)), at broken.py:56  `async with target.lock:`
+      Task-2 (transfer) waits in Lock.acquire (held by Task-1 (transfer)), at broken.py:56  `async with target.lock:`
 
 The fix
 -------

@@ -7,12 +7,21 @@ the others read the same old value; when they resume, each writes old + 1, and a
 one increment are lost. The unlocked counter of the threads lesson needs an unlucky
 preemption; here a single `await` is enough, in every run.
 
-The losing interleaving (asyncio's default FIFO order):
+The interleaving races prints, below, is asyncio's default FIFO order. Each task reads
+`hits` (0) and awaits `log()` before any of them writes; then Task-1, Task-2 and Task-3
+each store `value + 1`. The counter ends at 1 of 3 hits: two are lost.
 
-    Task-2  value = hits (0); await log()
-    Task-3  value = hits (0); await log()
-    Task-4  value = hits (0); await log()
-    Task-2  hits = 1;  Task-3  hits = 1;  Task-4  hits = 1     two hits lost
+What races prints
+-----------------
+`races run async_lost_update` finds it and prints (CPython 3.11):
+
+    Lost update: Task-3 (count_hit) read `hits` (broken.py:56), Task-2 (count_hit) wrote `hits`
+    (broken.py:58), Task-3 (count_hit) wrote `hits` (broken.py:58): Task-2 (count_hit)'s update is lost
+
+        4 Task-3 (count_hit) value = hits   (broken.py:56) [read hits]
+        5 Task-1 (count_hit) hits = value + 1   (broken.py:58) [write hits]
+        6 Task-2 (count_hit) hits = value + 1   (broken.py:58) [write hits]
+        7 Task-3 (count_hit) hits = value + 1   (broken.py:58) [write hits]
 
 The fixes
 ---------

@@ -5,7 +5,16 @@ What goes wrong
 `await jobs.join()` waits until every `put` has a matching `task_done()`. The worker
 skips `task_done()` when a job raises, so `join()` waits forever, and so does the worker,
 for the next job. In a real program `asyncio.run` just hangs; races reports every task
-waiting and none able to wake another, with their await sites.
+waiting and none able to wake another, with their await sites: below, the main task in
+`await jobs.join()` and Task-1 (worker) in `await jobs.get()`.
+
+What races prints
+-----------------
+`races run async_queue_join_missing_task_done` finds it and prints (CPython 3.11):
+
+    Stuck: every task waits, and none of them can wake another:
+      main waits in Queue.join, at broken.py:63  `await jobs.join()`
+      Task-1 (worker) waits in Queue.get, at broken.py:49  `job = await jobs.get()`
 
 The fix
 -------

@@ -9,14 +9,26 @@ other client can `get` the same old count. Both then `set` count + 1, and one vi
 lost. It is `unlocked_counter` again, except that the shared variable lives in another
 process, so no lock in your program can protect it.
 
-The losing interleaving (the clients are threads here, so races can choose who goes when;
-in production they are processes on different machines):
+In the interleaving races prints, below (the clients are threads here, so races can
+choose who goes when; in production they are processes on different machines), Thread-1
+gets the count, 0, and is preempted; Thread-2 gets the same 0 and sets 1; Thread-1 then
+sets 1 too, from its stale 0: a view is lost. races names the shared variable after the
+server's key, `memcached['page:views']`.
 
-    Thread-1  views = int(cache.get(KEY))     0
-              -- preempted --
-    Thread-2  views = int(cache.get(KEY))     0
-    Thread-2  cache.set(KEY, views + 1)       the server holds 1
-    Thread-1  cache.set(KEY, views + 1)       the server holds 1: a view is lost
+What races prints
+-----------------
+`races run cache_lost_update` finds it and prints (CPython 3.11):
+
+    Lost update: Thread-1 (count_view) read `memcached['page:views']` (broken.py:67), Thread-2
+    (count_view) wrote `memcached['page:views']` (broken.py:68), Thread-1 (count_view) wrote
+    `memcached['page:views']` (broken.py:68): Thread-2 (count_view)'s update is lost
+
+       11 Thread-1 (count_view) views = int(cache.get(KEY) or 0)   (broken.py:67) [read memcached['page:views']]
+          ... 4 steps
+       17 Thread-2 (count_view) views = int(cache.get(KEY) or 0)   (broken.py:67) [read memcached['page:views']]
+       18 Thread-2 (count_view) cache.set(KEY, views + 1)   (broken.py:68) [write memcached['page:views']]
+          ... 6 steps
+       12 Thread-1 (count_view) cache.set(KEY, views + 1)   (broken.py:68) [write memcached['page:views']]
 
 The fix
 -------

@@ -7,13 +7,24 @@ moment it runs; by the time the thread acts on it, another thread may have chang
 balance. Locking each step separately would not help: the check and the act must happen
 as one step.
 
-The losing interleaving:
+In the interleaving races prints, below, Thread-1 checks `balance >= amount` (100 >= 80)
+and is preempted; Thread-2 makes the same check and withdraws, leaving 20; Thread-1 then
+withdraws on its stale check, and the balance is -60: overdrawn.
 
-    Thread-1  if balance >= 80        100 >= 80: yes
-              -- preempted --
-    Thread-2  if balance >= 80        100 >= 80: yes
-    Thread-2  balance -= 80           balance is 20
-    Thread-1  balance -= 80           balance is -60: overdrawn
+What races prints
+-----------------
+`races run check_then_act_balance` finds it and prints (CPython 3.11):
+
+    Check-then-act: Thread-1 (withdraw) checked `balance` (broken.py:53), Thread-2 (withdraw) wrote
+    `balance` (broken.py:54), Thread-1 (withdraw) wrote `balance` (broken.py:54): Thread-1 (withdraw)
+    acted on a check that Thread-2 (withdraw)'s write had made stale
+
+        9 Thread-1 (withdraw) if balance >= amount:   (broken.py:53) [read balance]
+          ... 3 steps of MainThread
+       14 Thread-2 (withdraw) if balance >= amount:   (broken.py:53) [read balance]
+       15 Thread-2 (withdraw) balance -= amount   (broken.py:54) [read balance, write balance]
+          ... 5 steps
+       10 Thread-1 (withdraw) balance -= amount   (broken.py:54) [read balance, write balance]
 
 The fix
 -------
@@ -22,13 +33,13 @@ balance between another's check and its withdrawal.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        - (0 of 20)
-    noise 0.01            - (0 of 20)
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        0 of 1 counted runs (0%)
+    noise 0.01            no run counted (20 made, none with overlapping threads)
     the scheduler         13 schedule(s)
 """
 

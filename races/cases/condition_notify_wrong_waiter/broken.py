@@ -11,22 +11,27 @@ does), finds no item, and waits again, without passing the wake-up on. The produ
 was meant for sleeps on, and once every thread waits, nobody is left to notify anyone.
 
 The losing run (capacity 1, one producer of two items, two consumers of one each)
-needs no preemption at all:
-
-    Thread-1 (consumer)  get(): no item, waits                waiting: [C1]
-    Thread-2 (consumer)  get(): no item, waits                waiting: [C1, C2]
-    Thread-3 (producer)  put(1); notify() wakes C1            waiting: [C2]
-    Thread-3 (producer)  put(2): the buffer is full, waits    waiting: [C2, P]
-    Thread-1 (consumer)  takes 1; notify() wakes C2, not P    waiting: [P]
-    Thread-1 (consumer)  done
-    Thread-2 (consumer)  no item: waits again                 waiting: [P, C2]
+needs no preemption at all. Both consumers, Thread-1 and Thread-2, find no item and
+wait; the producer, Thread-3, puts 1, and its `notify()` wakes Thread-1, which has waited
+longest; the producer's put of 2 finds the buffer full, and it waits. Thread-1 takes 1,
+and its `notify()` wakes Thread-2, not the producer; Thread-2 finds no item and waits
+again.
 
 The producer waits for room that is there, and Thread-2 for an item that only the
-producer can put: races reports both stuck in `Condition.wait_for`, and MainThread in
-`Thread.join`. The mirror image (a producer's notify() waking another producer while a
+producer can put: races prints both stuck in `Condition.wait_for`, below, and MainThread
+in `Thread.join`. The mirror image (a producer's notify() waking another producer while a
 consumer waits) hangs the same way. No preemption is needed, only the consumers waiting
 before the producer runs, as they do when they are started first: real threads hang
 this way too (`python -m races.cases.condition_notify_wrong_waiter.broken`).
+
+What races prints
+-----------------
+`races run condition_notify_wrong_waiter` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Thread.join for Thread-2 (consumer) to finish, at broken.py:100  `t.join()`
+      Thread-2 (consumer) waits in Condition.wait_for for a notify/put/set that no running thread can make, at broken.py:77  `self.changed.wait_for(lambda: self.items)`
+      Thread-3 (producer) waits in Condition.wait_for for a notify/put/set that no running thread can make, at broken.py:71  `self.changed.wait_for(lambda: len(self.items) < self.capacity)`
 
 The fixes
 ---------
@@ -42,13 +47,13 @@ wake-up is lost or misread.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 2
-    1 us switching        100% of 2
-    noise 0.01            100% of 2
+    default switching     2 of 2 counted runs (100%); stopped after 2 hang(s)
+    1 us switching        0 of 20 counted runs (0%)
+    noise 0.01            2 of 8 counted runs (25%); stopped after 2 hang(s)
     the scheduler         9 schedule(s)
 """
 

@@ -21,13 +21,13 @@ and joins the writer, which flushes everything it holds before it returns.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 20
-    1 us switching        100% of 20
-    noise 0.01            100% of 20
+    default switching     20 of 20 counted runs (100%)
+    1 us switching        20 of 20 counted runs (100%)
+    noise 0.01            20 of 20 counted runs (100%)
     the scheduler         cannot: the real interpreter exit
 """
 

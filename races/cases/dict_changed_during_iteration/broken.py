@@ -6,12 +6,23 @@ Each single dict operation is atomic in CPython, but iterating is many operation
 another thread adds or removes a key between two steps of the loop, the dict's iterator
 notices and raises `RuntimeError: dictionary changed size during iteration`.
 
-The losing interleaving:
+In the interleaving races prints, below, Thread-1 (report) starts its
+`for user in sessions:` loop and is preempted; Thread-2 (handle_login) adds
+`sessions["carol"]`; when Thread-1's loop takes its next key, the dict's iterator raises
+the `RuntimeError`.
 
-    Reporter  for user in sessions:     first key
-              -- preempted --
-    Handler   sessions["carol"] = ...   the dict grows
-    Reporter  next key                  RuntimeError
+What races prints
+-----------------
+`races run dict_changed_during_iteration` finds it and prints (CPython 3.11):
+
+    Changed during iteration: Thread-1 (report) iterates over `sessions` (broken.py:51); Thread-2
+    (handle_login) changes it (broken.py:56), and nothing orders that change with the loop
+
+        8 Thread-1 (report) for user in sessions:   (broken.py:51) [iterate sessions]
+          ... 3 steps of MainThread
+       13 Thread-2 (handle_login) sessions["carol"] = 3   (broken.py:56) [write sessions['carol']]
+          ... 6 steps
+       19 Thread-1 (report) for user in sessions:   (broken.py:51) [iterate sessions]
 
 The fix
 -------
@@ -21,13 +32,13 @@ for the whole report.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        0% of 1
-    noise 0.01            33% of 3
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        no run counted (20 made, none with overlapping threads)
+    noise 0.01            1 of 4 counted runs (25%)
     the scheduler         2 schedule(s)
 """
 

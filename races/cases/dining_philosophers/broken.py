@@ -7,11 +7,24 @@ before any takes a right one, each holds exactly the fork the next one needs: a 
 three, and no one can eat. It is the lock-order deadlock (`lock_order_deadlock`) with
 three parties.
 
-The losing interleaving:
+In the run races prints, below, philosophers 0, 1 and 2 are Thread-1, Thread-2 and
+Thread-3: each holds its left fork and waits for its right one, held by the next. The
+cycle is Thread-1 -> Thread-2 -> Thread-3 -> Thread-1.
 
-    P0  with forks[0]     P1  with forks[1]     P2  with forks[2]
-    P0  with forks[1]: waits for P1   P1  with forks[2]: waits for P2
-    P2  with forks[0]: waits for P0   -> the cycle P0 -> P1 -> P2 -> P0
+What races prints
+-----------------
+`races run dining_philosophers` finds it and prints (CPython 3.11):
+
+    Deadlock: these threads wait for each other in a cycle:
+      Thread-1 (philosopher)
+        holds forks[0] (Lock) (acquired at broken.py:56  `with left:`)
+        waits in Lock.acquire for forks[1] (Lock) (held by Thread-2 (philosopher)), at broken.py:57  `with right:`
+      Thread-2 (philosopher)
+        holds forks[1] (Lock) (acquired at broken.py:56  `with left:`)
+        waits in Lock.acquire for forks[2] (Lock) (held by Thread-3 (philosopher)), at broken.py:57  `with right:`
+      Thread-3 (philosopher)
+        holds forks[2] (Lock) (acquired at broken.py:56  `with left:`)
+        waits in Lock.acquire for forks[0] (Lock) (held by Thread-1 (philosopher)), at broken.py:57  `with right:`
 
 The fixes
 ---------
@@ -22,13 +35,13 @@ one seat empty, someone always has both neighbours' forks free.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        - (0 of 20)
-    noise 0.01            8% of 13
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        no run counted (20 made, none with overlapping threads)
+    noise 0.01            1 of 12 counted runs (8%)
     the scheduler         14 schedule(s)
 """
 

@@ -7,12 +7,18 @@ a moment: threads already in `wait()` are woken, but a visitor that arrives a mo
 later finds the door closed and waits for an opening that will never come again. There
 is no record that the door was ever open.
 
-The losing interleaving:
+In the run races prints, below, the visitor, Thread-1, is started first but preempted
+before its `door.wait()`; the doorkeeper, Thread-2, runs `door.set()` and `door.clear()`
+with nobody waiting yet. Thread-1 then waits in `door.wait()` forever, and MainThread
+waits in `v.join()` for Thread-1.
 
-    Visitor     checks in, about to wait
-                -- preempted --
-    Doorkeeper  door.set(); door.clear()     open and closed, nobody waiting yet
-    Visitor     door.wait()                  waits forever
+What races prints
+-----------------
+`races run event_pulse_missed` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Thread.join for Thread-1 (visitor) to finish, at broken.py:64  `v.join()`
+      Thread-1 (visitor) waits in Event.wait for a notify/put/set that no running thread can make, at broken.py:48  `door.wait()`
 
 The fix
 -------
@@ -22,13 +28,13 @@ changes the count, so it cannot be missed.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     50% of 4
-    1 us switching        50% of 4
-    noise 0.01            50% of 4
+    default switching     2 of 4 counted runs (50%); stopped after 2 hang(s)
+    1 us switching        2 of 2 counted runs (100%); stopped after 2 hang(s)
+    noise 0.01            2 of 4 counted runs (50%); stopped after 2 hang(s)
     the scheduler         12 schedule(s)
 """
 

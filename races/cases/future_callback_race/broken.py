@@ -7,18 +7,28 @@ future (or in the caller, if the future is already done). Callbacks of different
 therefore run concurrently, and `total = total + result` is a read-modify-write: two
 callbacks can read the same total, and one addition is lost.
 
-The losing interleaving races finds (shortened from its report) shows both places a
-callback runs. The first future is done before `add_done_callback` is called, so its
-callback runs in the caller, MainThread; the second completes in the pool, and its
-callback runs in the worker thread:
-
-    MainThread              value = total                      reads 0 (callback of job 1)
-                            -- preempted --
-    ThreadPoolExecutor-0_0  value = total                      reads 0 (callback of job 2)
-    ThreadPoolExecutor-0_0  total = value + future.result()    total = 2
-    MainThread              total = value + future.result()    total = 1: the 2 is lost
+The interleaving races prints, below, shows both places a callback runs. Job 2's future
+is already done when MainThread calls `add_done_callback` on it, so its callback runs in
+the caller, MainThread; job 1 completes later in the pool, and its callback runs in the
+worker thread, ThreadPoolExecutor-0_0. MainThread reads `total` (0) and is preempted;
+the worker's callback reads the same 0 and writes 1; MainThread then writes 0 + 2. The
+total is 2: job 1's addition is lost.
 
 Whichever threads run them, two callbacks of different futures can run at once.
+
+What races prints
+-----------------
+`races run future_callback_race` finds it and prints (CPython 3.11):
+
+    Lost update: MainThread read `total` (broken.py:64), ThreadPoolExecutor-0_0 wrote `total`
+    (broken.py:65), MainThread wrote `total` (broken.py:65): ThreadPoolExecutor-0_0's update is lost
+
+       15 MainThread value = total   (broken.py:64) [read total]
+          ... 1 step of ThreadPoolExecutor-0_0
+       18 ThreadPoolExecutor-0_0 value = total   (broken.py:64) [read total]
+       19 ThreadPoolExecutor-0_0 total = value + future.result()   (broken.py:65) [write total]
+          ... 1 step of ThreadPoolExecutor-0_0
+       16 MainThread total = value + future.result()   (broken.py:65) [write total]
 
 The fixes
 ---------
@@ -28,13 +38,13 @@ with `as_completed` and adds them up in one thread.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     0% of 20
-    1 us switching        0% of 20
-    noise 0.01            5% of 20
+    default switching     0 of 20 counted runs (0%)
+    1 us switching        0 of 20 counted runs (0%)
+    noise 0.01            1 of 20 counted runs (5%)
     the scheduler         3 schedule(s)
 """
 

@@ -9,18 +9,19 @@ uncaught exception, a future's is not even printed: the error vanishes without a
 
 races keeps track of every future that ends in an exception; one nobody asked about
 by the end of the run has lost its error, as asyncio says of a task ("exception was
-never retrieved"):
-
-    MainThread              pool.submit(save, 1), pool.submit(save, 2): futures dropped
-    a worker                save(1): saved
-    ThreadPoolExecutor-0_0  save(2): raises ValueError, kept in its future
-    MainThread              returns: 1 of 2 records saved, and no error anywhere
-
-(the report: "Lost error: ThreadPoolExecutor-0_0 raised ValueError: cannot save record 2
-at broken.py:53 ... never retrieved: nobody called result() or exception() on its future")
+never retrieved"). In the run races prints, below, MainThread submits `save(1)` and
+`save(2)` and drops both futures; ThreadPoolExecutor-0_0 saves record 1, then raises
+`ValueError` on record 2, kept in its future; MainThread returns with 1 of 2 records
+saved, and no error anywhere.
 
 No particular interleaving is needed: whichever order the jobs run in, the error of the
 one that fails is lost.
+
+What races prints
+-----------------
+`races run future_exception_unretrieved` finds it and prints (CPython 3.11):
+
+    Lost error: ThreadPoolExecutor-0_0 raised ValueError: cannot save record 2 at broken.py:54  `raise ValueError(f"cannot save record {record}")`; no caller heard of it: never retrieved: nobody called result() or exception() on its future
 
 The fixes
 ---------

@@ -9,18 +9,20 @@ another thread is still inside the generator's body fails at once with
 `ValueError: generator already executing`. Nothing about the generator says so: shared
 iterators look like shared values, and sharing one looks harmless.
 
-The losing interleaving (two threads, one ticket each):
-
-    Thread-1  next(tickets)     the generator's frame starts running (`number = 0`)
-              -- preempted inside the generator, before it reaches `yield` --
-    Thread-2  next(tickets)     ValueError: generator already executing
-
-Thread-2 dies of the ValueError, without its ticket; races reports the exception that
-nobody caught ("thread exception"). The generator itself is unharmed, so the program
+In the run races prints, below (two threads, one ticket each), Thread-1's `next(tickets)`
+starts the generator's frame and is preempted inside it, before it reaches `yield`;
+Thread-2's `next(tickets)` then fails at once. Thread-2 dies of the ValueError, without
+its ticket: races reports the exception that nobody caught ("thread exception"). The generator itself is unharmed, so the program
 goes on, one ticket short. Real threads need only one switch at the wrong moment: four
 threads taking 100,000 tickets each (`python -m races.cases.generator_already_executing.broken`)
 rarely all survive. At `races stress` size (25,000 each) a thread takes all its tickets
 within one switch interval unless switching is forced, so the default row counts no run.
+
+What races prints
+-----------------
+`races run generator_already_executing` finds it and prints (CPython 3.11):
+
+    Uncaught exception: Thread-2 (take_tickets) raised ValueError: generator already executing at broken.py:62  `taken.append(next(tickets))`; no caller heard of it: threading.excepthook prints it, the thread ends, and the program goes on
 
 The fixes
 ---------
@@ -34,13 +36,13 @@ reads like one step.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        100% of 20
-    noise 0.01            100% of 20
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        18 of 20 counted runs (90%)
+    noise 0.01            20 of 20 counted runs (100%)
     the scheduler         2 schedule(s)
 """
 

@@ -5,10 +5,10 @@ from races.catalogue import ACCEPTABLE, FORBIDDEN, Case
 CASE = Case(
     title="Globals are not shared between processes",
     bug_class="lost update (each process has its own memory)",
-    primitives=("multiprocessing.Process", "multiprocessing.Queue"),
+    primitives=("multiprocessing.Process", "multiprocessing.Queue", "multiprocessing.Pool"),
     order=42,
     related=("mp_value_unlocked", "manager_dict_lost_update"),
-    fixes=("fixed_queue",),
+    fixes=("fixed_queue", "fixed_pool"),
     outcomes={
         "ok": (ACCEPTABLE, "the parent sees every result the children computed"),
         "assertion": (

@@ -12,13 +12,16 @@ child's `results` is its own list, and what it appends never reaches the parent'
     child 3  results.append(9)      its own copy: [9]
     parent   results == []          nothing came back
 
-No timing is involved: the lost results are lost every time, under both start methods.
+No timing is involved: the results are lost every time, under both start methods.
 What makes it a classic is that the same code is correct with threads.
 
-The fix
--------
-`fixed_queue.py` sends each result back through a `multiprocessing.Queue`, the channel
-between processes (a `Pool`'s return values, a `Value` or a manager's proxies are others).
+The fixes
+---------
+A result must travel to the parent through a channel between processes.
+`fixed_queue.py` sends each result back on a `multiprocessing.Queue`, read before the
+joins. `fixed_pool.py` lets a `Pool` do it: each worker returns its result, and
+`pool.map` hands the parent the return values. (A shared `Value` or `Array`, or a
+manager's proxies, are the other ways.)
 
 See also `manager_dict_lost_update` and `mp_value_unlocked`: shared state between
 processes exists, but only through such objects, and it still needs a lock.

@@ -11,12 +11,24 @@ write. While one greenlet waits there, the others read the same old value; when 
 resume, each writes old + 1, and all but one view are lost. Nothing in the code says
 "switch": the I/O is what switches, and it is hidden in a helper.
 
-The losing interleaving (gevent's own order: no luck needed, it fails every run):
+The interleaving races prints, below, is gevent's own order: no luck needed, it fails
+every run. Each greenlet reads `views` (0) and waits in `log_view()` before any of them
+writes; then Greenlet-1, Greenlet-2 and Greenlet-3 each store `value + 1`. The counter
+ends at 1 of 3 views: two are lost.
 
-    Greenlet-1  value = views (0); log_view() waits
-    Greenlet-2  value = views (0); log_view() waits
-    Greenlet-3  value = views (0); log_view() waits
-    Greenlet-1  views = 1;  Greenlet-2  views = 1;  Greenlet-3  views = 1     two views lost
+What races prints
+-----------------
+`races run greenlet_switch_race` finds it and prints (CPython 3.11):
+
+    Lost update: Greenlet-3 read `views` (broken.py:68), Greenlet-2 wrote `views` (broken.py:70),
+    Greenlet-3 wrote `views` (broken.py:70): Greenlet-2's update is lost
+
+        4 Greenlet-3 value = views   (broken.py:68) [read views]
+        5 Greenlet-1 views = value + 1   (broken.py:70) [write views]
+          ... 1 step of main
+        7 Greenlet-2 views = value + 1   (broken.py:70) [write views]
+          ... 1 step of main
+        9 Greenlet-3 views = value + 1   (broken.py:70) [write views]
 
 The fixes
 ---------

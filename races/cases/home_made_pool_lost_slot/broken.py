@@ -7,14 +7,20 @@ each outcome on a result queue, and stop at a poison pill (`None`), one pill per
 Its worker handles a failing job by reporting the error and returning, as an uncaught
 exception would end the thread anyway. Each failing job costs the pool a worker: its
 slot is lost for good. Two workers, two failing jobs, and nobody is left to run the rest:
-
-    worker-1  takes "bad": reports the error and returns      1 worker left
-    worker-2  takes "bad": reports the error and returns      0 workers left
-    main      waits for the outcome of "a", which no thread will ever take
+each worker takes a "bad" job, reports its error and returns, and MainThread, collecting
+one outcome per job, waits in `results.get()` for the outcome of "a", which no thread
+will ever take. races prints that, below: the only thread left, waiting.
 
 No particular interleaving is needed, only failing jobs: whichever worker takes a bad job
 dies, so two bad jobs always empty a pool of two. With more workers than failures the
 pool just shrinks, one failure at a time, and the program slows down before it hangs.
+
+What races prints
+-----------------
+`races run home_made_pool_lost_slot` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Queue.get for a notify/put/set that no running thread can make, at broken.py:83  `outcomes = [results.get() for _ in JOBS]  # one outcome per job: a result or its error`
 
 The fixes
 ---------

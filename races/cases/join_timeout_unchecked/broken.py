@@ -9,14 +9,11 @@ yet, and the code uses whatever stands in for it.
 
 `show_price` asks a worker to fetch a price, waits at most 0.1 s, and puts the price on
 the page. The price service takes 0.1 s to answer, so the reply and the timeout are due
-at the same moment, and either may come first. The losing order (the scheduler's virtual
-clock makes both due at once; races tries each order):
-
-    MainThread  worker.start()
-    Thread-1    time.sleep(0.1)                  the price service is working
-    MainThread  worker.join(timeout=0.1)         0.1 s pass: the timeout comes first
-    MainThread  prices.get('widget')             None: the page says "widget: None EUR"
-    Thread-1    prices["widget"] = 42            the price arrives, too late for the page
+at the same moment, and either may come first. In the order races prints, below (the
+scheduler's virtual clock makes both due at once; races tries each order), MainThread's
+`worker.join(timeout=0.1)` times out first, and `prices.get('widget')` is None: the page
+says "widget: None EUR". Only then does Thread-1 (fetch_price) store the price, too late
+for the page.
 
 races names it an order violation: MainThread read `prices['widget']` before Thread-1
 wrote it, and nothing made the write come first. A `join` with a timeout orders nothing
@@ -24,6 +21,18 @@ when it times out. On a real interpreter the two are due at nearly the same mome
 well, and which comes first changes from run to run:
 `python -m races.cases.join_timeout_unchecked.broken` shows twenty pages, some with the
 price and some without.
+
+What races prints
+-----------------
+`races run join_timeout_unchecked` finds it and prints (CPython 3.11):
+
+    Order violation: MainThread read `prices['widget']` (broken.py:77) before Thread-1 (fetch_price)
+    wrote it (broken.py:68), and nothing makes the write come first: MainThread acted on the state from
+    before it
+
+       11 MainThread page.append(f"widget: {prices.get('widget')} EUR")   (broken.py:77) [read prices['widget']]
+          ... 3 steps of MainThread
+       15 Thread-1 (fetch_price) prices["widget"] = 42   (broken.py:68) [write prices['widget']]
 
 The fixes
 ---------
@@ -38,13 +47,13 @@ in time.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     85% of 20
-    1 us switching        30% of 20
-    noise 0.01            10% of 20
+    default switching     15 of 20 counted runs (75%)
+    1 us switching        5 of 20 counted runs (25%)
+    noise 0.01            3 of 20 counted runs (15%)
     the scheduler         2 schedule(s)
 """
 

@@ -7,14 +7,20 @@ result; the main thread holds `results_lock` during the join. Each waits for the
 Whether it hangs depends on timing: if the worker records its result before the main
 thread takes the lock, everything works, which is why such code passes tests.
 
-The losing interleaving:
+It hangs when MainThread takes the lock before the worker reaches its own
+`with results_lock:`. races prints where each thread then waits, below: MainThread holds
+`results_lock` and waits in `t.join()` for Thread-1 (worker), which waits for
+`results_lock`. A two-thread cycle: MainThread -> Thread-1 (join) -> MainThread (lock).
 
-    MainThread  start the worker
-    MainThread  with results_lock        holds the lock
-    MainThread  worker.join()            waits for the worker to finish
-    Thread-1    with results_lock        waits for the lock (held by MainThread)
+What races prints
+-----------------
+`races run join_under_lock` finds it and prints (CPython 3.11):
 
-A two-thread cycle: MainThread -> Thread-1 (join) -> MainThread (lock).
+    Deadlock: these threads wait for each other in a cycle:
+      MainThread
+        holds results_lock (Lock) (acquired at broken.py:58  `with results_lock:`)
+        waits in Thread.join for Thread-1 (worker) to finish, at broken.py:59  `t.join()`
+      Thread-1 (worker) waits in Lock.acquire for results_lock (Lock) (held by MainThread), at broken.py:50  `with results_lock:`
 
 The fix
 -------
@@ -23,13 +29,13 @@ holding something that thread may need.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     0% of 20
-    1 us switching        0% of 20
-    noise 0.01            0% of 20
+    default switching     0 of 20 counted runs (0%)
+    1 us switching        0 of 20 counted runs (0%)
+    noise 0.01            0 of 20 counted runs (0%)
     the scheduler         3 schedule(s)
 """
 

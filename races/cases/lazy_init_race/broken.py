@@ -7,13 +7,27 @@ empty before either assigns it. Each builds its own pool; the second assignment 
 and the first thread keeps using a pool nobody else sees (here: two "connections" are
 opened where one was meant to be).
 
-The losing interleaving:
+In the interleaving races prints, below, Thread-1 finds `_pool` empty and is preempted;
+Thread-2 finds it empty too, builds a pool, assigns it and returns it; Thread-1 then
+builds a second pool and assigns it over Thread-2's. Two pools were created, and
+Thread-2 keeps the one nobody else sees.
 
-    Thread-1  if _pool is None      yes
-              -- preempted --
-    Thread-2  if _pool is None      yes
-    Thread-2  _pool = Pool()        pool #1
-    Thread-1  _pool = Pool()        pool #2: two pools, one lost
+What races prints
+-----------------
+`races run lazy_init_race` finds it and prints (CPython 3.11):
+
+    Check-then-act: Thread-1 (get_pool) checked `_pool` (broken.py:65), Thread-2 (get_pool) wrote
+    `_pool` (broken.py:66), Thread-1 (get_pool) wrote `_pool` (broken.py:66): Thread-1 (get_pool) acted
+    on a check that Thread-2 (get_pool)'s write had made stale
+
+        9 Thread-1 (get_pool) if _pool is None:   (broken.py:65) [read _pool]
+          ... 3 steps of MainThread
+       14 Thread-2 (get_pool) if _pool is None:   (broken.py:65) [read _pool]
+          ... 1 step of Thread-2 (get_pool)
+       16 Thread-2 (get_pool) _pool = Pool()   (broken.py:66) [write _pool]
+       17 Thread-2 (get_pool) return _pool   (broken.py:67) [read _pool]
+          ... 6 steps
+       23 Thread-1 (get_pool) _pool = Pool()   (broken.py:66) [write _pool]
 
 The fix
 -------
@@ -23,13 +37,13 @@ decides, so only one thread can build the pool.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        - (0 of 20)
-    noise 0.01            0% of 2
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        no run counted (20 made, none with overlapping threads)
+    noise 0.01            0 of 2 counted runs (0%)
     the scheduler         3 schedule(s)
 """
 

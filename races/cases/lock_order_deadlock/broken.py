@@ -6,16 +6,23 @@ What goes wrong
 `b` then `a`. If each takes its first lock before the other takes its second, each holds
 what the other needs, and neither will ever let go.
 
-The losing interleaving:
+In the run races prints, below, Thread-1 runs `transfer(a, b)` and Thread-2
+`transfer(b, a)`: each holds its source's lock, taken at `with source.lock:`, and waits
+at `with target.lock:` for the lock the other holds. Nobody can run: a cycle in the
+wait-for graph, which races reports as such. On real threads the program just hangs, and
+only sometimes.
 
-    Thread-1  transfer(a, b): with source.lock   holds a
-              -- preempted --
-    Thread-2  transfer(b, a): with source.lock   holds b
-    Thread-2                  with target.lock   waits for a (held by Thread-1)
-    Thread-1                  with target.lock   waits for b (held by Thread-2)
+What races prints
+-----------------
+`races run lock_order_deadlock` finds it and prints (CPython 3.11):
 
-Nobody can run: a cycle in the wait-for graph, which races reports as such. On real
-threads the program just hangs, and only sometimes.
+    Deadlock: these threads wait for each other in a cycle:
+      Thread-1 (transfer)
+        holds a.lock (Lock) (acquired at broken.py:56  `with source.lock:`)
+        waits in Lock.acquire for b.lock (Lock) (held by Thread-2 (transfer)), at broken.py:57  `with target.lock:`
+      Thread-2 (transfer)
+        holds b.lock (Lock) (acquired at broken.py:56  `with source.lock:`)
+        waits in Lock.acquire for a.lock (Lock) (held by Thread-1 (transfer)), at broken.py:57  `with target.lock:`
 
 The fix
 -------
@@ -25,13 +32,13 @@ to hold a later lock while waiting for an earlier one, which the order rules out
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        - (0 of 20)
-    noise 0.01            11% of 9
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        no run counted (20 made, none with overlapping threads)
+    noise 0.01            1 of 9 counted runs (11%)
     the scheduler         7 schedule(s)
 """
 

@@ -8,14 +8,20 @@ that holds it calls `acquire` again, it waits for itself, forever. Here `transfe
 first line takes `self.lock` again. The nesting hides one call deep, as it does in real
 code: nothing on the line `self.withdraw_fee()` says "lock".
 
-The losing interleaving needs no other thread at all (the lines races reports):
+It needs no other thread at all. In the report races prints, below, MainThread holds
+`self.lock`, acquired at `transfer`'s `with self.lock:`, and waits for it at `withdraw`'s:
+the lock it already holds. This is a deadlock of one thread. No schedule avoids it, which
+is why it is found in the first run. (A real program simply hangs.)
 
-    MainThread  transfer():  with self.lock   (broken.py:58)  acquires the lock
-    MainThread  withdraw_fee() -> withdraw():
-                             with self.lock   (broken.py:54)  waits for the lock... which it holds
+What races prints
+-----------------
+`races run lock_reentry` finds it and prints (CPython 3.11):
 
-This is a deadlock of one thread. No schedule avoids it, which is why it is found in the
-first run. (A real program simply hangs; races reports "self-deadlock" with both sites.)
+    Self-deadlock:
+      MainThread
+        holds self.lock (Lock) (acquired at broken.py:64  `with self.lock:`)
+        waits in Lock.acquire for self.lock (Lock), at broken.py:60  `with self.lock:`
+    Hint: a Lock is not re-entrant: the thread that holds it blocks forever when it acquires it again. Use threading.RLock, or have the inner code run without taking the lock.
 
 The fixes
 ---------
@@ -28,13 +34,13 @@ the lock while holding it.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 2
-    1 us switching        100% of 2
-    noise 0.01            100% of 2
+    default switching     2 of 2 counted runs (100%); stopped after 2 hang(s)
+    1 us switching        2 of 2 counted runs (100%); stopped after 2 hang(s)
+    noise 0.01            2 of 2 counted runs (100%); stopped after 2 hang(s)
     the scheduler         1 schedule(s)
 """
 

@@ -6,10 +6,18 @@ What goes wrong
 starts waiting later. A consumer that waits without first checking whether the thing it
 waits for has already happened can sleep through it, forever.
 
-The losing interleaving:
+In the run races prints, below, the producer, Thread-2, sets `result = 42` and notifies
+before the consumer, Thread-1, reaches `cond.wait()`: nobody is waiting yet. Thread-1 then
+waits in `cond.wait()` for a notify that is gone, and MainThread waits in `c.join()` for
+Thread-1.
 
-    Producer   with cond: result = 42; cond.notify()   nobody is waiting yet
-    Consumer   with cond: cond.wait()                  waits for a notify that is gone
+What races prints
+-----------------
+`races run lost_wakeup` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Thread.join for Thread-1 (consumer) to finish, at broken.py:67  `c.join()`
+      Thread-1 (consumer) waits in Condition.wait for a notify/put/set that no running thread can make, at broken.py:55  `cond.wait()`
 
 The fix
 -------
@@ -19,13 +27,13 @@ ran, the predicate is true and the consumer does not wait at all.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     50% of 4
-    1 us switching        50% of 4
-    noise 0.01            50% of 4
+    default switching     2 of 4 counted runs (50%); stopped after 2 hang(s)
+    1 us switching        2 of 3 counted runs (67%); stopped after 2 hang(s)
+    noise 0.01            2 of 4 counted runs (50%); stopped after 2 hang(s)
     the scheduler         7 schedule(s)
 """
 

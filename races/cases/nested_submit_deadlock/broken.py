@@ -5,16 +5,22 @@ What goes wrong
 `ThreadPoolExecutor(max_workers=1)` has one worker. The caller submits `report()`; the
 worker runs it. `report()` submits `part()` to the same pool and calls `.result()` on it.
 `part()` waits in the pool's queue for a free worker, but the only worker is the one
-waiting in `.result()`. In the names races prints:
-
-    MainThread              pool.submit(report)       the worker takes it
-    ThreadPoolExecutor-0_0  pool.submit(part)         queued: no free worker
-    ThreadPoolExecutor-0_0  pending.result()          waits for part, which waits for a worker
-    MainThread              .result()                 waits for report: nothing can run
+waiting in `.result()`. In the report races prints, below, MainThread waits in
+`.result()` for `report()`, and the pool's only worker, ThreadPoolExecutor-0_0, runs
+`report()` and waits in `pending.result()` for `part()`, queued behind it: nothing can
+run.
 
 No particular interleaving is needed: with N workers, N reports running at once starve
 their own parts the same way, which is how it shows in production (under load, when
 every worker happens to run a report), and never in a test with one request.
+
+What races prints
+-----------------
+`races run nested_submit_deadlock` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in _future_methods.<locals>.result for a notify/put/set that no running thread can make, at broken.py:60  `total = pool.submit(report, pool).result()`
+      ThreadPoolExecutor-0_0 waits in _future_methods.<locals>.result for a notify/put/set that no running thread can make, at broken.py:55  `return pending.result()  # waits for a worker: this one`
 
 The fixes
 ---------

@@ -8,19 +8,22 @@ one consumer. Every other consumer finishes the jobs that are left, then calls `
 on an empty queue that nobody will ever put anything on again, and waits there forever;
 the producer's `join()` on it never returns.
 
-The losing run needs no particular interleaving, only two consumers (here Thread-1 is
-fast enough to take everything):
+The losing run needs no particular interleaving, only two consumers. In the one races
+prints, below, MainThread puts two jobs and then ONE sentinel; Thread-1 is fast enough
+to take both jobs and then the sentinel, and stops; Thread-2 waits in `jobs.get()` for an
+item that never comes, and MainThread waits in `c.join()` for Thread-2, forever.
 
-    MainThread  put("a"), put("b"), put(None)   two jobs, then ONE sentinel
-    Thread-1    get() -> "a", get() -> "b"      handles both jobs
-    Thread-1    get() -> None                   the sentinel: Thread-1 stops
-    Thread-2    get()                           waits for an item that never comes
-    MainThread  Thread-2.join()                 waits for Thread-2, forever
-
-Whichever consumer takes the sentinel, the other is left waiting; races reports both
-threads stuck, MainThread in `Thread.join` and Thread-2 in `Queue.get`. Every run hangs,
+Whichever consumer takes the sentinel, the other is left waiting. Every run hangs,
 on real threads as under the scheduler:
 `python -m races.cases.one_sentinel_many_consumers.broken` gives up after a second.
+
+What races prints
+-----------------
+`races run one_sentinel_many_consumers` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Thread.join for Thread-2 (consumer) to finish, at broken.py:75  `c.join()`
+      Thread-2 (consumer) waits in Queue.get for a notify/put/set that no running thread can make, at broken.py:59  `job = jobs.get()`
 
 The fix
 -------
@@ -35,13 +38,13 @@ queue's consumers and producer stop waiting for each other at the wrong time.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 2
-    1 us switching        100% of 2
-    noise 0.01            100% of 2
+    default switching     2 of 2 counted runs (100%); stopped after 2 hang(s)
+    1 us switching        2 of 2 counted runs (100%); stopped after 2 hang(s)
+    noise 0.01            2 of 2 counted runs (100%); stopped after 2 hang(s)
     the scheduler         1 schedule(s)
 """
 

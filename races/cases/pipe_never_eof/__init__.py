@@ -8,12 +8,13 @@ CASE = Case(
     primitives=("multiprocessing.Pipe", "Connection.recv", "Connection.close"),
     order=45,
     related=("mp_queue_join_before_drain", "one_sentinel_many_consumers"),
-    fixes=("fixed_close",),
+    fixes=("fixed_close_write_end", "fixed_sentinel"),
     outcomes={
-        "ok": (ACCEPTABLE, "the reader sees EOF after the last message and exits"),
+        "ok": (ACCEPTABLE, "the reader gets every message, knows there are no more, and exits"),
         "stuck thread": (
             FORBIDDEN,
-            "the reader waits for EOF forever: a write end is still open in the parent",
+            "the reader waits for EOF forever: a write end is still open in the parent "
+            "(and, under fork, in the reader itself)",
         ),
     },
     # Nothing here depends on timing: one run under each start method shows it all.

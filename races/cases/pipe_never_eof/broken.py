@@ -12,18 +12,22 @@ waits for more that nobody will ever send, and never sees EOF:
     reader   recv() x 3, then recv() again: waits
     parent   joins the reader: waits too, holding the write end that keeps it waiting
 
-No timing is involved: it hangs every time, under both start methods.
+Under `fork` there is one more copy: the reader inherits every descriptor of the parent,
+the write end included, so it holds open the very end it waits to see closed. No timing
+is involved: it hangs every time, under both start methods.
 
-The fix
--------
-`fixed_close.py` has every process close the ends it does not use: the parent closes its
-copies right after starting the children, and the reader closes the write end it
-inherits under `fork`. Then the writer's close is the last one, and the reader gets its
-EOF. (A
-sentinel message, `None` for "done", is the other way out, and does not depend on who
-holds which end.)
+The fixes
+---------
+`fixed_close_write_end.py` has every process close the ends it does not use: the parent
+closes its copies right after starting the children, and the reader closes the write end
+it inherits under `fork`. The writer's close is then the last one, and the reader gets
+its EOF. `fixed_sentinel.py` has the writer end with a sentinel message, `None` for
+"done", and the reader stop on it: that does not depend on who holds which end. But a
+writer that dies before its sentinel leaves the reader waiting again; only closed ends
+turn a dead writer into an EOF, so real code does both.
 
-See also `mp_queue_join_before_drain` and `one_sentinel_many_consumers`.
+See also `mp_queue_join_before_drain`, another wait on a pipe, and
+`one_sentinel_many_consumers`, where one sentinel is not enough.
 
 Measured on a real interpreter
 ------------------------------

@@ -7,11 +7,16 @@ starts before the producer has put anything, `qsize()` is 0, the loop ends at on
 the consumer exits. The producer then puts its items and calls `q.join()`, which waits
 for `task_done()` calls that no one is left to make.
 
-The losing interleaving:
+No preemption is needed. In the run races prints, below, the consumer thread runs as soon
+as it is started, finds `q.qsize()` 0 and ends; MainThread, the producer, puts 1 and 2
+and is left waiting in `q.join()`, the only thread there is.
 
-    Consumer  while q.qsize() > 0     0: the loop never runs; the consumer ends
-    Producer  q.put(1); q.put(2)
-    Producer  q.join()                waits forever
+What races prints
+-----------------
+`races run qsize_check_consumer` finds it and prints (CPython 3.11):
+
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Queue.join for a notify/put/set that no running thread can make, at broken.py:57  `q.join()`
 
 The fix
 -------
@@ -21,13 +26,13 @@ get waits for work instead of guessing from the queue's size.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 2
-    1 us switching        50% of 4
-    noise 0.01            100% of 2
+    default switching     2 of 2 counted runs (100%); stopped after 2 hang(s)
+    1 us switching        2 of 3 counted runs (67%); stopped after 2 hang(s)
+    noise 0.01            2 of 2 counted runs (100%); stopped after 2 hang(s)
     the scheduler         1 schedule(s)
 """
 

@@ -7,17 +7,19 @@ consumer calls `task_done()` at the end of the happy path, but a job that raises
 to the `except` block and `continue`s without it. One unmatched job, and `join()`
 waits forever: nobody left can call `task_done()`.
 
-The losing run is every run that contains a bad job (no interleaving needed):
+Every run that contains a bad job loses, whatever the interleaving. MainThread puts
+"ok", "bad", "ok" and waits in `jobs.join()` for three `task_done()` calls; the consumer,
+Thread-1, marks both "ok" jobs done, skips the call for "bad", and waits in `jobs.get()`
+for a job that never comes. races prints both threads where they wait, below: nothing
+can wake either.
 
-    MainThread  put("ok"), put("bad"), put("ok")
-    MainThread  jobs.join()                   waits for 3 task_done() calls
-    Thread-1    "ok": task_done()              2 left
-    Thread-1    "bad": raises, except, continue - no task_done()
-    Thread-1    "ok": task_done()              1 left, forever
-    Thread-1    jobs.get()                     waits for a job that never comes
+What races prints
+-----------------
+`races run queue_join_missing_task_done` finds it and prints (CPython 3.11):
 
-Both threads wait; nothing can wake either. races reports MainThread stuck in
-`Queue.join` at its line.
+    Stuck: every thread waits, and none of them can wake another:
+      MainThread waits in Queue.join for a notify/put/set that no running thread can make, at broken.py:69  `jobs.join()`
+      Thread-1 (consumer) waits in Queue.get for a notify/put/set that no running thread can make, at broken.py:56  `job = jobs.get()`
 
 The fix
 -------
@@ -26,13 +28,13 @@ whatever happens to it.
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 2
-    1 us switching        100% of 2
-    noise 0.01            100% of 2
+    default switching     2 of 2 counted runs (100%); stopped after 2 hang(s)
+    1 us switching        2 of 2 counted runs (100%); stopped after 2 hang(s)
+    noise 0.01            2 of 2 counted runs (100%); stopped after 2 hang(s)
     the scheduler         1 schedule(s)
 """
 

@@ -9,21 +9,24 @@ thread hands its error over, the code that started it cannot know it failed.
 
 `save_all` starts one thread per order, joins them and returns what they saved. One
 order is bad, its thread dies, and `save_all` returns normally with that order missing.
-The losing run needs no particular interleaving, only a bad order:
+The losing run needs no particular interleaving, only a bad order. In the one races
+prints, below, Thread-1 saves "17" and Thread-2 raises `ValueError: bad order 'x9'`:
+races stops there, at the exception nobody caught ("thread exception"). Left to run,
+`threading.excepthook` prints it and the thread ends; both `join()`s return, and nothing
+says Thread-2 failed. `save_all` returns `["17"]`, and the caller goes on as if every
+order were saved.
 
-    Thread-1    save("17")          saved = ["17"]
-    Thread-2    save("x9")          ValueError: bad order 'x9'; excepthook prints it,
-                                    the thread ends
-    MainThread  w.join(), w.join()  both return: nothing says Thread-2 failed
-    MainThread  save_all(...)       returns ["17"]; the caller reports every order saved
-
-`races run thread_exception_lost` stops at the exception nobody caught ("thread
-exception"), raised in Thread-2 at `raise ValueError(...)`. On a real interpreter the
-traceback scrolls past on stderr and the program carries on:
+On a real interpreter the traceback scrolls past on stderr and the program carries on:
 `python -m races.cases.thread_exception_lost.broken`. Every run with a bad order loses
 its error, however the threads interleave; but `races stress` counts only runs whose
 threads overlapped, and threads this short never do at the default switch interval:
 the table below counts runs where switching was forced.
+
+What races prints
+-----------------
+`races run thread_exception_lost` finds it and prints (CPython 3.11):
+
+    Uncaught exception: Thread-2 (save) raised ValueError: bad order 'x9' at broken.py:59  `raise ValueError(f"bad order {order!r}")`; no caller heard of it: threading.excepthook prints it, the thread ends, and the program goes on
 
 The fixes
 ---------
@@ -38,13 +41,13 @@ See also `pool_lost_exception` (the same loss with process pools) and
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        100% of 3
-    noise 0.01            100% of 20
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        2 of 2 counted runs (100%)
+    noise 0.01            20 of 20 counted runs (100%)
     the scheduler         1 schedule(s)
 """
 

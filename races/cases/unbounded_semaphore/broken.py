@@ -7,11 +7,19 @@ Here a job that fails releases its slot in the `except` block, and then again in
 normal path. The counter now allows 3 workers where the code meant 2, and nothing
 complains: the symptom (too many workers inside) shows up later, far from the cause.
 
-The losing run (2 slots, jobs "bad", "ok", "ok", "ok" on four threads):
+The program runs the job "bad" on Thread-1 first, then three "ok" jobs at once on three
+more threads, with 2 slots. races prints the cause, below, rather than the symptom:
+Thread-1 took its slot once and released it twice, in the `except` block and again on
+the normal path, so the semaphore now lets 3 threads in where it was made for 2. The run
+goes on until it shows: 3 workers inside a 2-slot section.
 
-    Worker-1  acquire          slots 1
-    Worker-1  job "bad" fails  release in except: slots 2; release again: slots 3
-    Worker-2..4  acquire x3    all three inside at once: peak occupancy 3 > 2
+What races prints
+-----------------
+`races run unbounded_semaphore` finds it and prints (CPython 3.11):
+
+    Over-release: Thread-1 (work) released `slots` at broken.py:67 once more than it was taken (took it
+    at broken.py:54, released it at broken.py:66): it now lets 3 threads in where it was made for 2 (a
+    BoundedSemaphore raises ValueError here)
 
 The fix
 -------
@@ -22,13 +30,13 @@ the double release survived, it would fail right where it happens instead of lat
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        0% of 5
-    noise 0.01            0% of 4
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        0 of 1 counted runs (0%)
+    noise 0.01            0 of 7 counted runs (0%)
     the scheduler         1 schedule(s)
 """
 

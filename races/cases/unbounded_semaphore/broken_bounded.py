@@ -1,15 +1,24 @@
 """The same double release on a BoundedSemaphore: the bug now fails loudly, where it is.
 
 The error path still releases twice, but a `BoundedSemaphore` knows its initial value
-and raises `ValueError: Semaphore released too many times` at the release beyond it:
-
-    Thread-1  acquire           slots 1
-    Thread-1  job "bad" fails   release in except: slots 2
-    Thread-1  release again     ValueError, here, in the thread with the bug
+and raises `ValueError: Semaphore released too many times` at the release beyond it. In
+the report races prints, below, Thread-1 takes a slot, its job "bad" fails, and it
+releases the slot in the `except` block; its release again on the normal path raises the
+`ValueError`, here, in the thread with the bug.
 
 The bad worker fails right where the cause is, instead of three workers crowding into
 two slots later, far away. That is why `fixed.py` uses one, on top of pairing every
 acquire with one release.
+
+What races prints
+-----------------
+`races run unbounded_semaphore --variant broken_bounded` finds it and prints (CPython 3.11):
+
+    Over-release: Thread-1 (work) released `slots` at broken_bounded.py:59 once more than it was taken
+    (took it at broken_bounded.py:46, released it at broken_bounded.py:58): the BoundedSemaphore refused
+    it with ValueError, here, where the bug is
+
+    Uncaught exception: Thread-1 (work) raised ValueError: Semaphore released too many times at broken_bounded.py:59  `slots.release()  # ...and so does the normal path: ValueError, here, for a bad job`; no caller heard of it: threading.excepthook prints it, the thread ends, and the program goes on
 
 Measured on a real interpreter
 ------------------------------

@@ -7,18 +7,27 @@ LOAD_GLOBAL (read `count`), BINARY_OP (subtract), STORE_GLOBAL (write it back). 
 another thread runs between the read and the write, both threads compute from the same
 old value, and one write overwrites the other.
 
-The losing interleaving (two threads, `count` starts at 2):
+In the interleaving races prints, below (two threads, `count` starts at 2), every step
+is the one line `count -= 1`, and each is tagged with what its instruction does: Thread-1
+reads `count` (2) and is preempted before it writes; Thread-2 reads the same 2 and
+writes 1; Thread-1 then writes the 1 it computed from its stale read, over Thread-2's.
+Thread-2's decrement is lost, and the count ends at 1 instead of 0.
 
-    Thread-1  LOAD_GLOBAL count     reads 2
-              -- preempted --
-    Thread-2  LOAD_GLOBAL count     reads 2
-    Thread-2  BINARY_OP -=          computes 1
-    Thread-2  STORE_GLOBAL count    writes 1
-              -- Thread-1 resumes --
-    Thread-1  BINARY_OP -=          computes 1 (from the 2 it read)
-    Thread-1  STORE_GLOBAL count    writes 1: Thread-2's decrement is lost
+What races prints
+-----------------
+`races run unlocked_counter` finds it and prints (CPython 3.11):
 
-The count ends at 1 instead of 0.
+    Lost update: Thread-1 (decrement) read `count` (broken.py:71), Thread-2 (decrement) wrote `count`
+    (broken.py:71), Thread-1 (decrement) wrote `count` (broken.py:71): Thread-2 (decrement)'s update is
+    lost
+
+       41 Thread-1 (decrement) count -= 1   (broken.py:71) [read count]
+          ... 8 steps
+       51 Thread-2 (decrement) count -= 1   (broken.py:71) [read count]
+          ... 1 step of Thread-2 (decrement)
+       53 Thread-2 (decrement) count -= 1   (broken.py:71) [write count]
+          ... 10 steps
+       63 Thread-1 (decrement) count -= 1   (broken.py:71) [write count]
 
 Why it "always works" when you try it
 -------------------------------------
@@ -41,13 +50,13 @@ previous one wrote. That is enough because every access to `count` takes the sam
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     - (0 of 20)
-    1 us switching        0% of 18
-    noise 0.01            100% of 20
+    default switching     no run counted (20 made, none with overlapping threads)
+    1 us switching        0 of 18 counted runs (0%)
+    noise 0.01            20 of 20 counted runs (100%)
     the scheduler         7 schedule(s)
 """
 

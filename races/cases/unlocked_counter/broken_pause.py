@@ -3,18 +3,36 @@
 `value = count`, then `time.sleep(0)`, then `count = value - 1`. The sleep is any call
 that may give up the processor (I/O, logging, a lock elsewhere). Unlike the one-line
 `count -= 1` (see `broken.py`), this loses updates on real threads almost every run, and
-the scheduler shows it even at line granularity. The fix is the same: a Lock around the
-whole read-modify-write (`fixed.py`).
+the scheduler shows it even at line granularity. In the interleaving races prints, below,
+Thread-1 reads `count` at `value = count`; Thread-2 reads the same value and writes its
+decrement; Thread-1 then writes `value - 1` over it. The fix is the same: a Lock around
+the whole read-modify-write (`fixed.py`).
+
+What races prints
+-----------------
+`races run unlocked_counter --variant broken_pause` finds it and prints (CPython 3.11):
+
+    Lost update: Thread-1 (decrement) read `count` (broken_pause.py:48), Thread-2 (decrement) wrote
+    `count` (broken_pause.py:50), Thread-1 (decrement) wrote `count` (broken_pause.py:50): Thread-2
+    (decrement)'s update is lost
+
+       41 Thread-1 (decrement) value = count   (broken_pause.py:48) [read count]
+          ... 8 steps
+       51 Thread-2 (decrement) value = count   (broken_pause.py:48) [read count]
+          ... 5 steps of Thread-2 (decrement)
+       57 Thread-2 (decrement) count = value - 1   (broken_pause.py:50) [write count]
+          ... 14 steps
+       71 Thread-1 (decrement) count = value - 1   (broken_pause.py:50) [write count]
 
 Measured on a real interpreter
 ------------------------------
-`races stress`, 20 runs per setting, CPython 3.11.7, 2 cores;
-runs whose threads never overlapped are not counted:
+`races stress`, at most 20 runs per setting, CPython 3.11.7, 2 cores; runs whose threads never
+overlapped are not counted, and a setting stops early after two hangs:
 
     setting               forbidden outcome in
-    default switching     100% of 20
-    1 us switching        100% of 20
-    noise 0.01            100% of 20
+    default switching     20 of 20 counted runs (100%)
+    1 us switching        20 of 20 counted runs (100%)
+    noise 0.01            20 of 20 counted runs (100%)
     the scheduler         2 schedule(s)
 """
 

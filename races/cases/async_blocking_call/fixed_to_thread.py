@@ -1,0 +1,37 @@
+"""Fix: the blocking client runs in a worker thread with asyncio.to_thread(); the loop goes on."""
+
+import asyncio
+import time
+
+
+def fetch_report_blocking() -> str:
+    time.sleep(0.5)  # a blocking client: half a second on the network
+    return "report"
+
+
+async def build_report() -> str:
+    return await asyncio.to_thread(fetch_report_blocking)  # blocks a worker, not the loop
+
+
+async def answer_ping() -> str:
+    await asyncio.sleep(0.01)  # the health check's own work
+    return "pong"
+
+
+async def serve() -> None:
+    report = asyncio.create_task(build_report())
+    try:
+        pong = await asyncio.wait_for(answer_ping(), timeout=0.1)
+    except TimeoutError:
+        pong = "no answer"
+    assert pong == "pong", f"the health check got {pong!r}: its 0.1 s deadline passed"
+    assert await report == "report"
+
+
+def scenario() -> None:
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    scenario()
+    print("The health check answered in time.")
