@@ -438,7 +438,9 @@ class Execution:
         does not see (an asyncio loop's internals), the step that ended here and the one
         that starts here may touch anything: mark both opaque, so no proof relies on
         what they did not show."""
-        if not rec.described and self._stack_hides_state(rec, sys._getframe(2)):
+        if len(self.live) == 1 or rec.described:
+            return  # alone, nothing it touches can race (nor before another starts)
+        if self._stack_hides_state(rec, sys._getframe(2)):
             if ended >= 0 and rec.opaque_at != ended:
                 self.events.append((rec.index, ended, OPAQUE_STEP, None))
             self.unseen_code(rec)
@@ -446,16 +448,18 @@ class Execution:
     @staticmethod
     def _stack_hides_state(rec: ControlledThread, frame: FrameType) -> bool:
         """Whether a frame of the stack runs code that ``hides_state``, walking only down
-        to a frame whose callers are known to hide none (a frame's callers never change):
-        between two switch points of one function, only the top frames are new."""
-        clean = rec.clean
+        to a frame known clean with its callers (a frame's callers never change): between
+        two switch points of one function, nothing is walked."""
+        # ``frame`` is races' own (the tracer's, a model's); the one it serves is next.
+        served = frame.f_back
+        if served is not None and served is rec.clean:
+            return False  # the same frame as last time, its callers known clean
         f: FrameType | None = frame
-        while f is not None and f is not clean:
+        while f is not None and f is not rec.clean:
             if hidden(f.f_code):
                 return True
             f = f.f_back
-        caller = frame.f_back
-        rec.clean = caller.f_back if caller is not None else None
+        rec.clean = served
         return False
 
     def unseen_code(self, rec: ControlledThread) -> None:

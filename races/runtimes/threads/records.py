@@ -96,7 +96,7 @@ class ControlledThread:
         self.last_step = -1  # index in the run's trace of the step it is taking
         self.opaque_at = -1  # the last step found to run code races cannot see into
         self.described = 0  # inside library calls a model logs whole (see models.library)
-        self.clean: FrameType | None = None  # a frame whose callers hide no state
+        self.clean: FrameType | None = None  # a frame that, with its callers, hides no state
         self.waiting_for: Waitable | None = None
         self.deadline: float | None = None
         self.timed_out = False
