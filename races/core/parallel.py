@@ -36,6 +36,7 @@ import socket
 import struct
 import sys
 import warnings
+from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -106,6 +107,9 @@ class _Decision:
         node.beyond |= beyond
         return (within[0] if within else None), len(beyond)
 
+
+#: Paths handed to one worker at a time (see ``ParallelSearch._coordinate``).
+AHEAD = 2
 
 #: A path as sent to a worker: each decision with the choice taken there.
 Path = list[_Node]
@@ -305,23 +309,27 @@ class ParallelSearch:
     def _coordinate(self, workers: Workers, budget: int) -> SearchReport:
         strategy = self.strategy
         schedules = 0
-        idle = list(workers.channels)
-        busy: dict[socket.socket, tuple[_Decision | None, int | None, Path]] = {}
+        Work = tuple[_Decision | None, int | None, Path]
+        # Each worker holds up to ``AHEAD`` paths: the next is in its socket when it ends
+        # a run, instead of it waiting for this process to read the run back.
+        queued: dict[socket.socket, deque[Work]] = {c: deque() for c in workers.channels}
         first: Path = []  # the first run: the root's path, empty
-        pending: list[tuple[_Decision | None, int | None, Path]] = [(None, None, first)]
+        pending: list[Work] = [(None, None, first)]
         while True:
-            while idle and schedules + strategy.cut + len(busy) < budget:
+            out = sum(len(q) for q in queued.values())
+            for channel in sorted(queued, key=lambda c: len(queued[c])):
+                if len(queued[channel]) >= AHEAD or schedules + strategy.cut + out >= budget:
+                    continue
                 work = pending.pop() if pending else self._take()
                 if work is None:
                     break
-                channel = idle.pop()
-                busy[channel] = work
+                queued[channel].append(work)
+                out += 1
                 _send(channel, work[2])
-            if not busy:
+            if not out:
                 return SearchReport(None, schedules, exhausted=self._over(pending))
-            channel = self._wait(busy)
-            decision, choice, path = busy.pop(channel)
-            idle.append(channel)
+            channel = self._wait({c: q for c, q in queued.items() if q})
+            decision, choice, path = queued[channel].popleft()
             try:
                 reply: _Reply = _receive(channel)
             except (EOFError, OSError) as exc:
