@@ -10,6 +10,7 @@ stops every worker and raises ``PartlyDone`` with the results that had come in.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -31,7 +32,18 @@ class PartlyDone(KeyboardInterrupt, Generic[Out]):
 
 def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    worker = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() == worker:
+            sys.exit(128 + signum)
+        # A process the worker forked (a process lesson's) inherits this handler, and a
+        # SIGTERM that came just as it forked: there, SIGTERM does what it does in any
+        # program, at once (raising SystemExit inside its fork hooks printed a traceback).
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 #: Seconds the workers get to exit on SIGTERM before they are killed.
