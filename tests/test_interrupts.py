@@ -229,3 +229,18 @@ def test_ctrl_c_stops_pytest_races_cases_with_exit_130(
     assert code == 130, out + err
     assert "interrupted while showing mp_value_unlocked." in out
     assert seconds < 5  # within a second, here; a loaded machine may be slower
+
+
+def test_a_signal_while_a_runs_threads_unwind_waits_until_they_have() -> None:
+    """Ctrl-C (or pytest-timeout's SIGALRM) in the middle of unwinding a run would leave
+    its threads parked for good: it is held until the unwinding is done."""
+    from races.runtimes.threads.execution import _signals_deferred
+
+    unwound = False
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_deferred():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # bytecodes the handler would otherwise interrupt
+                pass
+            unwound = True
+    assert unwound

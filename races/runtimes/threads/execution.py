@@ -34,10 +34,12 @@ catch) at its next switch point and unwinds. Nothing is left running.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import math
+import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -162,7 +164,8 @@ class Execution:
             root.gate.release()
             self._wait_for_end()
         finally:
-            self._abort_all()
+            with _signals_deferred():
+                self._abort_all()
             active = None
         error = self.internal_error
         if error is not None:
@@ -779,6 +782,21 @@ class Execution:
     def next_lock_serial(self) -> int:
         self.lock_serial += 1
         return self.lock_serial
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGALRM back from the main thread while a run's threads unwind:
+    Ctrl-C or a test runner's timeout (pytest-timeout's signal method) raising in the
+    middle of it would leave threads parked for good, and the process could not exit.
+    The signal is handled as soon as the unwinding is done. (Only the main thread runs
+    Python's signal handlers; in another thread the mask changes nothing that matters.)"""
+    held = {signal.SIGINT, signal.SIGALRM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _silence_abort(thread: Any) -> None:
