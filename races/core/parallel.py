@@ -31,6 +31,7 @@ import heapq
 import itertools
 import os
 import pickle
+import select
 import signal
 import socket
 import struct
@@ -99,13 +100,9 @@ class _Decision:
         return found[::-1]
 
     def next_choice(self, bound: int | None) -> tuple[int | None, int]:
-        """The next choice to hand out here, and how many the bound newly left out."""
-        node = self.node
-        left = sorted(node.backtrack - self.started - set(node.sleep) - node.beyond)
-        within = [t for t in left if bound is None or node.preemptions + node.cost(t) <= bound]
-        beyond = set(left) - set(within)
-        node.beyond |= beyond
-        return (within[0] if within else None), len(beyond)
+        """The next choice to hand out here, and how many the bound newly left out: as
+        one process chooses, counting the choices handed out as tried."""
+        return self.node.next_choice(bound, self.started)
 
 
 #: Paths handed to one worker at a time (see ``ParallelSearch._coordinate``).
@@ -287,7 +284,6 @@ class ParallelSearch:
         self.count = workers
         self.detect = detect
         self.predicted = predicted
-        self.root: _Decision | None = None
         self.ready: list[tuple[int, int, _Decision]] = []  # (-depth, serial, decision)
         self.serial = 0
         self.edges: dict[Any, LockEdge] = {}
@@ -357,8 +353,6 @@ class ParallelSearch:
             self._note(reply, path)
 
     def _wait(self, busy: dict[socket.socket, Any]) -> socket.socket:
-        import select
-
         ready, _, _ = select.select(list(busy), [], [])
         return ready[0]
 
@@ -383,9 +377,7 @@ class ParallelSearch:
         for node in reply.fresh or ():
             fresh = _Decision(node, parent.depth + 1 if parent is not None else 0, parent)
             fresh.started.add(node.chosen)
-            if parent is None:
-                self.root = fresh
-            else:
+            if parent is not None:
                 assert chosen is not None
                 parent.children[chosen] = fresh
             parent, chosen = fresh, node.chosen

@@ -179,9 +179,13 @@ class _Node:
     def cost(self, thread: int) -> int:
         return int(self.current is not None and thread != self.current)
 
-    def next_choice(self, bound: int | None) -> tuple[int | None, int]:
-        """The next thread to try here, and how many the bound newly left out."""
-        left = sorted(self.backtrack - set(self.done) - set(self.sleep) - self.beyond)
+    def next_choice(
+        self, bound: int | None, tried: set[int] | None = None
+    ) -> tuple[int | None, int]:
+        """The next thread to try here, and how many the bound newly left out; ``tried``
+        are the threads tried here already (by default those whose step is known)."""
+        tried = set(self.done) if tried is None else tried
+        left = sorted(self.backtrack - tried - set(self.sleep) - self.beyond)
         within = [t for t in left if bound is None or self.preemptions + self.cost(t) <= bound]
         beyond = set(left) - set(within)
         self.beyond |= beyond
