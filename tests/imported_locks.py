@@ -6,6 +6,7 @@ holding a lock, a list of locks, an object whose condition guards a buffer.
 
 from __future__ import annotations
 
+import functools
 import threading
 
 
@@ -86,3 +87,20 @@ def unlocked_registry_scenario() -> None:
     for w in workers:
         w.join()
     assert REGISTRY.count == 2
+
+
+class Settings:
+    @functools.cached_property
+    def port(self) -> int:  # on 3.11 the property holds a lock, made at import
+        return 8000
+
+
+def settings_scenario() -> None:
+    settings = Settings()
+    ports: list[int] = []
+    workers = [threading.Thread(target=lambda: ports.append(settings.port)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert ports == [8000, 8000]

@@ -65,6 +65,9 @@ def test_every_broken_variant_shows_its_bug_and_every_fix_holds(case) -> None:  
                 assert report.stress.shown_in is not None
         elif report.role == "broken":
             assert report.result is not None and report.result.failed
+        else:  # every fix the scheduler runs is proved, not only searched
+            assert report.result is not None
+            assert report.result.summary.startswith("proved"), report.result.summary
         if report.role == "broken":
             assert report.observed in case.forbidden() | {"hang"}
 

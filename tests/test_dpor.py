@@ -15,7 +15,9 @@ Three checks, as the theory states them:
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import operator
 import os
 import threading
 import time
@@ -508,6 +510,57 @@ def test_a_call_into_untraced_standard_library_code_is_opaque() -> None:
     assert _opaque_callable(asyncio.Queue().put_nowait)
     assert not _opaque_callable(threading.Thread(target=print).start)
     assert not _opaque_callable(_brute_force)  # the program's own code is traced
+
+
+def test_a_cached_property_filled_by_two_threads_is_reordered() -> None:
+    """functools' cached_property writes the instance's dict in code races does not trace:
+    which thread's value is kept depends on the order, so dpor must run both."""
+
+    def scenario() -> None:
+        class Config:  # made here: on 3.11, cached_property makes a lock
+            @functools.cached_property
+            def owner(self) -> str:
+                return threading.current_thread().name
+
+        config = Config()
+        threads = [
+            threading.Thread(target=lambda: config.owner, name=f"t{i}") for i in range(2)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert config.owner == "t0"
+
+    result = races.explore(scenario, strategy="dpor", granularity="line")
+    assert result.failed, result.summary
+
+
+def test_what_a_call_may_touch_unseen_follows_the_callee() -> None:
+    """A method of a scalar given scalars reads only values; C objects' calls and the
+    stateful parts of functools may touch anything; a wrapper of traced code does not."""
+    from races.core.access import _opaque_callable
+    from races.core.sites import hides_state
+
+    assert _opaque_callable(functools.lru_cache(maxsize=None)(_brute_force))  # its cache
+    assert _opaque_callable(operator.itemgetter(1))  # reads what it is given, unseen
+    assert not _opaque_callable(functools.partial(_brute_force, []))  # traced code
+    assert hides_state(functools.cached_property.__get__.__code__)
+    assert not hides_state(functools.update_wrapper.__code__)
+    scalar = races.explore(_upper_twice, strategy="dpor", granularity="line")
+    assert scalar.summary.startswith("proved") and scalar.schedules == 1, scalar.summary
+
+
+def _upper_twice() -> None:
+    def worker(name: str) -> None:
+        label = name.upper()  # values only: no order to try
+        assert label.replace("-", "_")
+
+    threads = [threading.Thread(target=worker, args=(f"t-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def test_a_step_bound_makes_it_a_bounded_search() -> None:

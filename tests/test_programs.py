@@ -311,6 +311,18 @@ def test_a_lock_made_at_import_is_proved_with_as_few_schedules_as_one_made_insid
     assert result.schedules == 2
 
 
+@pytest.mark.parametrize("strategy", ["random", "dpor"])
+def test_a_cached_property_made_at_import_is_controlled(strategy: str) -> None:
+    """3.11's cached_property takes a lock of its own, made with the class: the first
+    reads of two threads may meet inside it, and must be scheduled, not left waiting."""
+    result = races.explore(
+        imported_locks.settings_scenario, strategy=strategy, budget=300, watchdog=3600
+    )
+    assert not result.failed, result.render()
+    if strategy == "dpor":
+        assert result.summary.startswith("proved"), result.summary
+
+
 def test_a_race_beside_a_lock_made_at_import_is_still_found() -> None:
     result = races.explore(imported_locks.unlocked_registry_scenario, strategy="dpor")
     assert result.failed and result.kind is FailureKind.ASSERTION

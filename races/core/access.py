@@ -395,12 +395,16 @@ def _opaque_callable(func: Any) -> bool:
         return False
     if func in _PURE_BUILTINS or func in _READING_BUILTINS:
         return False
-    return type(func).__name__ in (
-        "builtin_function_or_method",
-        "method_descriptor",
-        "wrapper_descriptor",
-        "method-wrapper",
+    if isinstance(func, functools.partial):
+        return _opaque_callable(func.func)
+    call = next(
+        (k.__dict__["__call__"] for k in type(func).__mro__ if "__call__" in k.__dict__), None
     )
+    if isinstance(call, FunctionType):  # an instance of a Python class: its __call__
+        return hides_state(call.__code__, ACCESSES.ordered)
+    # C code: a builtin, or a C object's call (``lru_cache``'s wrapper keeps a cache,
+    # ``itemgetter(1)`` reads the container it is given).
+    return True
 
 
 def compile_probe(code: CodeType, instruction: dis.Instruction) -> Probe | None:
@@ -685,6 +689,7 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
         if node.args and not isinstance(node.args[0], ast.Starred)
         else None
     )
+    arguments = _argument_evaluators(node)
     if isinstance(func, ast.Attribute):
         owner_of = _evaluator(func.value)
         method = func.attr
@@ -703,6 +708,8 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
                 if access is None:
                     return OPAQUE
                 return StepAccesses((_named(access, _container_name(text, access.location.key)),))
+            if type(owner) in _SCALARS and _scalars(arguments, frame, local):
+                return NOTHING  # `job.upper()`, `name.split(":")`: values in, a value out
             bound = _static_attribute(owner, method)
             return OPAQUE if bound is UNKNOWN or _opaque_callable(bound) else NOTHING
 
@@ -724,6 +731,36 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
         return OPAQUE if callee is UNKNOWN or _opaque_callable(callee) else NOTHING
 
     return function_probe
+
+
+#: Immutable values whose methods read nothing but themselves and their arguments' values.
+_SCALARS = frozenset({str, bytes, int, float, complex, bool, type(None)})
+
+
+def _argument_evaluators(
+    node: ast.Call,
+) -> list[Callable[[FrameType, dict[str, Any]], Any]] | None:
+    """An evaluator for each argument of the call, or None when one cannot be computed
+    without running code (or is unpacked)."""
+    nodes = [*node.args, *(keyword.value for keyword in node.keywords)]
+    if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
+        keyword.arg is None for keyword in node.keywords
+    ):
+        return None
+    evaluators = [_evaluator(arg) for arg in nodes]
+    return None if None in evaluators else evaluators  # type: ignore[return-value]
+
+
+def _scalars(
+    arguments: list[Callable[[FrameType, dict[str, Any]], Any]] | None,
+    frame: FrameType,
+    local: dict[str, Any],
+) -> bool:
+    """Whether every argument is known and a scalar: a method of a scalar given only
+    scalars cannot reach a shared object (``", ".join(names)`` reads a list: not this)."""
+    return arguments is not None and all(
+        type(argument(frame, local)) in _SCALARS for argument in arguments
+    )
 
 
 def _static_attribute(owner: Any, name: str) -> Any:

@@ -76,10 +76,19 @@ _ORDERED_BY_MODELS = (
     "_weakrefset.py",
     "abc.py",
     "typing.py",
-    "functools.py",
     "enum.py",
-    "dataclasses.py",
 )
+
+#: Functions of other standard-library modules that touch nothing but their arguments'
+#: values and the functions they are given (traced): making a wrapper, or comparing by
+#: the program's own ``__lt__``. The rest of ``functools`` keeps state of its own
+#: (``cached_property`` writes the instance's dict, ``singledispatch`` its cache).
+_TRANSPARENT = {
+    "functools.py": frozenset(
+        {"update_wrapper", "wraps", "total_ordering", "cmp_to_key", "partialmethod"}
+        | {f"_{a}_from_{b}" for a in ("lt", "le", "gt", "ge") for b in ("lt", "le", "gt", "ge")}
+    ),
+}
 
 
 def hides_state(code: CodeType, ordered: tuple[str, ...] = ()) -> bool:
@@ -94,6 +103,8 @@ def hides_state(code: CodeType, ordered: tuple[str, ...] = ()) -> bool:
     for dir_ in _STDLIB_DIRS:
         if filename.startswith(dir_):
             rest = filename[len(dir_) :]
+            if rest in _TRANSPARENT:
+                return code.co_qualname.split(".")[0] not in _TRANSPARENT[rest]
             return not rest.startswith(_ORDERED_BY_MODELS) and not rest.startswith(ordered)
     return False
 

@@ -400,8 +400,7 @@ class Execution:
         rec.last_step = len(self.trace)
         self.trace.append((rec.index, kind, a, b))
         rec.steps += 1
-        if self.tracer.recording:
-            self._unseen(rec, ended)
+        unseen = self.tracer.recording and self._unseen(rec, ended)
         if self.watch is not None:
             rec.busy = True
             self.snapshots.append(self.watch())
@@ -411,6 +410,8 @@ class Execution:
         nxt = self._choose(rec, current_enabled=True)
         if nxt is not rec and nxt is not None:
             self._handoff(rec, nxt)
+        if unseen:  # the step that starts here, now that it runs: after the decision
+            self.unseen_code(rec)
 
     def accessed(self, rec: ControlledThread, frame: FrameType, offset: int) -> None:
         """The instruction at ``offset`` is about to run in ``rec``: log what it touches."""
@@ -436,17 +437,20 @@ class Execution:
         if touched.opaque:
             self.events.append((rec.index, step, OPAQUE_STEP, where))
 
-    def _unseen(self, rec: ControlledThread, ended: int) -> None:
+    def _unseen(self, rec: ControlledThread, ended: int) -> bool:
         """Where ``rec``'s stack runs standard-library code whose reads and writes races
         does not see (an asyncio loop's internals), the step that ended here and the one
-        that starts here may touch anything: mark both opaque, so no proof relies on
-        what they did not show."""
+        that starts here may touch anything: mark the first opaque, and say whether the
+        second is, for the caller to mark once ``rec`` runs it. (Marked now, it would be
+        logged before the decision that lets it run, apart from the step it belongs to,
+        and no proof would reverse it.)"""
         if len(self.live) == 1 or rec.described:
-            return  # alone, nothing it touches can race (nor before another starts)
-        if self._stack_hides_state(rec, sys._getframe(2)):
-            if ended >= 0 and rec.opaque_at != ended:
-                self.events.append((rec.index, ended, OPAQUE_STEP, None))
-            self.unseen_code(rec)
+            return False  # alone, nothing it touches can race (nor before another starts)
+        if not self._stack_hides_state(rec, sys._getframe(2)):
+            return False
+        if ended >= 0 and rec.opaque_at != ended:
+            self.events.append((rec.index, ended, OPAQUE_STEP, None))
+        return True
 
     @staticmethod
     def _stack_hides_state(rec: ControlledThread, frame: FrameType) -> bool:
@@ -659,8 +663,8 @@ class Execution:
         # step it takes next, not in the step that blocked, before the others ran.
         woke = rec.last_step
         rec.last_step = len(self.trace)
-        if self.tracer.recording:
-            self._unseen(rec, woke)
+        if self.tracer.recording and self._unseen(rec, woke):
+            self.unseen_code(rec)
         timed_out = rec.timed_out
         rec.state = State.RUNNABLE
         rec.waiting_for = None

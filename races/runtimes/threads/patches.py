@@ -18,6 +18,7 @@ from __future__ import annotations
 import _thread
 import concurrent.futures as futures
 import concurrent.futures.thread as futures_thread
+import functools
 import logging
 import queue
 import sys
@@ -32,7 +33,7 @@ from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.runtimes.threads import execution
-from races.runtimes.threads.models import clock, io, memcache, semaphore, timer
+from races.runtimes.threads.models import cached, clock, io, memcache, semaphore, timer
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
 from races.vocabulary.errors import UncontrolledBlockingError
@@ -158,6 +159,9 @@ def _install_leaves(p: Patches) -> None:
     p.set(_thread, "LockType", LockType)
     if hasattr(_thread, "RLock"):
         p.set(_thread, "RLock", rlock)
+    if hasattr(functools, "RLock"):  # 3.11: each cached_property makes one, imported early
+        p.set(functools, "RLock", rlock)
+    p.set(functools.cached_property, "__get__", cached.get)
     p.set(_thread, "_count", thread_model.count)
     for selector in io.SELECTORS:
         p.set(selector, "select", io.controlled_select(selector.select))
@@ -355,7 +359,12 @@ class _Swapper:
             return self._lock(value, name)
         if kind is threading.Condition and type(value._lock) in (_REAL_LOCK_TYPE, _REAL_RLOCK_TYPE):
             return self._condition(value, name)
-        if isinstance(value, (threading.Event, threading.Semaphore, threading.Barrier)):
+        if isinstance(value, functools.cached_property) and hasattr(value, "lock"):
+            # 3.11: a class's cached property holds the real lock its first reads take.
+            inner = self._lock(value.lock, f"{name}.lock")
+            if inner is not None:
+                self.patches.set(value, "lock", inner)
+        elif isinstance(value, (threading.Event, threading.Semaphore, threading.Barrier)):
             # A primitive made at import keeps a real condition inside: swap that, so that
             # its waits are scheduled and its synchronisation is seen.
             inner = self._condition(value._cond, f"{name}._cond")  # type: ignore[union-attr]
