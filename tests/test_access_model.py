@@ -127,6 +127,26 @@ def exit_into_c() -> None:
         pass
 
 
+class Private:
+    def __init__(self) -> None:
+        self.__n = 0  # stored as _Private__n, named as the code writes it
+
+    def bump(self) -> None:
+        self.__n += 1
+
+
+def private_increment(private: Private) -> None:
+    private.bump()
+
+
+def scalar_method(name: str) -> str:
+    return name.upper()  # a value in, a value out: nothing shared
+
+
+def join_items(lst: list[str]) -> str:
+    return ", ".join(lst)  # reads the list in C code
+
+
 TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]] = [
     (global_increment, lambda: (), ["read counter", "write counter"]),
     (attribute_increment, lambda: (Account(),), ["read Account.n", "write Account.n"]),
@@ -157,6 +177,13 @@ TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]]
             "write Guarded.n",
         ],
     ),
+    (
+        private_increment,
+        lambda: (Private(),),
+        ["read Private.__n", "write Private.__n"],
+    ),
+    (scalar_method, lambda: ("t",), []),
+    (join_items, lambda: (["a"],), ["opaque"]),
     (squares, lambda: (3,), []),
     (exit_into_c, lambda: (), ["opaque"]),
 ]

@@ -178,9 +178,18 @@ def attribute_name(owner: Any, attr: str) -> str:
     """``Account.balance`` for an instance's attribute, ``module.x``, ``Class.x``."""
     if isinstance(owner, ModuleType):
         return f"{owner.__name__.rpartition('.')[2]}.{attr}"
-    if isinstance(owner, type):
-        return f"{owner.__qualname__}.{attr}"
-    return f"{type(owner).__qualname__}.{attr}"
+    kind = owner if isinstance(owner, type) else type(owner)
+    return f"{kind.__qualname__}.{_unmangled(kind, attr)}"
+
+
+def _unmangled(kind: type, attr: str) -> str:
+    """``__size`` for ``_Cache__size``: a private name as its class's code writes it."""
+    if attr.startswith("_") and "__" in attr[1:]:
+        for klass in kind.__mro__:
+            prefix = f"_{klass.__name__.lstrip('_')}"
+            if attr.startswith(prefix + "__"):
+                return attr[len(prefix) :]
+    return attr
 
 
 def _key_text(key: Any) -> str:
@@ -201,6 +210,7 @@ def _nodes(filename: str) -> dict[tuple[int, int, int, int], list[ast.AST]]:
         tree = ast.parse(source, filename)
     except (SyntaxError, ValueError):
         return {}
+    _mangle_private_names(tree)
     found: dict[tuple[int, int, int, int], list[ast.AST]] = {}
     for node in ast.walk(tree):
         end = getattr(node, "end_col_offset", None)
@@ -208,6 +218,27 @@ def _nodes(filename: str) -> dict[tuple[int, int, int, int], list[ast.AST]]:
             key = (node.lineno, node.col_offset, node.end_lineno, end)  # type: ignore[attr-defined]
             found.setdefault(key, []).append(node)
     return found
+
+
+def _mangle_private_names(tree: ast.AST) -> None:
+    """Name each ``self.__size`` in a class body as Python stores it, ``self._Cache__size``:
+    the attribute the instruction touches, which the probes read and name."""
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, owner = stack.pop()
+        if isinstance(node, ast.ClassDef):
+            outside = (*node.bases, *node.keywords, *node.decorator_list)
+            stack.extend((child, owner) for child in outside)
+            stack.extend((child, node.name.lstrip("_")) for child in node.body)
+            continue
+        if (
+            isinstance(node, ast.Attribute)
+            and owner
+            and node.attr.startswith("__")
+            and not node.attr.endswith("__")
+        ):
+            node.attr = f"_{owner}{node.attr}"
+        stack.extend((child, owner) for child in ast.iter_child_nodes(node))
 
 
 def _node_at(code: CodeType, instruction: dis.Instruction, kinds: tuple[type, ...]) -> Any:

@@ -38,6 +38,7 @@ from races.core.detect import (
     touches,
 )
 from races.core.instructions import INSTRUCTIONS
+from races.core.sites import short_path
 from races.core.trace import Step, Trace, build_trace
 from races.vocabulary.access import Access, Location, Sync
 from races.vocabulary.kinds import FailureKind
@@ -168,7 +169,7 @@ def explain_over_release(release: OverRelease, names: Sequence[str]) -> Cause:
 
 def _short(where: tuple[str, int]) -> str:
     """``file.py:12``: a place in the code, for people."""
-    return f"{where[0].rsplit('/', 1)[-1]}:{where[1]}"
+    return f"{short_path(where[0])}:{where[1]}"
 
 
 def explain_cycle(cycle: LockCycle) -> Cause:
@@ -283,6 +284,9 @@ def focused(trace: Trace, touched: Sequence[Touch], location: Location, outcome:
             filename, lineno = step.filename, step.lineno
         source = linecache.getline(filename, lineno).strip() if filename and lineno else ""
         place = _short((filename, lineno)) if filename and lineno else ""
+        caller = caller_of(site)
+        if caller is not None:
+            place += f", called from {_short(caller)}"
         rows.append(
             f"{step.index:5} {step.thread_name:<10} {source}   ({place}) [{', '.join(tags)}]"
         )
@@ -293,17 +297,30 @@ def focused(trace: Trace, touched: Sequence[Touch], location: Location, outcome:
 
 
 def line_of(site: Any) -> tuple[str | None, int | None]:
-    """The file and line of the instruction that made an access, ``(code, offset)``."""
-    if isinstance(site, tuple) and len(site) == 2 and isinstance(site[0], CodeType):
-        code, offset = site
+    """The file and line of the instruction that made an access, ``(code, offset)`` (and,
+    in a library, the program's line that called it)."""
+    if isinstance(site, tuple) and len(site) in (2, 3) and isinstance(site[0], CodeType):
+        code, offset = site[:2]
         if isinstance(offset, int):
             return code.co_filename, INSTRUCTIONS.describe(code, offset)[0]
     return None, None
 
 
+def caller_of(site: Any) -> tuple[str, int] | None:
+    """For an access a library made, the line of the program that led there."""
+    if isinstance(site, tuple) and len(site) == 3:
+        caller: tuple[str, int] = site[2]
+        return caller
+    return None
+
+
 def _at(touch: Touch) -> str:
     filename, lineno = line_of(touch.site)
-    return f" ({_short((filename, lineno))})" if filename and lineno else ""
+    if not filename or not lineno:
+        return ""
+    caller = caller_of(touch.site)
+    called = f", called from {_short(caller)}" if caller is not None else ""
+    return f" ({_short((filename, lineno))}{called})"
 
 
 def _site(site: tuple[str, int] | None) -> str:

@@ -91,6 +91,45 @@ _TRANSPARENT = {
 }
 
 
+def short_path(filename: str) -> str:
+    """A file as reports name it: the program's by its name (``bank.py``), a library's
+    or the standard library's from its package down (``cachetools/__init__.py``), since
+    many of their files share a name."""
+    for root in (*_SITE_DIRS, *_STDLIB_DIRS):
+        if filename.startswith(root):
+            return filename[len(root) :]
+    return filename.rsplit("/", 1)[-1]
+
+
+_in_library: dict[CodeType, bool] = {}
+
+
+def in_library(code: CodeType) -> bool:
+    """Whether ``code`` is an installed package's (site-packages), once per code object."""
+    try:
+        return _in_library[code]
+    except KeyError:
+        found = _in_library[code] = code.co_filename.startswith(_SITE_DIRS)
+        return found
+
+
+def program_caller(frame: FrameType) -> tuple[str, int] | None:
+    """The line of the program's own code that led into the library code ``frame`` runs:
+    the innermost frame below it outside installed packages, the standard library and
+    races (None when there is none)."""
+    f = frame.f_back
+    while f is not None:
+        filename = f.f_code.co_filename
+        if not (
+            filename.startswith(_SITE_DIRS)
+            or filename.startswith(_STDLIB_DIRS)
+            or is_races_internal(filename)
+        ):
+            return filename, f.f_lineno or 0
+        f = f.f_back
+    return None
+
+
 def hides_state(code: CodeType, ordered: tuple[str, ...] = ()) -> bool:
     """Whether ``code`` is standard-library Python that may read or write shared state
     races does not see (asyncio's ready queue, a ``Random``'s state): it is not traced,

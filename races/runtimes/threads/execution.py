@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
-from races.core.sites import LockClasses, hidden, is_races_internal
+from races.core.sites import LockClasses, hidden, in_library, is_races_internal, program_caller
 from races.core.strategies.base import CUT
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
@@ -431,7 +431,12 @@ class Execution:
             self.trace.append((rec.index, INSTRUCTION, frame.f_code, offset))
             rec.steps += 1
         step = rec.last_step
-        where = (frame.f_code, offset)
+        code = frame.f_code
+        where: tuple[Any, ...] = (code, offset)
+        if in_library(code):  # a library's line, with the program's line that led there
+            caller = program_caller(frame)
+            if caller is not None:
+                where = (code, offset, caller)
         for access in touched.accesses:
             self.events.append((rec.index, step, access, where))
         if touched.opaque:
