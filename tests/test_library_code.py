@@ -62,6 +62,10 @@ def test_a_lost_update_inside_a_library_is_found_and_named(strategy: str) -> Non
     assert "cachetools/__init__.py:" in report
     # ... and the program's line that led there.
     assert f"called from test_library_code.py:{CALL_LINE}" in report
+    # Neither the conflicting accesses nor the preemption between them are folded away.
+    assert report.count("[write LRUCache.__currsize]") == 2
+    assert "[read LRUCache.__currsize]" in report
+    assert "is preempted here; " in report
 
 
 def test_a_race_inside_a_library_is_predicted_from_a_run_that_passed() -> None:

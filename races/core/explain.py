@@ -268,10 +268,22 @@ def focused(trace: Trace, touched: Sequence[Touch], location: Location, outcome:
             rows.append(f"      ... {len(folded)} steps")
         folded.clear()
 
+    # Where the run took a thread off while it could go on: never folded either. The
+    # thread's pending step is shown where it runs; the preemption, where it happened.
+    by_index = {step.index: step for step in trace}
+    preemptions = {
+        d.step + 1: (by_index[d.step], outcome.thread_names[d.chosen])
+        for d in outcome.decisions
+        if d.preemption and d.step in by_index
+    }
     indices = [i for i, step in enumerate(trace) if step.index - 1 in marked]
     if not indices:
         return ""
     for step in trace[indices[0] : indices[-1] + 1]:
+        if step.index in preemptions:
+            fold()
+            off, runs = preemptions[step.index]
+            rows.append(f"      -- {off.thread_name} is preempted here; {runs} runs")
         tags = list(tagged.get(step.index - 1, ()))
         touch = marked.get(step.index - 1)
         if touch is None and not tags:
@@ -291,6 +303,8 @@ def focused(trace: Trace, touched: Sequence[Touch], location: Location, outcome:
             f"{step.index:5} {step.thread_name:<10} {source}   ({place}) [{', '.join(tags)}]"
         )
     fold()
+    if len(rows) > FOCUS_LINES:  # what was folded goes first, then the last lines
+        rows = [row for row in rows if not row.startswith("      ... ")]
     if len(rows) > FOCUS_LINES:
         rows = [*rows[: FOCUS_LINES - 1], f"      ... {len(rows) - FOCUS_LINES + 1} more lines"]
     return "\n".join(rows)

@@ -19,16 +19,17 @@ What races prints
 -----------------
 `races run cache_lost_update` finds it and prints (CPython 3.11):
 
-    Lost update: Thread-1 (count_view) read `memcached['page:views']` (broken.py:67), Thread-2
-    (count_view) wrote `memcached['page:views']` (broken.py:68), Thread-1 (count_view) wrote
-    `memcached['page:views']` (broken.py:68): Thread-2 (count_view)'s update is lost
+    Lost update: Thread-1 (count_view) read `memcached['page:views']` (broken.py:68), Thread-2
+    (count_view) wrote `memcached['page:views']` (broken.py:69), Thread-1 (count_view) wrote
+    `memcached['page:views']` (broken.py:69): Thread-2 (count_view)'s update is lost
 
-       11 Thread-1 (count_view) views = int(cache.get(KEY) or 0)   (broken.py:67) [read memcached['page:views']]
+       11 Thread-1 (count_view) views = int(cache.get(KEY) or 0)   (broken.py:68) [read memcached['page:views']]
+          -- Thread-1 (count_view) is preempted here; MainThread runs
           ... 4 steps
-       17 Thread-2 (count_view) views = int(cache.get(KEY) or 0)   (broken.py:67) [read memcached['page:views']]
-       18 Thread-2 (count_view) cache.set(KEY, views + 1)   (broken.py:68) [write memcached['page:views']]
+       17 Thread-2 (count_view) views = int(cache.get(KEY) or 0)   (broken.py:68) [read memcached['page:views']]
+       18 Thread-2 (count_view) cache.set(KEY, views + 1)   (broken.py:69) [write memcached['page:views']]
           ... 6 steps
-       12 Thread-1 (count_view) cache.set(KEY, views + 1)   (broken.py:68) [write memcached['page:views']]
+       12 Thread-1 (count_view) cache.set(KEY, views + 1)   (broken.py:69) [write memcached['page:views']]
 
 The fix
 -------

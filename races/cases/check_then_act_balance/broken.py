@@ -15,16 +15,17 @@ What races prints
 -----------------
 `races run check_then_act_balance` finds it and prints (CPython 3.11):
 
-    Check-then-act: Thread-1 (withdraw) checked `balance` (broken.py:53), Thread-2 (withdraw) wrote
-    `balance` (broken.py:54), Thread-1 (withdraw) wrote `balance` (broken.py:54): Thread-1 (withdraw)
+    Check-then-act: Thread-1 (withdraw) checked `balance` (broken.py:54), Thread-2 (withdraw) wrote
+    `balance` (broken.py:55), Thread-1 (withdraw) wrote `balance` (broken.py:55): Thread-1 (withdraw)
     acted on a check that Thread-2 (withdraw)'s write had made stale
 
-        9 Thread-1 (withdraw) if balance >= amount:   (broken.py:53) [read balance]
+        9 Thread-1 (withdraw) if balance >= amount:   (broken.py:54) [read balance]
+          -- Thread-1 (withdraw) is preempted here; MainThread runs
           ... 3 steps of MainThread
-       14 Thread-2 (withdraw) if balance >= amount:   (broken.py:53) [read balance]
-       15 Thread-2 (withdraw) balance -= amount   (broken.py:54) [read balance, write balance]
+       14 Thread-2 (withdraw) if balance >= amount:   (broken.py:54) [read balance]
+       15 Thread-2 (withdraw) balance -= amount   (broken.py:55) [read balance, write balance]
           ... 5 steps
-       10 Thread-1 (withdraw) balance -= amount   (broken.py:54) [read balance, write balance]
+       10 Thread-1 (withdraw) balance -= amount   (broken.py:55) [read balance, write balance]
 
 The fix
 -------

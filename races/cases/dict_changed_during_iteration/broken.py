@@ -15,14 +15,15 @@ What races prints
 -----------------
 `races run dict_changed_during_iteration` finds it and prints (CPython 3.11):
 
-    Changed during iteration: Thread-1 (report) iterates over `sessions` (broken.py:51); Thread-2
-    (handle_login) changes it (broken.py:56), and nothing orders that change with the loop
+    Changed during iteration: Thread-1 (report) iterates over `sessions` (broken.py:52); Thread-2
+    (handle_login) changes it (broken.py:57), and nothing orders that change with the loop
 
-        8 Thread-1 (report) for user in sessions:   (broken.py:51) [iterate sessions]
+        8 Thread-1 (report) for user in sessions:   (broken.py:52) [iterate sessions]
+          -- Thread-1 (report) is preempted here; MainThread runs
           ... 3 steps of MainThread
-       13 Thread-2 (handle_login) sessions["carol"] = 3   (broken.py:56) [write sessions['carol']]
+       13 Thread-2 (handle_login) sessions["carol"] = 3   (broken.py:57) [write sessions['carol']]
           ... 6 steps
-       19 Thread-1 (report) for user in sessions:   (broken.py:51) [iterate sessions]
+       19 Thread-1 (report) for user in sessions:   (broken.py:52) [iterate sessions]
 
 The fix
 -------

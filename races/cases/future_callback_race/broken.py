@@ -20,15 +20,16 @@ What races prints
 -----------------
 `races run future_callback_race` finds it and prints (CPython 3.11):
 
-    Lost update: MainThread read `total` (broken.py:64), ThreadPoolExecutor-0_0 wrote `total`
-    (broken.py:65), MainThread wrote `total` (broken.py:65): ThreadPoolExecutor-0_0's update is lost
+    Lost update: MainThread read `total` (broken.py:65), ThreadPoolExecutor-0_0 wrote `total`
+    (broken.py:66), MainThread wrote `total` (broken.py:66): ThreadPoolExecutor-0_0's update is lost
 
-       15 MainThread value = total   (broken.py:64) [read total]
+       15 MainThread value = total   (broken.py:65) [read total]
+          -- MainThread is preempted here; ThreadPoolExecutor-0_0 runs
           ... 1 step of ThreadPoolExecutor-0_0
-       18 ThreadPoolExecutor-0_0 value = total   (broken.py:64) [read total]
-       19 ThreadPoolExecutor-0_0 total = value + future.result()   (broken.py:65) [write total]
+       18 ThreadPoolExecutor-0_0 value = total   (broken.py:65) [read total]
+       19 ThreadPoolExecutor-0_0 total = value + future.result()   (broken.py:66) [write total]
           ... 1 step of ThreadPoolExecutor-0_0
-       16 MainThread total = value + future.result()   (broken.py:65) [write total]
+       16 MainThread total = value + future.result()   (broken.py:66) [write total]
 
 The fixes
 ---------

@@ -16,18 +16,19 @@ What races prints
 -----------------
 `races run lazy_init_race` finds it and prints (CPython 3.11):
 
-    Check-then-act: Thread-1 (get_pool) checked `_pool` (broken.py:65), Thread-2 (get_pool) wrote
-    `_pool` (broken.py:66), Thread-1 (get_pool) wrote `_pool` (broken.py:66): Thread-1 (get_pool) acted
+    Check-then-act: Thread-1 (get_pool) checked `_pool` (broken.py:66), Thread-2 (get_pool) wrote
+    `_pool` (broken.py:67), Thread-1 (get_pool) wrote `_pool` (broken.py:67): Thread-1 (get_pool) acted
     on a check that Thread-2 (get_pool)'s write had made stale
 
-        9 Thread-1 (get_pool) if _pool is None:   (broken.py:65) [read _pool]
+        9 Thread-1 (get_pool) if _pool is None:   (broken.py:66) [read _pool]
+          -- Thread-1 (get_pool) is preempted here; MainThread runs
           ... 3 steps of MainThread
-       14 Thread-2 (get_pool) if _pool is None:   (broken.py:65) [read _pool]
+       14 Thread-2 (get_pool) if _pool is None:   (broken.py:66) [read _pool]
           ... 1 step of Thread-2 (get_pool)
-       16 Thread-2 (get_pool) _pool = Pool()   (broken.py:66) [write _pool]
-       17 Thread-2 (get_pool) return _pool   (broken.py:67) [read _pool]
+       16 Thread-2 (get_pool) _pool = Pool()   (broken.py:67) [write _pool]
+       17 Thread-2 (get_pool) return _pool   (broken.py:68) [read _pool]
           ... 6 steps
-       23 Thread-1 (get_pool) _pool = Pool()   (broken.py:66) [write _pool]
+       23 Thread-1 (get_pool) _pool = Pool()   (broken.py:67) [write _pool]
 
 The fix
 -------

@@ -13,16 +13,17 @@ What races prints
 -----------------
 `races run torn_records` finds it and prints (CPython 3.11):
 
-    Torn write: Thread-1 (write_record) updated `log` (broken.py:50), Thread-2 (write_record) updated
-    `log` (broken.py:51), Thread-1 (write_record) updated `log` again (broken.py:51): what Thread-1
+    Torn write: Thread-1 (write_record) updated `log` (broken.py:51), Thread-2 (write_record) updated
+    `log` (broken.py:52), Thread-1 (write_record) updated `log` again (broken.py:52): what Thread-1
     (write_record) wrote in two parts, meant as one, has Thread-2 (write_record)'s write in the middle
 
-        9 Thread-1 (write_record) log.append(name)   (broken.py:50) [update log]
+        9 Thread-1 (write_record) log.append(name)   (broken.py:51) [update log]
+          -- Thread-1 (write_record) is preempted here; MainThread runs
           ... 3 steps of MainThread
-       14 Thread-2 (write_record) log.append(name)   (broken.py:50) [update log]
-       15 Thread-2 (write_record) log.append(str(amount))   (broken.py:51) [update log]
+       14 Thread-2 (write_record) log.append(name)   (broken.py:51) [update log]
+       15 Thread-2 (write_record) log.append(str(amount))   (broken.py:52) [update log]
           ... 5 steps
-       10 Thread-1 (write_record) log.append(str(amount))   (broken.py:51) [update log]
+       10 Thread-1 (write_record) log.append(str(amount))   (broken.py:52) [update log]
 
 The fix
 -------

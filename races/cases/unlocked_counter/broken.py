@@ -17,17 +17,18 @@ What races prints
 -----------------
 `races run unlocked_counter` finds it and prints (CPython 3.11):
 
-    Lost update: Thread-1 (decrement) read `count` (broken.py:71), Thread-2 (decrement) wrote `count`
-    (broken.py:71), Thread-1 (decrement) wrote `count` (broken.py:71): Thread-2 (decrement)'s update is
+    Lost update: Thread-1 (decrement) read `count` (broken.py:72), Thread-2 (decrement) wrote `count`
+    (broken.py:72), Thread-1 (decrement) wrote `count` (broken.py:72): Thread-2 (decrement)'s update is
     lost
 
-       41 Thread-1 (decrement) count -= 1   (broken.py:71) [read count]
+       41 Thread-1 (decrement) count -= 1   (broken.py:72) [read count]
+          -- Thread-1 (decrement) is preempted here; MainThread runs
           ... 8 steps
-       51 Thread-2 (decrement) count -= 1   (broken.py:71) [read count]
+       51 Thread-2 (decrement) count -= 1   (broken.py:72) [read count]
           ... 1 step of Thread-2 (decrement)
-       53 Thread-2 (decrement) count -= 1   (broken.py:71) [write count]
+       53 Thread-2 (decrement) count -= 1   (broken.py:72) [write count]
           ... 10 steps
-       63 Thread-1 (decrement) count -= 1   (broken.py:71) [write count]
+       63 Thread-1 (decrement) count -= 1   (broken.py:72) [write count]
 
 Why it "always works" when you try it
 -------------------------------------

@@ -12,17 +12,18 @@ What races prints
 -----------------
 `races run unlocked_counter --variant broken_pause` finds it and prints (CPython 3.11):
 
-    Lost update: Thread-1 (decrement) read `count` (broken_pause.py:48), Thread-2 (decrement) wrote
-    `count` (broken_pause.py:50), Thread-1 (decrement) wrote `count` (broken_pause.py:50): Thread-2
+    Lost update: Thread-1 (decrement) read `count` (broken_pause.py:49), Thread-2 (decrement) wrote
+    `count` (broken_pause.py:51), Thread-1 (decrement) wrote `count` (broken_pause.py:51): Thread-2
     (decrement)'s update is lost
 
-       41 Thread-1 (decrement) value = count   (broken_pause.py:48) [read count]
+       41 Thread-1 (decrement) value = count   (broken_pause.py:49) [read count]
+          -- Thread-1 (decrement) is preempted here; MainThread runs
           ... 8 steps
-       51 Thread-2 (decrement) value = count   (broken_pause.py:48) [read count]
+       51 Thread-2 (decrement) value = count   (broken_pause.py:49) [read count]
           ... 5 steps of Thread-2 (decrement)
-       57 Thread-2 (decrement) count = value - 1   (broken_pause.py:50) [write count]
+       57 Thread-2 (decrement) count = value - 1   (broken_pause.py:51) [write count]
           ... 14 steps
-       71 Thread-1 (decrement) count = value - 1   (broken_pause.py:50) [write count]
+       71 Thread-1 (decrement) count = value - 1   (broken_pause.py:51) [write count]
 
 Measured on a real interpreter
 ------------------------------
