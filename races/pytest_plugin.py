@@ -239,6 +239,7 @@ def _setting(config: pytest.Config, name: str) -> Any:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    __tracebackhide__ = True
     marker = pyfuncitem.get_closest_marker("races")
     if marker is None:
         if pyfuncitem.config.getoption("--races-detect"):
@@ -269,6 +270,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 def _detect(pyfuncitem: pytest.Function) -> bool | None:
     """Run a plain test once under the detector; its findings fail it."""
+    __tracebackhide__ = True  # the report is the failure: races' frames add nothing
     import inspect
 
     import races

@@ -523,9 +523,7 @@ def test_a_cached_property_filled_by_two_threads_is_reordered() -> None:
                 return threading.current_thread().name
 
         config = Config()
-        threads = [
-            threading.Thread(target=lambda: config.owner, name=f"t{i}") for i in range(2)
-        ]
+        threads = [threading.Thread(target=lambda: config.owner, name=f"t{i}") for i in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -9,7 +9,10 @@ lose one addition.
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import cachetools
 import pytest
@@ -78,3 +81,26 @@ def test_the_library_used_under_the_programs_lock_is_proved() -> None:
     result = races.explore(locked_cache, strategy="dpor")
     assert result.summary.startswith("proved"), result.summary
     assert not races.detect(locked_cache).failed
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "cache"
+
+
+def test_the_readme_example_suite_fails_under_the_detector_where_it_races() -> None:
+    """README, Testing your own code: `pytest --races-detect` on a small suite that uses
+    the cache from two threads fails the test without a lock, with the library's race
+    and the test's line that led there, and passes the one with a lock."""
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--races-detect"],
+        cwd=EXAMPLE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = run.stdout
+    assert run.returncode == 1, out + run.stderr
+    assert "1 failed, 1 passed" in out
+    assert "FAILED test_cache.py::test_lookups_from_two_threads - races.RaceFailure" in out
+    assert "E   races.RaceFailure: lost update in test_cache.test_lookups_from_two_threads" in out
+    assert "pytest_plugin.py" not in out  # races' own frames are not the story
+    assert "(cachetools/__init__.py:73, called from test_cache.py:" in out

@@ -118,6 +118,31 @@ def test_running_out_of_threads_is_races_error_not_the_scenarios_failure() -> No
     assert "ran out of resources" in str(info.value)
 
 
+def test_a_slip_in_races_own_code_is_its_error_not_the_scenarios(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bug in races' access model, met while it reads what the program's instruction
+    touches, surfaces in the program's frame; it is still races' error, not a failure of
+    the scenario (and not the program's AttributeError)."""
+    from races.core import access, sites
+
+    def slip(frame: object, offset: int) -> object:
+        return sites.short_path(None)  # type: ignore[arg-type]  # AttributeError, in races
+
+    monkeypatch.setattr(access.ACCESSES, "accesses", slip)
+    with pytest.raises(InternalError, match="AttributeError") as info:
+        races.explore(_shared_increment, budget=5)
+    assert "this is a bug in races, not in your code" in str(info.value)
+
+
+counter = 0
+
+
+def _shared_increment() -> None:
+    global counter
+    counter += 1
+
+
 @pytest.mark.usefixtures("threads_run_out")
 def test_the_command_line_reports_an_internal_error_with_its_own_exit_code(
     capsys: pytest.CaptureFixture[str],

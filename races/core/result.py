@@ -127,6 +127,7 @@ class Result:
 
     def raise_if_failed(self) -> None:
         """Raise ``RaceFailure`` (an ``AssertionError``) carrying ``render()`` if it failed."""
+        __tracebackhide__ = True  # pytest: the failure is the report, not this line
         if self.failure is None:
             return
         error = RaceFailure(self.render(), self)
@@ -144,6 +145,9 @@ class RaceFailure(AssertionError):
     def __init__(self, message: str, result: Result) -> None:
         super().__init__(message)
         self.result = result
+
+
+RaceFailure.__module__ = "races"  # as users import it, and as pytest's summary names it
 
 
 class Interrupted(KeyboardInterrupt):

@@ -101,6 +101,24 @@ def short_path(filename: str) -> str:
     return filename.rsplit("/", 1)[-1]
 
 
+#: Errors no model of races raises on purpose (a real lock's RuntimeError, a queue's
+#: Empty, a bad argument's TypeError are the program's): raised inside races, a bug of it.
+_SLIPS = (NameError, AttributeError, KeyError, IndexError, ZeroDivisionError, RecursionError)
+
+
+def raised_by_races(exc: BaseException) -> bool:
+    """Whether ``exc`` is a slip of races' own code (its tracer, its models, its access
+    model) and not the program's: such an error is races' failure, never the scenario's."""
+    if not isinstance(exc, _SLIPS):
+        return False
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return is_races_internal(tb.tb_frame.f_code.co_filename)
+
+
 _in_library: dict[CodeType, bool] = {}
 
 

@@ -46,7 +46,14 @@ from typing import TYPE_CHECKING, Any
 from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.runtime import IO_GRACE
-from races.core.sites import LockClasses, hidden, in_library, is_races_internal, program_caller
+from races.core.sites import (
+    LockClasses,
+    hidden,
+    in_library,
+    is_races_internal,
+    program_caller,
+    raised_by_races,
+)
 from races.core.strategies.base import CUT
 from races.runtimes.threads import deadlock
 from races.runtimes.threads.records import ControlledThread, State
@@ -736,6 +743,8 @@ class Execution:
         pattern: str | None = None,
     ) -> None:
         """Record the run's failure, end it, and unwind the calling thread."""
+        if exc is not None and raised_by_races(exc):  # a slip of races, in the program's run
+            self._internal(InternalError("running the scenario", exc))
         if not self.over:
             rec = self.me()
             self.failure = Failure(
