@@ -197,6 +197,7 @@ def _show_edges(case: Case) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from races.catalogue.runner import RunInterrupted, default_workers, run_all
+    from races.progress import progress_console, run_progress
 
     start = time.monotonic()
     catalogue = _catalogue()
@@ -206,8 +207,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         for c in cases
         for v in ([_variant(c, args.variant)] if args.variant else c.variants)
     ]
+    console = None if args.quiet else progress_console()
     try:
-        rows = run_all(catalogue.cases, jobs, _search_options(args), args.jobs or default_workers())
+        with run_progress(console, len(jobs)) as on_progress:
+            rows = run_all(
+                catalogue.cases,
+                jobs,
+                _search_options(args),
+                args.jobs or default_workers(),
+                on_progress,
+            )
     except RunInterrupted as stop:
         if stop.rows:
             _print_rows(stop.rows, args.quiet)
@@ -218,6 +227,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    if args.html:
+        _write_pages(catalogue, rows, Path(args.html))
     if args.write_docstrings:
         _write_printed(catalogue, rows, sys.stderr if args.json else sys.stdout)
     if args.json:
@@ -257,27 +268,49 @@ def _write_printed(catalogue: Any, rows: list[Any], out: Any) -> None:
             print(f"printed report {'written to' if changed else 'unchanged in'} {path}", file=out)
 
 
+def _write_pages(catalogue: Any, rows: list[Any], directory: Path) -> None:
+    """A page per lesson run and their index, into ``directory`` (``--html``)."""
+    from races.catalogue.html import write_pages
+
+    written = write_pages(directory, catalogue.cases, rows)
+    print(
+        f"races: {len(written) - 1} lesson page(s) and their index written to {written[-1]}",
+        file=sys.stderr,
+    )
+
+
 def _print_rows(rows: list[Any], quiet: bool) -> list[Any]:
-    """Each variant's story (or one line when quiet and as declared), then the summary
-    table; returns the rows that did not behave as declared."""
+    """Each variant's story, then the summary table; when quiet, one line per variant
+    instead (the whole story of one not as declared). Returns the rows that did not
+    behave as declared."""
     from races.catalogue.runner import summary_table
 
     for row in rows:
-        print(
-            row.story if not quiet or not row.passed else f"{row.case}.{row.variant}: {row.verdict}"
-        )
+        if quiet and row.passed:
+            print(f"{row.case}.{row.variant}: {row.verdict}")
+            continue
+        print(row.story)
         print()
-    print(summary_table(rows))
+    if not quiet:
+        print(summary_table(rows))
     return [r for r in rows if not r.passed]
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
+    from races.progress import explore_progress, progress_console
+
     scenario = load_scenario(args.target)
     options = {k: v for k, v in _search_options(args).items() if v is not None}
     start = time.monotonic()
-    result = races.explore(
-        scenario, runtime=args.runtime, max_steps=args.max_steps, watch=args.watch, **options
-    )
+    with explore_progress(progress_console(), args.target, args.budget) as on_progress:
+        result = races.explore(
+            scenario,
+            runtime=args.runtime,
+            max_steps=args.max_steps,
+            watch=args.watch,
+            on_progress=on_progress,
+            **options,
+        )
     _print_result(result, args, start)
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
@@ -291,7 +324,12 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def _print_result(result: Any, args: argparse.Namespace, start: float) -> None:
-    """The report, or with ``--json`` one JSON object: the result and how long it took."""
+    """The report, or with ``--json`` one JSON object: the result and how long it took;
+    with ``--html FILE``, the result's page written there too."""
+    if args.html:
+        path = Path(args.html)
+        path.write_text(result.to_html(), encoding="utf-8")
+        print(f"races: the report's page is written to {path}", file=sys.stderr)
     if args.json:
         data = {**result.to_dict(), "seconds": round(time.monotonic() - start, 3)}
         print(json.dumps(data))
@@ -321,6 +359,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_stress(args: argparse.Namespace) -> int:
     from races import stress as stress_mode
+    from races.progress import progress_console, stress_progress
 
     catalogue = _catalogue()
     if args.all or not args.case:
@@ -355,6 +394,17 @@ def cmd_stress(args: argparse.Namespace) -> int:
             found = search(
                 f"{module.__name__}:{entry}", ranges, runs=args.runs, timeout=args.timeout
             )
+            if args.json:
+                data = {
+                    "case": case.name,
+                    "variant": variant,
+                    "failing": None if found.failing is None else str(found.failing),
+                    "examples": found.examples,
+                    "shrunk": found.shrunk,
+                    "summary": found.render(),
+                }
+                print(json.dumps(data))
+                continue
             print(f"{case.name}.{variant}: {found.render()}")
             continue
         broken = variant in case.broken
@@ -366,14 +416,16 @@ def cmd_stress(args: argparse.Namespace) -> int:
         title = f"{case.name}.{variant} ({entry}(), up to {args.runs} runs each)"
         verdicts = stress_mode.verdicts_for(case.outcomes, broken=broken)
         try:
-            histograms = stress_mode.stress(
-                f"{module.__name__}:{entry}",
-                runs=args.runs,
-                settings=settings,
-                timeout=args.timeout,
-                stop_on=stop_on,
-                seconds=args.time or None,
-            )
+            with stress_progress(progress_console(), f"{case.name}.{variant}") as on_run:
+                histograms = stress_mode.stress(
+                    f"{module.__name__}:{entry}",
+                    runs=args.runs,
+                    settings=settings,
+                    timeout=args.timeout,
+                    stop_on=stop_on,
+                    seconds=args.time or None,
+                    on_run=on_run,
+                )
         except stress_mode.StressInterrupted as stop:
             print(stress_mode.render(title, stop.histograms, verdicts))
             raise KeyboardInterrupt(f"interrupted while stressing {case.name}.{variant}") from None
@@ -456,6 +508,15 @@ def _stress_campaign(catalogue: Any, args: argparse.Namespace) -> int:
     return EXIT_FAILURE_FOUND if leaks else EXIT_OK
 
 
+def cmd_play(args: argparse.Namespace) -> int:
+    from races.catalogue import play_view
+    from races.catalogue.play import Engine
+
+    case = _case(_catalogue(), args.case)
+    play_view.main(Engine(case, _variant(case, args.variant)), plain=args.plain)
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from races.catalogue.scaffold import scaffold
 
@@ -476,6 +537,16 @@ JSON_HELP = (
 
 def _add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+HTML_HELP = (
+    "also write the report as an HTML page to FILE: the interleaving as swimlanes, the "
+    "replay line; it opens from the file system, with no network"
+)
+
+
+def _add_html_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--html", metavar="FILE", help=HTML_HELP)
 
 
 def _add_search_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
@@ -554,7 +625,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="worker processes (default: one per core)"
     )
     run.add_argument(
-        "--quiet", action="store_true", help="print only the summary for variants that pass"
+        "--quiet",
+        action="store_true",
+        help="one line per variant (and the story of one not as declared), no progress",
     )
     run.add_argument(
         "--write-docstrings",
@@ -563,6 +636,12 @@ def build_parser() -> argparse.ArgumentParser:
         "'What races prints' section (run it twice: the section moves the lines it cites)",
     )
     _add_json_option(run)
+    run.add_argument(
+        "--html",
+        metavar="DIR",
+        help="also write a page per lesson (its lesson, code, swimlanes, outcomes) and "
+        "index.html listing every lesson run with its verdicts, into DIR",
+    )
     run.set_defaults(func=cmd_run)
 
     replay = commands.add_parser("replay", help="rerun a case or scenario under one schedule")
@@ -572,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--full", action="store_true", help=FULL_HELP)
     _add_watch_option(replay)
     _add_json_option(replay)
+    _add_html_option(replay)
     replay.set_defaults(func=cmd_replay)
 
     explore = commands.add_parser("explore", help="search the interleavings of your own scenario")
@@ -593,6 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_watch_option(explore)
     _add_json_option(explore)
+    _add_html_option(explore)
     explore.set_defaults(func=cmd_explore)
 
     detect = commands.add_parser(
@@ -601,6 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("target", help="the scenario, as module:function")
     detect.add_argument("--full", action="store_true", help=FULL_HELP)
     _add_json_option(detect)
+    _add_html_option(detect)
     detect.set_defaults(func=cmd_detect)
 
     stress = commands.add_parser(
@@ -666,6 +748,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_json_option(stress)
     stress.set_defaults(func=cmd_stress)
+
+    play = commands.add_parser(
+        "play", help="be the scheduler: pick which thread steps next until the program breaks"
+    )
+    play.add_argument("case")
+    play.add_argument("--variant", help="the case's variant (default: its broken one)")
+    play.add_argument(
+        "--plain",
+        action="store_true",
+        help="read moves one a line from standard input and print a plain transcript "
+        "(the default when standard input or output is not a terminal)",
+    )
+    play.set_defaults(func=cmd_play)
 
     new = commands.add_parser("new", help="create a plugin package with one working case")
     new.add_argument("name", help="the plugin's name, a Python identifier such as my_races")

@@ -39,6 +39,10 @@ DETECT_HELP = (
     "another interleaving would hit (lost update, check-then-act, lock-order inversion) fails"
 )
 CASES_HELP = "collect every case of the races catalogue as tests (broken variants must fail)"
+HTML_HELP = (
+    "write an HTML page for each failing test that races ran into DIR: the interleaving "
+    "as swimlanes, the conflicting accesses, the replay line"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--races-strategy", default=None, type=strategy, help=strategies)
     group.addoption("--races-cases", action="store_true", default=False, help=CASES_HELP)
     group.addoption("--races-detect", action="store_true", default=False, help=DETECT_HELP)
+    group.addoption("--races-html", metavar="DIR", default=None, help=HTML_HELP)
     parser.addini("races_seed", SEED_HELP, default="0")
     parser.addini("races_budget", BUDGET_HELP, default="")
     parser.addini("races_strategy", strategies, default="random")
@@ -264,6 +269,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         )
     with _exploration(), _internal_errors():
         result = races.explore(_scenario(pyfuncitem), **options)
+    _write_page(pyfuncitem, result)
     result.raise_if_failed()
     return True
 
@@ -283,8 +289,25 @@ def _detect(pyfuncitem: pytest.Function) -> bool | None:
     graph = _LOCK_GRAPH.get(pyfuncitem.config)
     if graph is not None:
         graph.add(pyfuncitem.nodeid, result.lock_edges)
+    _write_page(pyfuncitem, result)
     result.raise_if_failed()
     return True
+
+
+def _write_page(item: pytest.Item, result: Any) -> None:
+    """With ``--races-html DIR``: a failed result's page, named after the test, and a
+    line in the test's report that says where it is."""
+    directory = item.config.getoption("--races-html")
+    if directory is None or result is None or not result.failed:
+        return
+    import re
+    from pathlib import Path
+
+    name = re.sub(r"[^\w.-]+", "_", item.nodeid).strip("_") + ".html"
+    path = Path(item.config.invocation_params.dir, directory, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.to_html(), encoding="utf-8")
+    item.add_report_section("call", "races", f"the report's page: {path}")
 
 
 def _scenario(pyfuncitem: pytest.Function) -> Callable[[], None]:
@@ -346,6 +369,7 @@ class CaseItem(pytest.Item):
         with _exploration(), _internal_errors():
             report = run_variant(self.case, self.variant)
         if not report.passed:
+            _write_page(self, report.result)
             raise CaseFailure(report.render())
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:

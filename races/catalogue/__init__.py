@@ -5,6 +5,7 @@
 ``runner``       exploring each variant and judging it against the declared outcomes
 ``scaffold``     ``races new``: a plugin package with one working case, ready to edit
 ``walkthrough``  the report a broken variant's docstring shows, generated from a run
+``play``         ``races play``: the learner is the scheduler (``play_view`` draws the board)
 """
 
 from races.catalogue.case import Case, Search

@@ -88,10 +88,12 @@ def run_jobs(
     jobs: Sequence[Job],
     workers: int,
     order: Sequence[int] | None = None,
+    on_done: Callable[[int, Out], None] | None = None,
 ) -> list[Out]:
     """``[function(job) for job in jobs]``, in ``workers`` processes when more than one,
     started in ``order`` (indexes; the slowest first keeps the end short). ``function``
-    must be importable by name (the workers are spawned)."""
+    must be importable by name (the workers are spawned). ``on_done(index, result)`` is
+    called in this process as each job finishes, in the order they finish."""
     order = list(order) if order is not None else list(range(len(jobs)))
     results: dict[int, Out] = {}
     tasks = [(function, i, jobs[i]) for i in order]
@@ -101,6 +103,8 @@ def run_jobs(
             try:
                 for index, result in pool.imap_unordered(_call, tasks):
                     results[index] = result
+                    if on_done is not None:
+                        on_done(index, result)
             except BaseException:
                 _terminate(pool)  # Ctrl-C, or a worker's error: every worker stops now
                 raise
@@ -112,6 +116,8 @@ def run_jobs(
             for task in tasks:
                 index, result = _call(task)
                 results[index] = result
+                if on_done is not None:
+                    on_done(index, result)
     except KeyboardInterrupt:
         raise PartlyDone(results) from None
     return [results[i] for i in range(len(jobs))]

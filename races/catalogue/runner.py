@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from races.catalogue.case import Case
 from races.catalogue.pool import PartlyDone, run_jobs
+from races.core.html import result_section
 from races.core.result import Interrupted, Result
 from races.runtimes.launch import explore
 from races.vocabulary.errors import InternalError
@@ -31,6 +32,8 @@ class StressEvidence:
     shown_in: int | None  # the run that showed a forbidden outcome, if one did
     detail: str
     stopped: str
+    #: Each outcome and how many counted runs had it, the most common first.
+    outcomes: tuple[tuple[str, int], ...] = ()
 
     def bound(self) -> str:
         """How often a fix could still fail, given that none of its runs did (95%)."""
@@ -79,13 +82,17 @@ class VariantReport:
         lines = [head]
         if self.result.failed:
             lines += [f"  outcome {self.observed!r}: {self.meaning}", "", self.result.render()]
-            lines.append(
-                f"Or: races replay {self.case.name} {str(self.result.schedule)!r} "
-                f"--variant {self.variant}"
-            )
+            lines.append(f"Or: {self.replay()}")
         else:
             lines.append(f"  {self.result.summary}")
         return "\n".join(lines)
+
+    def replay(self) -> str:
+        """The command that replays the variant's failure, or "" when it did not fail."""
+        if self.result is None or not self.result.failed:
+            return ""
+        schedule = str(self.result.schedule)
+        return f"races replay {self.case.name} {schedule!r} --variant {self.variant}"
 
     def _stress_story(self, stress: StressEvidence) -> str:
         why = (self.case.needs or "").split(":")[0]
@@ -169,6 +176,7 @@ def stress_variant(case: Case, variant: str) -> VariantReport:
     """Show a variant the scheduler cannot run on real threads and processes, bounded:
     a broken variant until its first forbidden outcome, a fix a fixed number of times."""
     import math
+    from collections import Counter
 
     from races.stress.histogram import forbidden_outcomes, settings_for
     from races.stress.sweep import StressInterrupted, stress
@@ -198,11 +206,13 @@ def stress_variant(case: Case, variant: str) -> VariantReport:
     runs = [run for histogram in histograms for run in histogram.runs]
     stopped = "; ".join(f"{h.setting}: {h.stopped}" for h in histograms if h.stopped)
     bad = next((i for i, r in enumerate(runs) if r.outcome not in ("ok",)), None)
+    counted = Counter(run.outcome for histogram in histograms for run in histogram.evidence)
     evidence = StressEvidence(
         len(runs),
         None if bad is None else bad + 1,
         "" if bad is None else runs[bad].detail,
         stopped,
+        tuple(counted.most_common()),
     )
     observed = "ok" if bad is None else runs[bad].outcome
     declared_as = "deadlock" if observed == "hang" and "deadlock" in case.outcomes else observed
@@ -252,6 +262,9 @@ class Row:
     data: dict[str, Any] = field(default_factory=dict)
     #: The failure's report (``Failure.report``), for ``races run --write-docstrings``.
     failure_report: str = ""
+    #: The result as part of an HTML page, for ``races run --html`` (made in the worker,
+    #: where the result is).
+    html: str = ""
 
     @classmethod
     def of(cls, report: VariantReport) -> Row:
@@ -271,6 +284,7 @@ class Row:
             report.render(),
             report.to_dict(),
             "" if failure is None else failure.report,
+            "" if report.result is None else result_section(report.result, 3, report.replay()),
         )
 
 
@@ -332,15 +346,22 @@ def run_all(
     jobs: Sequence[tuple[str, str]],
     options: dict[str, Any],
     workers: int,
+    on_progress: Callable[[Row], None] | None = None,
 ) -> list[Row]:
     """Run every (case, variant) job, in parallel when ``workers`` > 1; rows in job order.
+    ``on_progress`` is given each row as its variant finishes (``races run``'s progress).
 
     Ctrl-C stops every worker at once and raises ``RunInterrupted`` with the rows that
     had finished.
     """
+    on_done = None if on_progress is None else lambda _, row: on_progress(row)
     try:
         return run_jobs(
-            _run_job, [(*job, options) for job in jobs], workers, _longest_first(cases, jobs)
+            _run_job,
+            [(*job, options) for job in jobs],
+            workers,
+            _longest_first(cases, jobs),
+            on_done,
         )
     except PartlyDone as stop:
         raise RunInterrupted([stop.results[i] for i in sorted(stop.results)]) from None

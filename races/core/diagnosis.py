@@ -115,7 +115,15 @@ def deadlock(cycle: Sequence[Waiter], units: str) -> Failure:
         report=f"Deadlock: these {units} wait for each other in a cycle:\n"
         + "\n".join(w.lines() for w in cycle),
         pattern="deadlock cycle",
+        cycle=tuple((w.name, _waits(w)) for w in cycle),
     )
+
+
+def _waits(waiter: Waiter) -> str:
+    """What a waiter of a cycle waits for, in a few words (an edge of the wait-for graph)."""
+    if waiter.joining:
+        return "joins"
+    return f"waits for {waiter.waits_for}" if waiter.waits_for else "waits"
 
 
 def self_deadlock(waiter: Waiter, hint: str) -> Failure:
@@ -124,6 +132,7 @@ def self_deadlock(waiter: Waiter, hint: str) -> Failure:
         f"self-deadlock: {waiter.name} acquires {waiter.waits_for}, which it already holds",
         report=f"Self-deadlock:\n{waiter.lines()}\nHint: {hint}",
         pattern="self-deadlock",
+        cycle=((waiter.name, f"acquires {waiter.waits_for} again"),),
     )
 
 

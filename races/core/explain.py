@@ -51,6 +51,16 @@ WIDTH = 100
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """One of the accesses a cause names: the step of the trace that made it
+    (``Step.index``), what it did (``read count``), and the line that did it."""
+
+    step: int
+    access: str
+    where: tuple[str, int] | None = None
+
+
+@dataclass(frozen=True)
 class Cause:
     """What a report leads with: the pattern's name, and the story in a few lines."""
 
@@ -58,6 +68,8 @@ class Cause:
     headline: str
     focus: str
     summary: str = ""  # one line, for a failure's message
+    #: The conflicting accesses, in the order they happened (none for a lock cycle).
+    conflicts: tuple[Conflict, ...] = ()
 
 
 def pattern_of(violation: AtomicityViolation) -> str:
@@ -128,7 +140,8 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
         summary = f"{mine} and {theirs} can both read {where} before either writes it back"
     headline = textwrap.fill(f"{title}: {story}", WIDTH, break_on_hyphens=False)
     touched = (violation.first, violation.remote, violation.second)
-    return Cause(pattern, headline, focused(trace, touched, violation.location, outcome), summary)
+    focus = focused(trace, touched, violation.location, outcome)
+    return Cause(pattern, headline, focus, summary, conflicts(touched))
 
 
 def explain_order(violation: OrderViolation, outcome: Outcome, trace: Trace) -> Cause:
@@ -143,7 +156,17 @@ def explain_order(violation: OrderViolation, outcome: Outcome, trace: Trace) -> 
     headline = textwrap.fill(f"Order violation: {story}", WIDTH, break_on_hyphens=False)
     summary = f"{reader} read {where} before {writer} wrote it"
     focus = focused(trace, (read, write), violation.location, outcome)
-    return Cause("order violation", headline, focus, summary)
+    return Cause("order violation", headline, focus, summary, conflicts((read, write)))
+
+
+def conflicts(touched: Sequence[Touch]) -> tuple[Conflict, ...]:
+    """The accesses a cause names, as plain data, in the order they happened."""
+    found = []
+    for touch in sorted(touched, key=lambda t: t.order):
+        filename, lineno = line_of(touch.site)
+        where = (filename, lineno) if filename and lineno else None
+        found.append(Conflict(touch.step + 1, str(touch.access), where))
+    return tuple(found)
 
 
 def explain_over_release(release: OverRelease, names: Sequence[str]) -> Cause:

@@ -12,7 +12,7 @@ knows which runtime it drives: threads, asyncio and gevent all go through ``Runt
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from races.core.confirm import confirm, not_reproducible
 from races.core.detect import Findings, LockCycle, LockEdge, add_edge, analyse, lock_cycles
@@ -42,6 +42,19 @@ def progress() -> str | None:
     return told.removeprefix("interrupted").lstrip(": ")
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far an exploration has got: what its ``on_progress`` is told after each run."""
+
+    #: Schedules the search has run, of its ``budget``.
+    schedules: int
+    budget: int
+    #: The schedule that failed first, once one has.
+    found_after: int | None
+    #: Runs spent shrinking the failure so far.
+    replays: int
+
+
 class Exploration:
     """One call of ``explore``: search, shrink, confirm; and how far it got, for Ctrl-C."""
 
@@ -55,6 +68,7 @@ class Exploration:
         shrink_time: float,
         detect: bool = True,
         workers: int = 1,
+        on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
         self.scenario = scenario
         self.detect = detect
@@ -67,9 +81,14 @@ class Exploration:
         self.found: Outcome | None = None
         self.shrinker: Shrinker | None = None
         self.first = 0
+        self.on_progress = on_progress
+        self.budget = 0
+        self.searched = 0  # runs of the search, as on_progress is told them
+        self.first_seen: int | None = None
 
     def run(self, session: Runtime, budget: int) -> Result:
         self.session = session
+        self.budget = budget
         strategy = self.strategy
         watcher = _Watcher(session, self.detect)
         if self.workers > 1:
@@ -79,7 +98,7 @@ class Exploration:
             )
             search = parallel.search(budget)
         else:
-            search = strategy.search(watcher.run, budget)
+            search = strategy.search(self._telling(watcher.run), budget)
         summary = strategy.describe_pass(search)
         if session.points in ("await", "greenlet") and strategy.name == "dfs" and search.exhausted:
             # Tasks never preempt each other: the bound never applied, every order was run.
@@ -98,7 +117,9 @@ class Exploration:
             return result
         self.found = search.failure
         self.first = search.first_failure or search.schedules
-        self.shrinker = Shrinker(session.run, search.failure, seconds=self.shrink_time)
+        self.shrinker = Shrinker(
+            self._telling(session.run), search.failure, seconds=self.shrink_time
+        )
         session.recording = False
         try:
             shrunk = self.shrinker.shrink()
@@ -126,6 +147,25 @@ class Exploration:
                 f"found by {self.how} after {plural(self.first, 'schedule')}; not reproducible"
             )
         return result
+
+    def _telling(self, run: Callable[[Chooser], Outcome]) -> Callable[[Chooser], Outcome]:
+        """``run``, and after it ``on_progress`` told how far the exploration has got. (A
+        search split between processes tells nothing until it is done.)"""
+        tell = self.on_progress
+        if tell is None:
+            return run
+
+        def run_and_tell(chooser: Chooser) -> Outcome:
+            outcome = run(chooser)
+            if self.shrinker is None:
+                self.searched += 1
+                if outcome.failed and self.first_seen is None:
+                    self.first_seen = self.searched
+            replays = 0 if self.shrinker is None else self.shrinker.result.replays
+            tell(Progress(self.searched, self.budget, self.first_seen, replays))
+            return outcome
+
+        return run_and_tell
 
     def _predicted(self, result: Result, watcher: _Watcher) -> None:
         """No run failed, but one run's accesses predict a failure: report that run."""
@@ -268,6 +308,39 @@ def replay_in(
         schedule=schedule,
         trace=build_trace(outcome, watch),
         preemptions=outcome.preemptions,
+    )
+
+
+def run_in(
+    session: Runtime,
+    scenario: Callable[..., object],
+    chooser: Chooser,
+    watch: Sequence[str],
+    strategy: str,
+) -> Result:
+    """Run ``scenario`` once in ``session``, each choice made by ``chooser`` (``strategy``
+    names where the choices come from). The result's schedule is the run's departures
+    from the default order, which replay it; a failure's report leads with its cause."""
+    outcome = session.run(chooser, make_watch(scenario, watch))
+    schedule = Schedule(session.points, outcome.deviations())
+    trace = build_trace(outcome, watch)
+    failure = outcome.failure
+    told: list[Cause] = []
+    if failure is not None:
+        _, told = causes(outcome, trace)
+        failure = with_cause(failure, told) if told else failure
+    return Result(
+        scenario=scenario_name(scenario),
+        strategy=strategy,
+        granularity=session.points,
+        schedules=1,
+        summary=f"one run, {strategy} interleaving {schedule}"
+        + ("" if failure is not None else ": no failure"),
+        failure=failure,
+        schedule=schedule,
+        trace=trace,
+        preemptions=outcome.preemptions,
+        findings=told,
     )
 
 

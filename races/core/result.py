@@ -7,6 +7,7 @@ from typing import Any
 
 from races.core.detect import LockEdge
 from races.core.explain import Cause
+from races.core.html import result_page
 from races.core.trace import Trace
 from races.vocabulary.kinds import FailureKind
 from races.vocabulary.outcome import Failure
@@ -99,6 +100,12 @@ class Result:
             "shows every step):",
             self.trace.render(last=SHORT),
         ]
+
+    def to_html(self) -> str:
+        """The result as a whole HTML page that opens from the file system with no network:
+        the cause, the interleaving as swimlanes with the conflicting accesses joined, a
+        deadlock's wait-for cycle, and the replay line with a button that copies it."""
+        return result_page(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain data (what ``--json`` prints): the verdict, the failure's

@@ -16,7 +16,7 @@ from types import CodeType
 from typing import overload
 
 from races.core.instructions import INSTRUCTIONS
-from races.vocabulary.access import OPAQUE_STEP, Access
+from races.vocabulary.access import OPAQUE_STEP, Access, Sync
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Outcome
 
@@ -60,15 +60,33 @@ class Step:
         return self.detail
 
 
+@dataclass(frozen=True)
+class SyncEdge:
+    """Synchronisation that orders a step of one thread before a step of another
+    (both ``Step.index``): ``start``, a thread starting another (its first step comes
+    after), or ``lock``, a lock released and then acquired by another thread at ``site``."""
+
+    kind: str
+    source: int
+    target: int
+    site: tuple[str, int] | None = None
+
+
 class Trace(Sequence[Step]):
-    """The steps of one run, in order, with the names of its threads and watched variables."""
+    """The steps of one run, in order, with the names of its threads and watched variables,
+    and the synchronisation edges between its threads' steps."""
 
     def __init__(
-        self, steps: list[Step], thread_names: list[str], watch: Sequence[str] = ()
+        self,
+        steps: list[Step],
+        thread_names: list[str],
+        watch: Sequence[str] = (),
+        edges: Sequence[SyncEdge] = (),
     ) -> None:
         self._steps = steps
         self.thread_names = thread_names
         self.watch = tuple(watch)
+        self.edges = tuple(edges)
 
     @overload
     def __getitem__(self, i: int) -> Step: ...
@@ -188,7 +206,36 @@ def build_trace(outcome: Outcome, watch: Sequence[str] = ()) -> Trace:
         else:
             # A thread that blocks or ends hands over at once: show the state it left.
             emit(i, i if hands_over else i + 1)
-    return Trace(steps, names, watch)
+    return Trace(steps, names, watch, sync_edges(outcome))
+
+
+def sync_edges(outcome: Outcome) -> list[SyncEdge]:
+    """The run's synchronisation between threads, step to step: each start of a thread,
+    and each lock the program takes (``Sync.mutex``) after another thread released it.
+    What happens before a thread's first step (its start-up inside the library) is left
+    out."""
+    first_step: dict[int, int] = {}
+    for i, record in enumerate(outcome.trace):
+        first_step.setdefault(record[0], i + 1)
+    released: dict[int, tuple[int, int]] = {}  # lock -> (thread, step) of its last release
+    edges: dict[tuple[int, int], SyncEdge] = {}
+    for thread, step, event, _where in outcome.events:
+        if not isinstance(event, Sync) or step < 0:
+            continue
+        if event.kind == "start" and event.obj in first_step:
+            edge = SyncEdge("start", step + 1, first_step[event.obj])
+        elif event.kind == "release":
+            released[event.obj] = (thread, step)
+            continue
+        elif event.kind == "acquire" and event.mutex and event.obj in released:
+            by, at = released[event.obj]
+            if by == thread:
+                continue
+            edge = SyncEdge("lock", at + 1, step + 1, event.site)
+        else:
+            continue
+        edges.setdefault((edge.source, edge.target), edge)
+    return list(edges.values())
 
 
 def _accesses_by_step(outcome: Outcome) -> dict[int, tuple[str, ...]]:

@@ -15,11 +15,11 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from races.core.exploration import RUNNING, Exploration, detect_in, replay_in
+from races.core.exploration import RUNNING, Exploration, Progress, detect_in, replay_in, run_in
 from races.core.minimize import DEFAULT_TIME as DEFAULT_SHRINK_TIME
 from races.core.result import Result
 from races.core.runtime import Runtime, check_watch, scenario_name
-from races.core.strategies.base import GoOnChooser, StrategyOptions
+from races.core.strategies.base import Chooser, GoOnChooser, StrategyOptions
 from races.core.strategies.registry import strategy_class
 from races.vocabulary.errors import InternalError, InvalidArgument, RacesError, ScheduleError
 from races.vocabulary.outcome import Outcome
@@ -51,6 +51,7 @@ def explore(
     shrink_time: float = DEFAULT_SHRINK_TIME,
     detect: bool = True,
     workers: int = 1,
+    on_progress: Callable[[Progress], None] | None = None,
 ) -> Result:
     """Run ``scenario`` under the scheduler, once per schedule, until it fails or the budget ends.
 
@@ -81,6 +82,11 @@ def explore(
 
     ``workers`` (``dpor`` only) splits the search between that many processes, forked
     from this one (threads and asyncio scenarios): the verdict is the same as with one.
+
+    ``on_progress``, when given, is called after each run with a ``Progress``: the
+    schedules run of the budget, the one that failed first, and the replays spent
+    shrinking (threads and asyncio; a search split between processes, and a gevent one,
+    say nothing until they are done).
 
     With ``detect`` (threads), every run's reads and writes are analysed too: when no
     schedule fails but one run's accesses show a race another interleaving would hit (a
@@ -132,6 +138,7 @@ def explore(
         shrink_time=shrink_time,
         detect=detect,
         workers=workers,
+        on_progress=on_progress,
     )
     session = _session(
         scenario, runs_on, granularity, include, exclude, max_steps, watchdog, tracing
@@ -192,6 +199,43 @@ def replay(
     )
     with session:
         return replay_in(session, scenario, parsed, watch)
+
+
+def run_once(
+    scenario: Callable[[], object],
+    chooser: Chooser,
+    *,
+    strategy: str,
+    runtime: RuntimeName = "auto",
+    granularity: Granularity = "instruction",
+    max_steps: int = 50_000,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    watch: Sequence[str] = (),
+    watchdog: float = 10.0,
+    tracing: Mechanism = "auto",
+) -> Result:
+    """Run ``scenario`` once, every choice made by ``chooser`` (``strategy`` names where
+    the choices come from): how ``races.hypothesis`` runs a drawn interleaving. The
+    result's schedule replays the run with ``replay``. Threads and asyncio scenarios only:
+    a gevent one runs in a child process, which a chooser cannot reach."""
+    check_watch(scenario, watch)
+    runs_on = _runtime(scenario, runtime, granularity)
+    if runs_on == "gevent":
+        raise InvalidArgument(
+            f"{scenario_name(scenario)} runs on gevent, in a child process a chooser of this "
+            "one cannot reach: explore it with races.explore(..., runtime='gevent')"
+        )
+    session = _session(
+        scenario, runs_on, granularity, include, exclude, max_steps, watchdog, tracing
+    )
+    try:
+        with session:
+            return run_in(session, scenario, chooser, watch, strategy)
+    except (RacesError, InternalError):
+        raise
+    except Exception as exc:
+        raise InternalError(f"running {scenario_name(scenario)}", exc) from exc
 
 
 def detect(

@@ -35,13 +35,15 @@ def stress(
     max_hangs: int | None = None,
     stop_on: Collection[str] = (),
     seconds: float | None = None,
+    on_run: Callable[[Histogram], None] | None = None,
 ) -> list[Histogram]:
     """Run ``target`` (``module:function``) ``runs`` times per setting on real threads.
 
     Stop rules, each stated in the histogram when it applies: ``max_hangs`` ends a setting
     after that many hung runs (each costs ``timeout``); ``stop_on`` ends it at the first
     run with one of those outcomes (the evidence was wanted, not the frequency);
-    ``seconds`` is a time budget shared equally by the settings.
+    ``seconds`` is a time budget shared equally by the settings. ``on_run`` is given the
+    setting's histogram after each run (``races stress``'s progress).
     """
     if runs < 1:
         raise InvalidArgument(f"runs must be at least 1, not {runs}")
@@ -52,7 +54,7 @@ def stress(
         histogram = Histogram(setting, planned=runs)
         histograms.append(histogram)
         try:
-            _stress_setting(target, histogram, timeout, seed, rules)
+            _stress_setting(target, histogram, timeout, seed, rules, on_run)
         except KeyboardInterrupt:
             histogram.stopped = "interrupted (Ctrl-C)"
             raise StressInterrupted(histograms) from None
@@ -94,7 +96,12 @@ class _StopRules:
 
 
 def _stress_setting(
-    target: str, histogram: Histogram, timeout: float, seed: int, rules: _StopRules
+    target: str,
+    histogram: Histogram,
+    timeout: float,
+    seed: int,
+    rules: _StopRules,
+    on_run: Callable[[Histogram], None] | None = None,
 ) -> None:
     start = time.perf_counter()
     runs = histogram.planned
@@ -106,7 +113,16 @@ def _stress_setting(
     try:
         while len(histogram.runs) < runs and not stop():
             done = len(histogram.runs)
-            _batch(target, runs - done, histogram.setting, timeout, seed + done, histogram, stop)
+            _batch(
+                target,
+                runs - done,
+                histogram.setting,
+                timeout,
+                seed + done,
+                histogram,
+                stop,
+                on_run,
+            )
     finally:
         histogram.seconds = time.perf_counter() - start
 
@@ -119,8 +135,15 @@ def _batch(
     seed: int,
     histogram: Histogram,
     stop: Callable[[], bool] = lambda: False,
+    on_run: Callable[[Histogram], None] | None = None,
 ) -> None:
     """One child process: runs until it finishes, or until a run hangs."""
+
+    def add(run: RunResult) -> None:
+        histogram.runs.append(run)
+        if on_run is not None:
+            on_run(histogram)
+
     command = [
         sys.executable,
         "-m",
@@ -151,15 +174,13 @@ def _batch(
         done = 0
         while done < runs:
             if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                histogram.runs.append(
-                    RunResult("hang", False, timeout, threads=_threads_hint(histogram))
-                )
+                add(RunResult("hang", False, timeout, threads=_threads_hint(histogram)))
                 histogram.hang_reports.append(_dump_and_kill(child))
                 return
             line = child.stdout.readline()
             if not line:  # the child died: report how, and count the run as such
                 child.wait()
-                histogram.runs.append(
+                add(
                     RunResult(
                         "crash",
                         False,
@@ -169,7 +190,7 @@ def _batch(
                 )
                 return
             record = json.loads(line)
-            histogram.runs.append(
+            add(
                 RunResult(
                     record["outcome"],
                     record["overlap"],

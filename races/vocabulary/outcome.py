@@ -20,6 +20,10 @@ class Failure:
     report: str = ""
     #: The named pattern behind it, when the run's accesses show one ("lost update").
     pattern: str | None = None
+    #: A deadlock's wait-for cycle: each unit in it, and what it waits for that the next
+    #: one holds ("waits for b.lock (Lock)"; the last waits for the first). Empty when
+    #: the failure is not a deadlock.
+    cycle: tuple[tuple[str, str], ...] = ()
 
     @property
     def signature(self) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from races.core.strategies.base import (
     Chooser,
@@ -27,9 +27,20 @@ from races.core.strategies.base import (
 )
 from races.vocabulary.outcome import Outcome, Position
 
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
 #: Choices per decision. More options than this wrap around (choice % len(options)).
 WIDTH = 8
 MAX_DECISIONS = 1000
+
+
+def choice_lists() -> SearchStrategy[list[int]]:
+    """Schedules as Hypothesis draws them: one choice per decision, as ``ListChooser``
+    takes them (this search, and ``races.hypothesis.interleavings()``)."""
+    from hypothesis import strategies as st
+
+    return st.lists(st.integers(0, WIDTH - 1), max_size=MAX_DECISIONS)
 
 
 class ListChooser:
@@ -61,7 +72,6 @@ class HypothesisStrategy(Strategy):
 
     def search(self, run: Callable[[Chooser], Outcome], budget: int) -> SearchReport:
         from hypothesis import HealthCheck, Phase, find, settings
-        from hypothesis import strategies as st
         from hypothesis.errors import NoSuchExample
 
         database = self._database()
@@ -94,7 +104,7 @@ class HypothesisStrategy(Strategy):
         )
         try:
             choices = find(
-                st.lists(st.integers(0, WIDTH - 1), max_size=MAX_DECISIONS),
+                choice_lists(),
                 fails,
                 settings=config,
                 random=random.Random(self.seed),

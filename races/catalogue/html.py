@@ -1,0 +1,342 @@
+"""The catalogue as pages: one per lesson, and an index of every lesson run with its verdicts.
+
+``races run --html DIR`` writes them. A lesson's page shows, top to bottom, its teaching
+text (the broken variant's docstring), the broken code and each fix side by side with the
+lines that differ marked, then what each variant did: its verdict, the failing
+interleaving as swimlanes (``races.core.html``), the line that replays it, and for a
+variant shown on real processes the outcomes of its runs as a bar chart with the verdict
+of each. Pages are built from a run's rows, which are plain data: the swimlanes were
+drawn in the worker process that ran the variant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+from races.catalogue.case import Case
+from races.catalogue.runner import Row
+from races.catalogue.source import code_only
+from races.core.html import e, inline_code, page
+from races.stress.histogram import verdicts_for
+
+STYLE = """
+nav { font-size: .9em; }
+.meta { color: var(--dim); }
+.badge { display: inline-block; padding: 0 .5em; border-radius: 3px; font-size: .85em;
+  font-weight: 600; white-space: nowrap; border: 1px solid currentColor; }
+.badge.as-declared { color: var(--green); }
+.badge.not-as-declared { color: var(--red); }
+.badge.skipped { color: var(--dim); }
+.table { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; font-size: .92em; }
+th, td { text-align: left; padding: .3em .7em .3em 0; border-bottom: 1px solid var(--rule);
+  vertical-align: top; overflow-wrap: normal; }
+.code { display: flex; flex-wrap: wrap; gap: 1em; }
+.code > div { flex: 1 1 24em; min-width: 0; }
+.code pre { margin: 0; }
+.code .file { font-weight: 600; font-size: .9em; margin-bottom: .2em; }
+.code .line { display: block; min-height: 1.4em; padding: 0 .3em; }
+.code .removed { background: var(--red-wash); }
+.code .added { background: #e3f4e8; }
+.code .changed { background: #fff3d6; }
+.code .filler { background: repeating-linear-gradient(45deg, transparent 0 4px,
+  var(--rule) 4px 5px); }
+.chart text { font: 13px system-ui, sans-serif; fill: var(--ink); }
+.chart .bar.acceptable rect { fill: #8fb99d; }
+.chart .bar.interesting rect { fill: #e0a44a; }
+.chart .bar.forbidden rect { fill: #d9534f; }
+.chart .bar.undeclared rect { fill: #9aa5b1; }
+"""
+
+#: The colours a bar takes, by the verdict ``verdicts_for`` gives its outcome.
+BAR_CLASS = {"acceptable": "acceptable", "interesting": "interesting", "FORBIDDEN": "forbidden"}
+
+
+def write_pages(directory: Path, cases: Mapping[str, Case], rows: Sequence[Row]) -> list[Path]:
+    """Write a page per lesson that ``rows`` ran, and ``index.html`` listing them with
+    their verdicts, into ``directory`` (made if missing); the paths written, index last."""
+    directory.mkdir(parents=True, exist_ok=True)
+    by_case: dict[str, list[Row]] = {}
+    for row in rows:
+        by_case.setdefault(row.case, []).append(row)
+    written = []
+    for name, lesson_rows in by_case.items():
+        path = directory / page_name(name)
+        path.write_text(lesson_page(cases[name], lesson_rows, set(by_case)), encoding="utf-8")
+        written.append(path)
+    index = directory / "index.html"
+    index.write_text(index_page([(cases[n], r) for n, r in by_case.items()]), encoding="utf-8")
+    written.append(index)
+    return written
+
+
+def page_name(case: str) -> str:
+    return f"{case}.html"
+
+
+def lesson_page(case: Case, rows: Sequence[Row], pages: Collection[str] = ()) -> str:
+    """One lesson's page from the rows of its variants; ``pages`` are the lessons with a
+    page beside this one (its "see also" links, and the index)."""
+    body = []
+    if pages:
+        body.append('<nav><a href="index.html">All lessons</a></nav>')
+    body.append(f"<h1>{inline_code(case.title)}</h1>")
+    meta = [f"bug class: {e(case.bug_class)}"]
+    if case.primitives:
+        meta.append("primitives: " + ", ".join(f"<code>{e(p)}</code>" for p in case.primitives))
+    meta.append(f"shown by: {e(shown_by(case))}")
+    if case.related:
+        meta.append("see also: " + ", ".join(_link(name, pages) for name in case.related))
+    body.append(f'<p class="meta">{"; ".join(meta)}</p>')
+    body.append(verdict_table(rows, links=False))
+    missing = case.missing()
+    if missing is not None:
+        body.append(f"<p>{e(case.name)} {e(missing)}.</p>")
+    else:
+        body.append("<h2>The lesson</h2>")
+        body.append(prose(inspect.cleandoc(case.module(case.broken[0]).__doc__ or "")))
+        body.append("<h2>The code, broken and fixed</h2>")
+        body.append(comparisons(case))
+    body.append("<h2>Outcomes</h2>")
+    body.append(outcome_table(case))
+    for row in rows:
+        body.append(variant_section(case, row))
+    return page(f"races: {case.title}", "\n".join(body), STYLE)
+
+
+def shown_by(case: Case) -> str:
+    if case.needs is not None:
+        return "real " + case.needs.split(":")[0]
+    return {"asyncio": "the scheduler, tasks", "gevent": "the scheduler, greenlets"}.get(
+        case.runtime, "the scheduler, threads"
+    )
+
+
+def _link(name: str, pages: Collection[str]) -> str:
+    if name in pages:
+        return f'<a href="{e(page_name(name))}">{e(name)}</a>'
+    return f"<code>{e(name)}</code>"
+
+
+def badge(row: Row) -> str:
+    kind = "skipped" if row.verdict == "skipped" else ("" if row.passed else "not-")
+    if kind != "skipped":
+        kind += "as-declared"
+    return f'<span class="badge {kind}">{e(row.verdict)}</span>'
+
+
+def verdict_table(rows: Sequence[Row], links: bool) -> str:
+    head = "<tr><th>variant</th><th>role</th><th>outcome</th><th>verdict</th>"
+    head += "<th>schedules</th><th>time</th></tr>"
+    body = []
+    for row in rows:
+        name = e(row.variant)
+        if links:
+            name = f'<a href="{e(page_name(row.case))}#{e(row.variant)}">{name}</a>'
+        body.append(
+            f"<tr><td>{name}</td><td>{e(row.role)}</td><td>{e(row.observed)}</td>"
+            f"<td>{badge(row)}</td><td>{e(row.schedules)}</td><td>{row.seconds:.2f} s</td></tr>"
+        )
+    return f'<div class="table"><table>{head}{"".join(body)}</table></div>'
+
+
+def outcome_table(case: Case) -> str:
+    rows = "".join(
+        f"<tr><td><code>{e(outcome)}</code></td><td>{e(verdict)}</td><td>{e(meaning)}</td></tr>"
+        for outcome, (verdict, meaning) in case.outcomes.items()
+    )
+    return (
+        '<div class="table"><table><tr><th>outcome</th><th>verdict</th><th>meaning</th></tr>'
+        f"{rows}</table></div>"
+    )
+
+
+def variant_section(case: Case, row: Row) -> str:
+    """What one variant did: its verdict, the outcome and its meaning, the stress chart,
+    and the result (swimlanes, replay line)."""
+    parts = [
+        f'<section class="variant" id="{e(row.variant)}" data-verdict="{e(row.verdict)}">',
+        f"<h2>{e(row.variant)}.py ({e(row.role)}): {badge(row)}</h2>",
+    ]
+    summary = _first_line(case, row.variant)
+    if summary:
+        parts.append(f"<p>{inline_code(summary)}</p>")
+    meaning = row.data.get("meaning", "")
+    if row.observed != "-":
+        parts.append(f"<p>Outcome <code>{e(row.observed)}</code>: {e(meaning)}</p>")
+    elif meaning:
+        parts.append(f"<p>{e(meaning)}</p>")
+    stress = row.data.get("stress")
+    if stress and stress.get("outcomes"):
+        verdicts = verdicts_for(case.outcomes, broken=row.role == "broken")
+        parts.append(outcome_chart([(o, int(n)) for o, n in stress["outcomes"]], verdicts))
+    parts.append(row.html)
+    parts.append("</section>")
+    return "\n".join(p for p in parts if p)
+
+
+def _first_line(case: Case, variant: str) -> str:
+    if case.missing() is not None:
+        return ""
+    doc = inspect.cleandoc(case.module(variant).__doc__ or "")
+    return doc.split("\n\n", 1)[0].replace("\n", " ")
+
+
+def index_page(lessons: Sequence[tuple[Case, Sequence[Row]]]) -> str:
+    """Every lesson run, in order, each linked to its page, with its variants' verdicts."""
+    rows = [row for _, rs in lessons for row in rs]
+    shown = sum(r.role == "broken" and r.verdict == "bug shown" for r in rows)
+    held = sum(r.role == "fix" and r.verdict == "fix holds" for r in rows)
+    failed = sum(not r.passed for r in rows)
+    lines = []
+    for case, lesson_rows in lessons:
+        verdicts = " ".join(
+            f'<a href="{e(page_name(case.name))}#{e(r.variant)}">{e(r.variant)}</a> {badge(r)}'
+            for r in lesson_rows
+        )
+        lines.append(
+            f'<tr data-case="{e(case.name)}"><td>{case.order}</td>'
+            f'<td><a href="{e(page_name(case.name))}">{inline_code(case.title)}</a><br>'
+            f"<code>{e(case.name)}</code></td><td>{e(case.bug_class)}</td>"
+            f"<td>{e(shown_by(case))}</td><td>{verdicts}</td></tr>"
+        )
+    body = (
+        "<h1>races: the lessons</h1>"
+        f"<p>{shown} bug(s) shown, {held} fix(es) held, {failed} not as declared; "
+        f"{len(rows)} variants of {len(lessons)} lessons.</p>"
+        '<div class="table"><table><tr><th>#</th><th>lesson</th><th>bug class</th>'
+        f"<th>shown by</th><th>variants</th></tr>{''.join(lines)}</table></div>"
+    )
+    return page("races: the lessons", body, STYLE)
+
+
+# ---------------------------------------------------------------------------- code
+
+
+def comparisons(case: Case) -> str:
+    """The broken variant beside each other variant, code only, the differing lines
+    marked; the first comparison open, the others folded."""
+    broken = case.broken[0]
+    before = inspect.getsource(case.module(broken))
+    parts = []
+    for i, other in enumerate((*case.broken[1:], *case.fixes)):
+        after = inspect.getsource(case.module(other))
+        columns = side_by_side(before, after, (f"{broken}.py", f"{other}.py"))
+        title = f"{broken}.py beside {other}.py"
+        parts.append(
+            f"<details{' open' if i == 0 else ''}><summary>{e(title)}</summary>{columns}</details>"
+        )
+    return "\n".join(parts)
+
+
+def side_by_side(before: str, after: str, names: tuple[str, str]) -> str:
+    """Two variants' code in two columns whose lines line up, the lines that differ
+    marked: ``changed`` on both sides, ``removed`` only on the left, ``added`` only on
+    the right, and a hatched filler line facing each line that has no partner."""
+    left, right = code_only(before), code_only(after)
+    a: list[str] = []
+    b: list[str] = []
+
+    def line(text: str | None, mark: str) -> str:
+        if text is None:
+            return '<span class="line filler"></span>'
+        cls = f"line {mark}" if mark else "line"
+        return f'<span class="{cls}">{e(text)}</span>'
+
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            a += [line(t, "") for t in left[i1:i2]]
+            b += [line(t, "") for t in right[j1:j2]]
+            continue
+        rows = max(i2 - i1, j2 - j1)
+        for k in range(rows):
+            old = left[i1 + k] if i1 + k < i2 else None
+            new = right[j1 + k] if j1 + k < j2 else None
+            both = old is not None and new is not None
+            a.append(line(old, "changed" if both else "removed"))
+            b.append(line(new, "changed" if both else "added"))
+    return (
+        '<div class="code">'
+        f'<div><div class="file">{e(names[0])}</div><pre>{"".join(a)}</pre></div>'
+        f'<div><div class="file">{e(names[1])}</div><pre>{"".join(b)}</pre></div>'
+        "</div>"
+    )
+
+
+# ---------------------------------------------------------------------------- chart
+
+
+def outcome_chart(counts: Sequence[tuple[str, int]], verdicts: Mapping[str, str]) -> str:
+    """Runs per outcome as an SVG bar chart, one bar per outcome, each with its count,
+    share and the verdict the case declares for it."""
+    total = sum(n for _, n in counts) or 1
+    most = max((n for _, n in counts), default=1) or 1
+    label_width = max(len(o) for o, _ in counts) * 7.5 + 16
+    bar_room = 300.0
+    width = label_width + bar_room + 200
+    row = 30
+    bars = []
+    for i, (outcome, count) in enumerate(counts):
+        verdict = verdicts.get(outcome, "undeclared")
+        y = 10 + i * row
+        length = max(2.0, bar_room * count / most)
+        bars.append(
+            f'<g class="bar {BAR_CLASS.get(verdict, "undeclared")}" data-outcome="{e(outcome)}" '
+            f'data-count="{count}" data-verdict="{e(verdict)}">'
+            f'<text x="{label_width - 8:.1f}" y="{y + 15}" text-anchor="end">{e(outcome)}</text>'
+            f'<rect x="{label_width:.1f}" y="{y}" width="{length:.1f}" height="20" rx="2"/>'
+            f'<text x="{label_width + length + 6:.1f}" y="{y + 15}">{count} '
+            f"({count / total:.0%}) {e(verdict)}</text></g>"
+        )
+    height = 20 + row * len(counts)
+    return (
+        f'<figure class="chart"><svg role="img" viewBox="0 0 {width:.0f} {height}" '
+        f'width="{width:.0f}" height="{height}"><title>Outcomes of {total} counted runs</title>'
+        + "".join(bars)
+        + f"</svg><figcaption>Outcomes of {total} counted run{'' if total == 1 else 's'} on "
+        "real threads and processes, with the verdict the case declares for each.</figcaption>"
+        "</figure>"
+    )
+
+
+# ---------------------------------------------------------------------------- prose
+
+
+def prose(text: str) -> str:
+    """A lesson's docstring as HTML: underlined headings, paragraphs, indented blocks as
+    preformatted text, `backquoted` spans as code."""
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        under = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if len(under) >= 3 and set(under) <= set("-=~"):
+            out.append(f"<h3>{inline_code(line.strip())}</h3>")
+            i += 2
+            continue
+        if line.startswith("    "):
+            block: list[str] = []
+            while i < len(lines) and (lines[i].startswith("    ") or not lines[i].strip()):
+                block.append(lines[i][4:])
+                i += 1
+            while block and not block[-1].strip():
+                block.pop()
+            out.append(f"<pre>{e(chr(10).join(block))}</pre>")
+            continue
+        paragraph: list[str] = []
+        while i < len(lines) and lines[i].strip() and not lines[i].startswith("    "):
+            after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if paragraph and len(after) >= 3 and set(after) <= set("-=~"):
+                break
+            paragraph.append(lines[i].strip())
+            i += 1
+        out.append(f"<p>{inline_code(' '.join(paragraph))}</p>")
+    return "\n".join(out)
