@@ -359,9 +359,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_stress(args: argparse.Namespace) -> int:
     from races import stress as stress_mode
+    from races.catalogue.html import Stressed
     from races.progress import progress_console, stress_progress
 
     catalogue = _catalogue()
+    if args.html and (args.all or not args.case or args.search):
+        raise UsageError(
+            "--html draws one case's histograms: give a case, without --all or --search"
+        )
     if args.all or not args.case:
         return _stress_campaign(catalogue, args)
     case = _case(catalogue, args.case)
@@ -385,6 +390,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     from races.stress.histogram import verdict
 
     failed = False  # a broken variant that did not show its bug, or a fix that failed
+    stressed: list[Stressed] = []  # for --html
     for variant in variants:
         module = case.module(variant)
         entry = "stress" if callable(getattr(module, "stress", None)) else "scenario"
@@ -434,16 +440,18 @@ def cmd_stress(args: argparse.Namespace) -> int:
         )
         if broken and not as_declared and case.needs is None:
             line += f"; the scheduler shows it every time: races run {case.name}"
+        word = next(
+            v
+            for v in ("bug not shown", "bug shown", "fix fails", "fix holds")
+            if f"{variant}: {v}" in line
+        )
+        stressed.append(Stressed(variant, histograms, word, line, as_declared))
         if args.json:
             data = {
                 "case": case.name,
                 "variant": variant,
                 "role": "broken" if broken else "fix",
-                "verdict": next(
-                    v
-                    for v in ("bug not shown", "bug shown", "fix fails", "fix holds")
-                    if f"{variant}: {v}" in line
-                ),
+                "verdict": word,
                 "as_declared": as_declared,
                 "summary": line,
                 "settings": [h.to_dict() for h in histograms],
@@ -457,7 +465,26 @@ def cmd_stress(args: argparse.Namespace) -> int:
                 print(f"    first hang, every thread's stack:\n{report}")
         print(f"  verdict: {line}\n")
         failed = failed or not as_declared
+    if args.html:
+        _write_stress_page(case, stressed, args)
     return EXIT_FAILURE_FOUND if failed else EXIT_OK
+
+
+def _write_stress_page(case: Any, stressed: list[Any], args: argparse.Namespace) -> None:
+    """The histograms of ``races stress CASE`` as a page (``--html FILE``)."""
+    from races.catalogue.html import stress_page
+
+    path = Path(args.html)
+    text = stress_page(
+        case,
+        stressed,
+        runs=args.runs,
+        seconds=args.time or None,
+        timeout=args.timeout,
+        full=args.full,
+    )
+    path.write_text(text, encoding="utf-8")
+    print(f"races: the stress page is written to {path}", file=sys.stderr)
 
 
 def _ranges(specs: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -747,6 +774,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds after which a run counts as hung (default: 10)",
     )
     _add_json_option(stress)
+    stress.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the histograms as an HTML page to FILE: for each variant and "
+        "setting, a bar per outcome with its count, share and verdict; it opens from the "
+        "file system, with no network",
+    )
     stress.set_defaults(func=cmd_stress)
 
     play = commands.add_parser(

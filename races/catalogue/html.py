@@ -1,26 +1,35 @@
-"""The catalogue as pages: one per lesson, and an index of every lesson run with its verdicts.
+"""The catalogue as pages: one per lesson, an index of every lesson run with its verdicts,
+and the histograms of ``races stress``.
 
-``races run --html DIR`` writes them. A lesson's page shows, top to bottom, its teaching
-text (the broken variant's docstring), the broken code and each fix side by side with the
-lines that differ marked, then what each variant did: its verdict, the failing
-interleaving as swimlanes (``races.core.html``), the line that replays it, and for a
-variant shown on real processes the outcomes of its runs as a bar chart with the verdict
-of each. Pages are built from a run's rows, which are plain data: the swimlanes were
-drawn in the worker process that ran the variant.
+``races run --html DIR`` writes the lessons' pages. A lesson's page shows, top to bottom,
+its teaching text (the broken variant's docstring), the broken code and each fix side by
+side with the lines that differ marked, then what each variant did: its verdict, the
+failing interleaving as swimlanes (``races.core.html``), the line that replays it, and a
+bar chart with the verdict of each bar: for a variant shown on real processes, the
+outcomes of its runs; for one the scheduler shows, the numbers its docstring states
+(``races stress`` measured them on real threads). Pages are built from a run's rows,
+which are plain data: the swimlanes were drawn in the worker process that ran the variant.
+
+``races stress CASE --html FILE`` writes one page: for each variant and setting, its
+outcomes as a bar chart with the verdict of each, and the runs made and counted.
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
+import os
+import platform
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple, cast
 
 from races.catalogue.case import Case
 from races.catalogue.runner import Row
 from races.catalogue.source import code_only
 from races.core.html import e, inline_code, page
-from races.stress.histogram import verdicts_for
+from races.stress.campaign import MeasuredNumbers, measured_numbers
+from races.stress.histogram import Histogram, verdicts_for
 
 STYLE = """
 nav { font-size: .9em; }
@@ -49,6 +58,7 @@ th, td { text-align: left; padding: .3em .7em .3em 0; border-bottom: 1px solid v
 .chart .bar.interesting rect { fill: #e0a44a; }
 .chart .bar.forbidden rect { fill: #d9534f; }
 .chart .bar.undeclared rect { fill: #9aa5b1; }
+.chart .verdict { font-weight: 600; }
 """
 
 #: The colours a bar takes, by the verdict ``verdicts_for`` gives its outcome.
@@ -122,10 +132,14 @@ def _link(name: str, pages: Collection[str]) -> str:
 
 
 def badge(row: Row) -> str:
-    kind = "skipped" if row.verdict == "skipped" else ("" if row.passed else "not-")
-    if kind != "skipped":
-        kind += "as-declared"
-    return f'<span class="badge {kind}">{e(row.verdict)}</span>'
+    return verdict_badge(row.verdict, row.passed)
+
+
+def verdict_badge(verdict: str, as_declared: bool) -> str:
+    kind = "as-declared" if as_declared else "not-as-declared"
+    if verdict == "skipped":
+        kind = "skipped"
+    return f'<span class="badge {kind}">{e(verdict)}</span>'
 
 
 def verdict_table(rows: Sequence[Row], links: bool) -> str:
@@ -155,8 +169,9 @@ def outcome_table(case: Case) -> str:
 
 
 def variant_section(case: Case, row: Row) -> str:
-    """What one variant did: its verdict, the outcome and its meaning, the stress chart,
-    and the result (swimlanes, replay line)."""
+    """What one variant did: its verdict, the outcome and its meaning, the stress chart
+    (from this run, or else the numbers its docstring states), and the result
+    (swimlanes, replay line)."""
     parts = [
         f'<section class="variant" id="{e(row.variant)}" data-verdict="{e(row.verdict)}">',
         f"<h2>{e(row.variant)}.py ({e(row.role)}): {badge(row)}</h2>",
@@ -173,6 +188,11 @@ def variant_section(case: Case, row: Row) -> str:
     if stress and stress.get("outcomes"):
         verdicts = verdicts_for(case.outcomes, broken=row.role == "broken")
         parts.append(outcome_chart([(o, int(n)) for o, n in stress["outcomes"]], verdicts))
+    elif not stress and case.missing() is None:
+        # Shown by the scheduler: the numbers its docstring states, from `races stress`.
+        numbers = measured_numbers(case.module(row.variant).__doc__ or "")
+        if numbers is not None and numbers.settings:
+            parts.append(measured_chart(case, row.variant, numbers))
     parts.append(row.html)
     parts.append("</section>")
     return "\n".join(p for p in parts if p)
@@ -270,37 +290,209 @@ def side_by_side(before: str, after: str, names: tuple[str, str]) -> str:
 # ---------------------------------------------------------------------------- chart
 
 
-def outcome_chart(counts: Sequence[tuple[str, int]], verdicts: Mapping[str, str]) -> str:
-    """Runs per outcome as an SVG bar chart, one bar per outcome, each with its count,
-    share and the verdict the case declares for it."""
-    total = sum(n for _, n in counts) or 1
-    most = max((n for _, n in counts), default=1) or 1
-    label_width = max(len(o) for o, _ in counts) * 7.5 + 16
-    bar_room = 300.0
-    width = label_width + bar_room + 200
-    row = 30
-    bars = []
-    for i, (outcome, count) in enumerate(counts):
-        verdict = verdicts.get(outcome, "undeclared")
-        y = 10 + i * row
-        length = max(2.0, bar_room * count / most)
-        bars.append(
-            f'<g class="bar {BAR_CLASS.get(verdict, "undeclared")}" data-outcome="{e(outcome)}" '
-            f'data-count="{count}" data-verdict="{e(verdict)}">'
-            f'<text x="{label_width - 8:.1f}" y="{y + 15}" text-anchor="end">{e(outcome)}</text>'
-            f'<rect x="{label_width:.1f}" y="{y}" width="{length:.1f}" height="20" rx="2"/>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + 15}">{count} '
-            f"({count / total:.0%}) {e(verdict)}</text></g>"
+class Bar(NamedTuple):
+    """One bar of a chart: what it stands for, its length as a share of the chart's full
+    length, the words beside it (count and share), and the verdict that colours it."""
+
+    label: str
+    length: float
+    text: str
+    verdict: str
+    #: Its ``data-`` attributes, for scripts and tests: the numbers it was drawn from.
+    data: tuple[tuple[str, object], ...] = ()
+
+
+def bar_chart(bars: Sequence[Bar], title: str, caption: str) -> str:
+    """Bars as an SVG chart, coloured by their verdicts: each bar's label and verdict on
+    a line above it (so that long labels do not shrink the chart on a phone), its words
+    at its end."""
+    bar_room = 240.0
+    label_width = max(len(f"{b.label}  {b.verdict}") for b in bars) * 7.2
+    width = max(label_width, bar_room + 12 + max(len(b.text) for b in bars) * 7.2)
+    row = 48
+    drawn = []
+    for i, bar in enumerate(bars):
+        y = 4 + i * row
+        length = max(2.0, bar_room * bar.length)
+        data = "".join(f' data-{name}="{e(value)}"' for name, value in bar.data)
+        drawn.append(
+            f'<g class="bar {BAR_CLASS.get(bar.verdict, "undeclared")}"{data} '
+            f'data-verdict="{e(bar.verdict)}"><text x="0" y="{y + 14}">{e(bar.label)}'
+            f'<tspan class="verdict" dx="8">{e(bar.verdict)}</tspan></text>'
+            f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="20" rx="2"/>'
+            f'<text x="{length + 6:.1f}" y="{y + 35}">{e(bar.text)}</text></g>'
         )
-    height = 20 + row * len(counts)
+    height = 8 + row * len(bars)
     return (
         f'<figure class="chart"><svg role="img" viewBox="0 0 {width:.0f} {height}" '
-        f'width="{width:.0f}" height="{height}"><title>Outcomes of {total} counted runs</title>'
-        + "".join(bars)
-        + f"</svg><figcaption>Outcomes of {total} counted run{'' if total == 1 else 's'} on "
-        "real threads and processes, with the verdict the case declares for each.</figcaption>"
-        "</figure>"
+        f'width="{width:.0f}" height="{height}"><title>{e(title)}</title>'
+        + "".join(drawn)
+        + f"</svg><figcaption>{inline_code(caption)}</figcaption></figure>"
     )
+
+
+def outcome_chart(
+    counts: Sequence[tuple[str, int]],
+    verdicts: Mapping[str, str],
+    kinds: Mapping[str, str] | None = None,
+) -> str:
+    """Runs per outcome as a bar chart, one bar per outcome, each with its count, share
+    and the verdict the case declares for it. ``kinds`` names the outcome of a label that
+    adds the value its runs reported ("assertion: count is 3" is an "assertion")."""
+    total = sum(n for _, n in counts) or 1
+    most = max((n for _, n in counts), default=1) or 1
+    bars = [
+        Bar(
+            outcome,
+            count / most,
+            f"{count} ({count / total:.0%})",
+            verdicts.get((kinds or {}).get(outcome, outcome), "undeclared"),
+            (("outcome", outcome), ("count", count)),
+        )
+        for outcome, count in counts
+    ]
+    runs = f"{total} counted run{'' if total == 1 else 's'}"
+    return bar_chart(
+        bars,
+        f"Outcomes of {runs}",
+        f"Outcomes of {runs} on real threads and processes, with the verdict the case "
+        "declares for each.",
+    )
+
+
+def measured_chart(case: Case, variant: str, numbers: MeasuredNumbers) -> str:
+    """The stress numbers a variant's docstring states, a bar per setting: the share of
+    counted runs that showed a forbidden outcome, with its verdict."""
+    forbidden = sorted(case.forbidden())
+    verdict = verdicts_for(case.outcomes, broken=variant in case.broken)[forbidden[0]]
+    bars = []
+    for setting in numbers.settings:
+        text = f"{setting.forbidden} of {setting.counted} counted runs ({setting.share:.0%})"
+        if not setting.counted:  # nothing seen, so no verdict
+            text = f"no run counted ({setting.made} made)"
+        if setting.stopped:
+            text += f", {setting.stopped}"
+        data = (
+            ("setting", setting.label),
+            ("forbidden", setting.forbidden),
+            ("counted", setting.counted),
+        )
+        bars.append(
+            Bar(setting.label, setting.share, text, verdict if setting.counted else "", data)
+        )
+    where = "real threads" if case.needs is None else "real threads and processes"
+    return (
+        f'<div class="measured"><h3>Measured on {where} by <code>races stress</code></h3>'
+        f"<p>CPython {e(numbers.python)}, {e(numbers.cores)} cores, at most {numbers.runs} "
+        f"runs per setting (numbers from the lesson's docstring; "
+        f"<code>races stress {e(case.name)} --variant {e(variant)}</code> measures them "
+        f"here). The scheduler: {e(numbers.scheduler)}.</p>"
+        + bar_chart(
+            bars,
+            f"{variant}: the share of counted runs with a forbidden outcome, per setting",
+            f"Per setting, the share of counted runs that ended in a forbidden outcome "
+            f"({', '.join(forbidden)}); runs whose threads never overlapped are not counted.",
+        )
+        + "</div>"
+    )
+
+
+# ---------------------------------------------------------------------------- stress
+
+
+class Stressed(NamedTuple):
+    """One variant as ``races stress`` measured it: a histogram per setting, and its
+    verdict (``bug shown``, ``fix holds``...) with the line that says why."""
+
+    variant: str
+    histograms: Sequence[Histogram]
+    verdict: str
+    summary: str
+    as_declared: bool
+
+
+def stress_page(
+    case: Case,
+    stressed: Sequence[Stressed],
+    *,
+    runs: int,
+    seconds: float | None,
+    timeout: float,
+    full: bool,
+) -> str:
+    """``races stress --html``: for each variant and setting, the outcomes as a bar chart
+    with the verdict of each, the runs made and counted, and the stop rule that ended
+    the setting; ``runs``, ``seconds``, ``timeout`` and ``full`` are the stop rules asked."""
+    budget = f"a time budget of {seconds:g} s shared by" if seconds else "no time budget for"
+    rules = (
+        f"At most {runs} runs per setting, {budget} a variant's settings; a run longer than "
+        f"{timeout:g} s is a hang. "
+        + (
+            "Every run is made, to measure how often each outcome shows (--full). "
+            if full
+            else "A broken variant's setting stops at its first forbidden outcome: the "
+            "evidence is wanted, not how often it shows (--full measures that). "
+        )
+        + "Runs whose threads never overlapped are not counted."
+    )
+    body = [
+        f"<h1>races stress: {inline_code(case.title)}</h1>",
+        f'<p class="meta">bug class: {e(case.bug_class)}; measured on CPython '
+        f"{e(platform.python_version())}, {os.cpu_count()} cores</p>",
+        f"<p>{e(rules)}</p>",
+        "<h2>Outcomes</h2>",
+        outcome_table(case),
+    ]
+    for one in stressed:
+        body.append(stressed_section(case, one))
+    return page(f"races stress: {case.title}", "\n".join(body), STYLE)
+
+
+def stressed_section(case: Case, stressed: Stressed) -> str:
+    """One variant's histograms, a chart per setting."""
+    broken = stressed.variant in case.broken
+    verdicts = verdicts_for(case.outcomes, broken=broken)
+    parts = [
+        f'<section class="variant" id="{e(stressed.variant)}" '
+        f'data-verdict="{e(stressed.verdict)}">',
+        f"<h2>{e(stressed.variant)}.py ({'broken' if broken else 'fix'}): "
+        f"{verdict_badge(stressed.verdict, stressed.as_declared)}</h2>",
+        f"<p>{e(stressed.summary)}</p>",
+    ]
+    for histogram in stressed.histograms:
+        # By the value its runs reported, as ``races stress`` and its --json say them.
+        counts = list(cast("dict[str, int]", histogram.to_dict()["outcomes"]).items())
+        seen = {r.outcome for r in histogram.evidence}
+        parts.append(f'<section class="setting" data-setting="{e(histogram.setting)}">')
+        parts.append(f"<h3>{e(histogram.setting)}</h3>")
+        if counts:
+            kinds = {label: _outcome_of(label, seen) for label, _ in counts}
+            parts.append(outcome_chart(counts, verdicts, kinds))
+        counted = len(histogram.evidence)
+        dropped = len(histogram.runs) - counted
+        made = f"{counted} of {len(histogram.runs)} runs counted"
+        if dropped:
+            made += f"; {dropped} run(s) without overlapping threads not counted"
+        if histogram.stopped:
+            made += f"; {histogram.stopped}"
+        parts.append(f'<p class="runs">{e(made)}; {histogram.seconds:.1f} s</p>')
+        for report in histogram.hang_reports[:1]:
+            parts.append(
+                "<details><summary>The first hang: every thread's stack</summary>"
+                f"<pre>{e(report)}</pre></details>"
+            )
+        parts.append("</section>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _outcome_of(label: str, outcomes: Collection[str]) -> str:
+    """The outcome a histogram's row is of: its label is the outcome, or the outcome and
+    the value its runs reported (``Histogram.to_dict``: "assertion: count is 3")."""
+    for outcome in sorted(outcomes, key=len, reverse=True):
+        if label == outcome or label.startswith(f"{outcome}: "):
+            return outcome
+    return label
 
 
 # ---------------------------------------------------------------------------- prose

@@ -9,6 +9,7 @@ For a fix: how many runs showed a forbidden outcome, which must be none.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -210,8 +211,8 @@ def measured_section(
                 "so real switch intervals and noise change nothing, and the real runtime takes",
                 "one order, the default one. What each search needed to show the bug:",
                 "",
-                f"    {'search':<22}result",
-                *(f"    {label:<22}{result}" for label, result in row.searches),
+                _line("search", "result"),
+                *(_line(label, result) for label, result in row.searches),
             ]
         )
     lines = [
@@ -221,16 +222,104 @@ def measured_section(
         f"{platform.python_version()}, {os.cpu_count()} cores; runs whose threads never",
         "overlapped are not counted, and a setting stops early after two hangs:",
         "",
-        f"    {'setting':<22}forbidden outcome in",
+        _line("setting", "forbidden outcome in"),
         *(
-            f"    {label:<22}{cell}"
+            _line(label, cell)
             for label, cell in zip(
                 row.settings or [_short(s) for s in settings], row.cells, strict=True
             )
         ),
-        f"    {'the scheduler':<22}{row.scheduler}",
+        _line(SCHEDULER, row.scheduler),
     ]
     return "\n".join(lines)
+
+
+SCHEDULER = "the scheduler"
+
+
+def _line(label: str, text: str) -> str:
+    """A row of a measured section's table: at least two spaces after the label, however
+    long, so that ``measured_numbers`` can split it."""
+    return f"    {label:<20}  {text}"
+
+
+@dataclass(frozen=True)
+class MeasuredSetting:
+    """One setting's row of a docstring's measured numbers (``_cell`` wrote it)."""
+
+    label: str
+    forbidden: int  # counted runs that showed a forbidden outcome
+    counted: int
+    made: int | None  # runs made: stated only when none counted
+    stopped: str  # the stop rule that ended the setting early, or ""
+
+    @property
+    def share(self) -> float:
+        return self.forbidden / self.counted if self.counted else 0.0
+
+
+@dataclass(frozen=True)
+class MeasuredNumbers:
+    """The stress numbers a broken module's docstring states (``measured_section``)."""
+
+    runs: int  # at most, per setting
+    python: str  # CPython's version, "3.11.7"
+    cores: str
+    settings: tuple[MeasuredSetting, ...]
+    scheduler: str  # what the scheduler needed, "7 schedule(s)"
+
+
+# What ``measured_section``'s first line and ``_cell`` write, read back; a test writes
+# numbers with ``write_docstring`` and checks that these read the same numbers.
+_HEAD = re.compile(
+    r"`races stress`, at most (?P<runs>\d+) runs per setting, CPython (?P<python>\S+), "
+    r"(?P<cores>\S+) cores;"
+)
+_CELL = re.compile(
+    r"(?:no run counted \((?P<made>\d+) made, none with overlapping threads\)"
+    r"|(?P<forbidden>\d+) of (?P<counted>\d+) counted runs \(\d+%\))(?:; (?P<stopped>.+))?"
+)
+
+
+def measured_numbers(doc: str) -> MeasuredNumbers | None:
+    """The numbers ``measured_section`` wrote into ``doc`` (a module's docstring); None
+    when it states none, or only what the searches needed (tasks and greenlets never
+    preempt: they have no settings). A row it cannot read is a ValueError naming it."""
+    if MEASURED not in doc:
+        return None
+    lines = doc[doc.index(MEASURED) :].splitlines()
+    head = next((m for m in map(_HEAD.match, lines) if m), None)
+    if head is None:
+        return None
+    rows = [line.strip() for line in lines]
+    header = _line("setting", "forbidden outcome in").strip()
+    if header not in rows:
+        raise ValueError(f"measured numbers without their table: {lines[0:5]}")
+    settings = []
+    scheduler = ""
+    for row in rows[rows.index(header) + 1 :]:
+        if not row:
+            break
+        label, text = re.split(r"\s{2,}", row, maxsplit=1)
+        if label == SCHEDULER:
+            scheduler = text
+            continue
+        cell = _CELL.fullmatch(text)
+        if cell is None:
+            raise ValueError(f"unreadable row of measured numbers: {row!r}")
+        made = cell["made"]
+        settings.append(
+            MeasuredSetting(
+                label,
+                int(cell["forbidden"] or 0),
+                int(cell["counted"] or 0),
+                None if made is None else int(made),
+                cell["stopped"] or "",
+            )
+        )
+    return MeasuredNumbers(
+        int(head["runs"]), head["python"], head["cores"], tuple(settings), scheduler
+    )
 
 
 def with_measured(source: str, section: str) -> str:
