@@ -6,8 +6,9 @@ minimal interleaving and the line that replays it. With ``runtime="gevent"`` the
 test is gevent code: it runs in a monkey-patched child process, so it takes no fixtures.
 
 ``--races-detect`` runs every other test once under the detector, as ThreadSanitizer
-does for C: a test that passes still fails when its reads and writes show a race that
-another interleaving would hit, with the report that names it. The locks every test takes
+does for C (its threads free, on real locks, real I/O and real time): a test that passes
+still fails when its reads and writes show a race that another interleaving would hit,
+with the report that names it. The locks every test takes
 while holding others make one lock-order graph for the whole run (across xdist workers
 too): locks that one test takes in one order and another test in the other form a cycle
 no single test shows, reported at the end of the run, which then fails.

@@ -100,7 +100,7 @@ def test_races_detect_fails_a_passing_test_that_races(pytester: pytest.Pytester)
         [
             "*RaceFailure: lost update in *test_racy_but_passes*: *both read `hits?'a'?`*",
             "*Lost update (predicted*",
-            "*To replay: *",
+            "*To rerun it under the scheduler: races.replay(*",
         ]
     )
 

@@ -4,7 +4,8 @@ The expected-flags table says, for every threaded variant of the catalogue, what
 detected run reports: the named pattern of a race or lock-order inversion it predicts,
 the failure the run itself hit (a deadlock, a stuck thread), or nothing. Every fix must
 be clean; every broken lesson whose bug is an unordered conflicting access or a lock
-order must be flagged by its first run.
+order must be flagged by its first run. Both ways ``detect`` runs threads are held to
+it: on real threads (the default) and under the scheduler (``threads="scheduled"``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import pytest
 
@@ -116,6 +118,26 @@ EXPECTED: dict[str, str | None] = {
 }
 
 
+#: On real threads (``races.detect``'s default) the run is the program's own, and where
+#: its outcome turns on timing, a broken variant's run may go either way: its bug may
+#: show in the run itself (a hang, an exception, a failed assertion), or a run may miss
+#: it. Each broken variant here shows what the table says or one of these; a fix never
+#: shows anything, on real threads or under the scheduler.
+BY_TIMING: dict[str, set[str | None]] = {
+    "condition_if_not_while.broken": {"thread exception", "assertion"},  # both consumers woke
+    "condition_notify_wrong_waiter.broken": {None},  # the notifies woke the right kind
+    "empty_then_get.broken": {"stuck thread"},  # both saw the one job
+    "event_pulse_missed.broken": {"stuck thread"},  # the pulse came before the wait
+    "generator_already_executing.broken": {"thread exception"},  # ValueError, for real
+    "join_timeout_unchecked.broken": {None},  # the price came before the join gave up
+    "join_under_lock.broken": {"deadlock"},  # the worker had not taken the lock yet
+    "lost_wakeup.broken": {"stuck thread"},  # the notify came before the wait
+    "qsize_check_consumer.broken": {None},  # the jobs were in before the consumer looked
+    "timer_cancel_race.broken": {"order violation"},  # the timer fired first
+    "torn_records.broken": {"torn write", "assertion"},  # the records were torn, for real
+}
+
+
 def _threaded_variants() -> list[str]:
     catalogue = load_catalogue()
     return [
@@ -130,8 +152,9 @@ def test_the_table_covers_every_threaded_variant() -> None:
     assert sorted(_threaded_variants()) == sorted(EXPECTED)
 
 
+@pytest.mark.parametrize("threads", ["real", "scheduled"])
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_expected_flags(name: str) -> None:
+def test_expected_flags(name: str, threads: Literal["real", "scheduled"]) -> None:
     case_name, variant = name.split(".")
     case = load_catalogue().get(case_name)
     if case.missing():
@@ -139,18 +162,19 @@ def test_expected_flags(name: str) -> None:
     module = case.module(variant)
     if hasattr(module, "setup"):
         module.setup()
-    result = races.detect(module.scenario, exclude=case.exclude)
+    result = races.detect(module.scenario, exclude=case.exclude, threads=threads)
     expected = EXPECTED[name]
-    if expected is None:
-        assert not result.failed, result.render()
+    allowed = {expected} | (BY_TIMING.get(name, set()) if threads == "real" else set())
+    if result.failure is None:
+        assert None in allowed, f"{name} was not flagged"
         assert result.findings == []
     else:
-        assert result.failure is not None, f"{name} was not flagged"
-        assert expected in (result.failure.pattern, str(result.failure.kind)), result.render()
+        shown = {result.failure.pattern, str(result.failure.kind)}
+        assert shown & allowed, result.render()
 
 
 def test_a_race_is_reported_from_a_run_that_passed() -> None:
-    result = races.detect(scenarios.single_line_counter)
+    result = races.detect(scenarios.single_line_counter, threads="scheduled")
     # The run itself passed: each thread ran its increment whole.
     assert result.kind is FailureKind.RACE
     assert result.failure is not None and result.failure.exception is None
@@ -161,7 +185,7 @@ def test_a_race_is_reported_from_a_run_that_passed() -> None:
 
 
 def test_lock_order_is_reported_from_a_run_that_did_not_deadlock() -> None:
-    result = races.detect(scenarios.ab_ba_deadlock)
+    result = races.detect(scenarios.ab_ba_deadlock, threads="scheduled")
     assert result.kind is FailureKind.LOCK_ORDER
     report = result.render()
     assert "took the lock of" in report and "while holding the lock of" in report
@@ -231,7 +255,7 @@ def test_the_named_accesses_are_exactly_the_conflicting_ones() -> None:
     assert tuple(sorted((first.order, remote.order))) in unordered
     assert tuple(sorted((remote.order, second.order))) in unordered
     # The report names those three accesses, and tags each of their lines.
-    cause = races.detect(scenarios.single_line_counter).findings[0]
+    cause = races.detect(scenarios.single_line_counter, threads="scheduled").findings[0]
     assert cause.pattern == "lost update"
     assert cause.headline.count("`counter`") >= 2
     tagged = [line for line in cause.focus.splitlines() if line.rstrip().endswith("]")]

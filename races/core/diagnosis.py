@@ -16,7 +16,7 @@ import sysconfig
 import traceback
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from races.core.sites import is_races_internal
 from races.vocabulary.kinds import FailureKind
@@ -172,6 +172,20 @@ def lost_work(pending: Sequence[Waiter], when: str, so: str, was: str = "was wai
     return Failure(
         FailureKind.LOST_WORK, f"{names} still {when}: {so}", report=how, pattern="lost work"
     )
+
+
+def unretrieved_future(failed: Sequence[tuple[Any, str]]) -> Failure | None:
+    """The first of the failed futures (each with the name of the unit that ran it) whose
+    exception nobody asked for: a lost error."""
+    for future, name in failed:
+        if not getattr(future, "_races_retrieved", False):
+            return lost_exception(
+                future._exception,
+                name,
+                "never retrieved: nobody called result() or exception() on its future",
+                pattern="lost error",
+            )
+    return None
 
 
 def lost_exception(exc: BaseException, name: str, why: str, pattern: str = "lost error") -> Failure:

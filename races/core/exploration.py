@@ -350,18 +350,20 @@ def detect_in(session: Runtime, scenario: Callable[..., object]) -> Result:
     outcome = session.run(GoOnChooser())
     trace = build_trace(outcome)
     findings, told = causes(outcome, trace)
+    real = getattr(session, "real_threads", False)
     result = Result(
         scenario=scenario_name(scenario),
         strategy="detect",
         granularity=session.points,
         schedules=1,
-        summary=f"one run, {plural(len(told), 'finding')}",
+        summary=f"one run{' on real threads' if real else ''}, {plural(len(told), 'finding')}",
         failure=outcome.failure,
         schedule=Schedule(session.points, outcome.deviations()),
         trace=trace,
         preemptions=outcome.preemptions,
         findings=told,
         lock_edges=list(findings.lock_edges.values()),
+        real_threads=real,
     )
     if result.failure is None and told:
         result.failure = finding_failure(told[0], len(told) - 1)

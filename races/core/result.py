@@ -44,6 +44,9 @@ class Result:
     findings: list[Cause] = field(default_factory=list)
     #: The lock-order graph of a detected run: what a pytest run merges across its tests.
     lock_edges: list[LockEdge] = field(default_factory=list)
+    #: A detected run whose threads ran free: the trace is that run, which no schedule
+    #: replays; the replay line reruns the scenario under the scheduler instead.
+    real_threads: bool = False
 
     @property
     def failed(self) -> bool:
@@ -76,7 +79,10 @@ class Result:
             lines += ["", failure.report]
         if self.trace is not None:
             lines += ["", *self._interleaving(failure, full)]
-        lines += ["", f"To replay: {self.replay_line}"]
+        if self.real_threads:
+            lines += ["", f"To rerun it under the scheduler: {self.replay_line}"]
+        else:
+            lines += ["", f"To replay: {self.replay_line}"]
         return "\n".join(lines)
 
     def _interleaving(self, failure: Failure, full: bool) -> list[str]:
@@ -91,6 +97,8 @@ class Result:
         else:
             how = f"{self.preemptions} preemption{'' if self.preemptions == 1 else 's'}"
         title = f"Minimal interleaving ({how}, {len(self.trace)} steps)"
+        if self.strategy == "detect":
+            title = f"The run ({'its threads free, ' if self.real_threads else ''}{len(self.trace)} steps)"
         if full:
             return [f"{title}:", self.trace.render()]
         if failure.pattern is not None:

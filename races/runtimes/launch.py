@@ -28,6 +28,7 @@ from races.vocabulary.schedule import Schedule
 Granularity = Literal["line", "instruction"]
 RuntimeName = Literal["auto", "threads", "asyncio", "gevent"]
 Mechanism = Literal["auto", "settrace", "monitoring"]
+DetectThreads = Literal["real", "scheduled"]
 
 
 def explore(
@@ -241,6 +242,7 @@ def run_once(
 def detect(
     scenario: Callable[[], object],
     *,
+    threads: DetectThreads = "real",
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     max_steps: int = 10_000_000,
@@ -249,29 +251,47 @@ def detect(
 ) -> Result:
     """Run ``scenario`` once and report the races its accesses predict, even if it passed.
 
-    Every thread runs as far as it can before the next one does, while races records
-    what each step reads and writes and how threads synchronise. From that one run it
-    predicts what other interleavings would do: a lost update or a check-then-act when
-    another thread's write is ordered with neither a thread's read nor its write back,
-    and a lock-order inversion when locks are taken in orders that form a cycle. The
-    result is ``explore``'s: ``failed``, ``kind``, ``render()``, and ``findings``, every
-    cause found, in order. A run that deadlocks is reported with its cycle. ``max_steps``
-    is high: one run of a whole test may take millions of steps, and only a loop that never
-    ends should reach it.
+    races records what each step of the code under test reads and writes and how threads
+    synchronise. From that one run it predicts what other interleavings would do: a lost
+    update or a check-then-act when another thread's write is ordered with neither a
+    thread's read nor its write back, and a lock-order inversion when locks are taken in
+    orders that form a cycle. The result is ``explore``'s: ``failed``, ``kind``,
+    ``render()``, and ``findings``, every cause found, in order. A run that deadlocks is
+    reported with its cycle. ``max_steps`` is high: one run of a whole test may take
+    millions of steps, and only a loop that never ends should reach it.
+
+    ``threads`` says how a threaded scenario runs. ``"real"`` (the default): its threads
+    run free, on real locks and real time, as ThreadSanitizer runs C, so real I/O, sleeps
+    and timeouts behave as they do without races; a deadlock is found by a watchdog in
+    the waiting threads, and a thread blocked where races cannot see is reported when no
+    thread has moved for ``watchdog`` seconds. ``"scheduled"``: under the scheduler, each
+    thread as far as it goes before the next, on modelled locks and virtual time: the
+    same run every time. A coroutine function runs on the controlled event loop either way.
     """
-    session = _detect_session(scenario, include, exclude, max_steps, watchdog, tracing)
+    if threads not in ("real", "scheduled"):
+        raise InvalidArgument(f"threads must be 'real' or 'scheduled', not {threads!r}")
+    session = _detect_session(scenario, include, exclude, max_steps, watchdog, tracing, threads)
     try:
         with session:
-            return detect_in(session, scenario)
+            result = detect_in(session, scenario)
     except (RacesError, InternalError):
         raise
     except Exception as exc:
         raise InternalError(f"detecting races in {scenario_name(scenario)}", exc) from exc
+    unrecorded: list[str] = getattr(session, "unrecorded", list)()  # real threads only
+    if unrecorded:
+        names = ", ".join(f"`{name}`" for name in unrecorded)
+        result.summary += (
+            f"; not recorded: {names}, a real lock made before detect and held whenever the "
+            "code reached it, so a race its ordering rules out may be reported"
+        )
+    return result
 
 
 def record(scenario: Callable[[], object], *, exclude: Sequence[str] = ()) -> Outcome:
-    """The run ``detect`` analyses: each thread or task as far as it goes, with its accesses."""
-    with _detect_session(scenario, (), exclude, 10_000_000, 10.0, "auto") as session:
+    """The run ``detect(threads="scheduled")`` analyses: each thread or task as far as it
+    goes, with its accesses; the same run every time."""
+    with _detect_session(scenario, (), exclude, 10_000_000, 10.0, "auto", "scheduled") as session:
         return session.run(GoOnChooser())
 
 
@@ -282,11 +302,23 @@ def _detect_session(
     max_steps: int,
     watchdog: float,
     tracing: Mechanism,
+    threads: DetectThreads,
 ) -> Runtime:
     if is_coroutine_scenario(scenario):
         from races.runtimes.asyncio.session import AsyncSession
 
         return AsyncSession(scenario, max_steps=max_steps, watchdog=watchdog)  # type: ignore[arg-type]
+    if threads == "real":
+        from races.runtimes.threads.observe import Observer
+
+        return Observer(
+            scenario,
+            include=include,
+            exclude=exclude,
+            max_steps=max_steps,
+            watchdog=watchdog,
+            tracing=tracing,
+        )
     from races.runtimes.threads.session import Session
 
     # No switch points: one run where each thread goes as far as it can needs none, and

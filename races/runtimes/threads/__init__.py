@@ -38,4 +38,6 @@ Modules
 ``patches``    installing and removing the modelled leaves, and finding real locks to swap
 ``deadlock``   turning "nobody can run" into the core's wait-for diagnosis
 ``session``    a run of many executions with the patches and hooks installed once
+``observe``    ``detect``'s other way: threads run free on recording locks, their accesses
+               logged for the happens-before analysis, a deadlock found by the waiters
 """

@@ -180,7 +180,7 @@ class Execution:
                 raise error
             raise InternalError("running a schedule", error) from error
         if self.failure is None and not self.cut and self.stalled is None:
-            self.failure = self._lost_future_error()
+            self.failure = diagnosis.unretrieved_future(self.failed_futures)
         if self.failure is not None and self.failure.pattern is None and self.loop_blocks:
             self.failure = diagnosis.blocked_loop(self.failure, self.loop_blocks)
         return Outcome(
@@ -785,17 +785,6 @@ class Execution:
         if self.internal_error is None:
             self.internal_error = exc
         self._end_run()
-
-    def _lost_future_error(self) -> Failure | None:
-        for future, name in self.failed_futures:
-            if not getattr(future, "_races_retrieved", False):
-                return diagnosis.lost_exception(
-                    future._exception,
-                    name,
-                    "never retrieved: nobody called result() or exception() on its future",
-                    pattern="lost error",
-                )
-        return None
 
     def next_lock_serial(self) -> int:
         self.lock_serial += 1

@@ -92,7 +92,24 @@ def install(
     """Install every replacement a session needs; returns what to call before each run
     (it frees the stand-ins of real locks and returns their modelled locks)."""
     _install_leaves(patches)
-    swap = _Swapper(patches)
+    return swap_primitives(patches, under_test, scenario).reset
+
+
+def swap_primitives(
+    patches: Patches,
+    under_test: CodeFilter,
+    scenario: Callable[[], object],
+    *,
+    leaves: dict[Any, Any] | None = None,
+    new_lock: Callable[[Any], Any] | None = None,
+    held: Callable[[Any, str], None] | None = None,
+) -> _Swapper:
+    """Swap the real primitives the code under test reaches (made before the session) for
+    stand-ins: in the namespaces of the modules under test and the scenario's closure now,
+    and anywhere else where the code first reads them. ``leaves``, ``new_lock`` and
+    ``held`` are the stand-ins and what to do with a lock already held (see ``_Swapper``);
+    by default, the scheduler's modelled ones."""
+    swap = _Swapper(patches, leaves, new_lock, held)
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
         if isinstance(module, ModuleType) and file and under_test.filename_under_test(file):
@@ -108,7 +125,7 @@ def install(
     executor_log = logging.getLogger("concurrent.futures")
     executor_log.addFilter(_not_an_unwinding)
     patches.call_on_restore(lambda: executor_log.removeFilter(_not_an_unwinding))
-    return swap.reset
+    return swap
 
 
 def _not_an_unwinding(record: logging.LogRecord) -> bool:
@@ -328,24 +345,43 @@ def interpreter_exit() -> None:
 
 
 class _Swapper:
-    """Replaces references to real leaves and real locks in the user's namespaces."""
+    """Replaces references to real leaves and real locks in the user's namespaces.
 
-    def __init__(self, patches: Patches) -> None:
+    ``leaves`` maps each real leaf (``_thread.allocate_lock``, ``time.sleep``) to its
+    stand-in; ``new_lock(real)`` makes the stand-in of a real lock (for an RLock's, of a
+    fresh one); ``held(real, name)`` is told of a real lock that is held where it would be
+    swapped. By default these are the scheduler's: modelled leaves and locks, and a held
+    lock stops the run. Real-thread detection passes its recording ones.
+    """
+
+    def __init__(
+        self,
+        patches: Patches,
+        leaves: dict[Any, Any] | None = None,
+        new_lock: Callable[[Any], Any] | None = None,
+        held: Callable[[Any, str], None] | None = None,
+    ) -> None:
         self.patches = patches
-        self.leaves: dict[int, Any] = {
-            id(_REAL_ALLOCATE_LOCK): allocate_lock,
-            id(_REAL_LOCK_TYPE): LockType,
-            id(_REAL_START_NEW_THREAD): thread_model.start_raw_thread,
-            id(clock.real_sleep): clock.sleep,
-            id(clock.real_monotonic): clock.monotonic,
-            id(clock.real_time): clock.time,
-            id(clock.real_perf_counter): clock.perf_counter,
-        }
+        if leaves is None:
+            leaves = {
+                _REAL_ALLOCATE_LOCK: allocate_lock,
+                _REAL_LOCK_TYPE: LockType,
+                _REAL_START_NEW_THREAD: thread_model.start_raw_thread,
+                clock.real_sleep: clock.sleep,
+                clock.real_monotonic: clock.monotonic,
+                clock.real_time: clock.time,
+                clock.real_perf_counter: clock.perf_counter,
+            }
+        self.leaves: dict[int, Any] = {id(real): stand_in for real, stand_in in leaves.items()}
         simple = getattr(sys.modules.get("_queue"), "SimpleQueue", None)
         if simple is not None:
             self.leaves[id(simple)] = queue._PySimpleQueue  # type: ignore[attr-defined]
+        self.new_lock: Callable[[Any], Any] = new_lock or (lambda real: Lock())
+        self.held: Callable[[Any, str], None] = held or _held_real_lock
         self.swapped: dict[int, Any] = {}  # id(real lock) -> its modelled stand-in
         self.visited: set[int] = set()
+        # Threads that run free (real-thread detection) may reach one primitive at once.
+        self._adopting = _REAL_ALLOCATE_LOCK()
 
     def replacement(self, value: Any, name: str = "") -> Any:
         """The stand-in for ``value``, or None to keep it; ``name`` is how the code
@@ -391,13 +427,17 @@ class _Swapper:
         for it would block where the scheduler cannot see. The run stops at once, saying
         which lock and where, rather than after the watchdog's wait.
         """
+        with self._adopting:
+            self._adopt(value, name, where)
+
+    def _adopt(self, value: Any, name: str, where: tuple[Any, ...]) -> None:
         if id(value) in self.visited:
             return
         new = self.replacement(value, name if where[0] != "cell" else "")
         if new is None:
             kind = type(value)
             if kind is _REAL_LOCK_TYPE or kind is _REAL_RLOCK_TYPE:
-                _held_real_lock(value, name)
+                self.held(value, name)
             elif id(value) not in self.swapped:
                 self.visited.add(id(value))  # an Event or a Queue: swapped inside, or not ours
                 self.patches.call_on_restore(lambda: value)  # its id stays its own
@@ -430,14 +470,17 @@ class _Swapper:
             return self.swapped[id(real)]
         # The stand-in is named after the real lock for lock-order analysis: by the name
         # the code reaches it by, the same lock in every run, session and process.
-        stand_in = Lock()
-        stand_in._made = (name, 0, 0) if name else ("", 0, id(real))
+        made = (name, 0, 0) if name else ("", 0, id(real))
         if type(real) is _REAL_LOCK_TYPE:
             if real.locked():
                 return None
+            stand_in = self.new_lock(real)
+            stand_in._made = made
             return self._remember(real, stand_in)
         if real._is_owned():
             return None
+        stand_in = self.new_lock(_REAL_ALLOCATE_LOCK())
+        stand_in._made = made
         rlock = threading._PyRLock()  # type: ignore[attr-defined]
         rlock._block = stand_in
         return self._remember(real, rlock)
