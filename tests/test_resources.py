@@ -135,7 +135,25 @@ def test_a_slip_in_races_own_code_is_its_error_not_the_scenarios(
     assert "this is a bug in races, not in your code" in str(info.value)
 
 
+def test_a_slip_in_races_own_code_under_a_task_is_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from races.core import access, sites
+
+    def slip(frame: object, offset: int) -> object:
+        return sites.short_path(None)  # type: ignore[arg-type]  # AttributeError, in races
+
+    monkeypatch.setattr(access.ACCESSES, "accesses", slip)
+    with pytest.raises(InternalError, match="AttributeError"):
+        races.explore(_task_increment, budget=5)
+
+
 counter = 0
+
+
+async def _task_increment() -> None:
+    global counter
+    counter += 1
 
 
 def _shared_increment() -> None:

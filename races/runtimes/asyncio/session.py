@@ -25,11 +25,12 @@ from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
 from races.core.runtime import EXPLORING
+from races.core.sites import raised_by_races
 from races.core.steps import RunCut
 from races.core.strategies.base import Chooser
 from races.runtimes.asyncio.accesses import TaskAccesses
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
-from races.vocabulary.errors import InvalidArgument, NestedExplorationError
+from races.vocabulary.errors import InternalError, InvalidArgument, NestedExplorationError
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
 _ORIGINAL_ACQUIRE = asyncio.Lock.acquire
@@ -114,7 +115,9 @@ class AsyncSession:
                 failure = diagnosis.step_limit(self.max_steps, "task steps")
             except RunCut:
                 cut = True
-            except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
+            except Exception as exc:  # any exception fails the scenario
+                if raised_by_races(exc):  # but a slip of races' own is races' failure
+                    raise InternalError("running the scenario", exc) from exc
                 failure = scenario_failure(exc)
             finally:
                 if recorder is not None:
