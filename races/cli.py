@@ -318,7 +318,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 def cmd_detect(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.target)
     start = time.monotonic()
-    result = races.detect(scenario)
+    result = races.detect(scenario, runtime=args.runtime)
     _print_result(result, args, start)
     return EXIT_FAILURE_FOUND if result.failed else EXIT_OK
 
@@ -707,6 +707,13 @@ def build_parser() -> argparse.ArgumentParser:
         "detect", help="run your own scenario once and report the races its accesses predict"
     )
     detect.add_argument("target", help="the scenario, as module:function")
+    detect.add_argument(
+        "--runtime",
+        choices=("auto", "threads", "asyncio", "gevent"),
+        default="auto",
+        help="how the scenario runs (default: a coroutine function on asyncio, anything "
+        "else on real threads; gevent code needs 'gevent')",
+    )
     detect.add_argument("--full", action="store_true", help=FULL_HELP)
     _add_json_option(detect)
     _add_html_option(detect)

@@ -214,3 +214,20 @@ def test_dpor_finds_a_lost_update_between_greenlets_and_names_it() -> None:
     assert result.failed and result.kind is FailureKind.ASSERTION
     assert result.failure is not None and result.failure.pattern == "lost update"
     assert "`total`" in result.render()
+
+
+def test_detect_predicts_a_greenlet_race_from_one_run() -> None:
+    """`races.detect(..., runtime="gevent")`: one run in the patched child, each greenlet as
+    far as it goes, and the race its accesses predict, whether or not the run hit it."""
+    result = races.detect(s.lost_update, runtime="gevent")
+    assert result.strategy == "detect" and result.schedules == 1
+    assert result.findings and result.findings[0].pattern == "lost update"
+    assert result.failed and "lost update" in result.render()
+
+
+def test_detect_of_a_fixed_greenlet_program_finds_nothing() -> None:
+    from races.cases.greenlet_switch_race import fixed_no_switch, fixed_semaphore
+
+    for fixed in (fixed_no_switch, fixed_semaphore):
+        result = races.detect(fixed.scenario, runtime="gevent")
+        assert not result.failed and result.findings == [], result.render()

@@ -243,6 +243,7 @@ def detect(
     scenario: Callable[[], object],
     *,
     threads: DetectThreads = "real",
+    runtime: RuntimeName = "auto",
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     max_steps: int = 10_000_000,
@@ -267,9 +268,17 @@ def detect(
     thread has moved for ``watchdog`` seconds. ``"scheduled"``: under the scheduler, each
     thread as far as it goes before the next, on modelled locks and virtual time: the
     same run every time. A coroutine function runs on the controlled event loop either way.
+    ``runtime="gevent"`` runs gevent code once in a monkey-patched child process, each
+    greenlet as far as it goes, as ``explore`` does.
     """
     if threads not in ("real", "scheduled"):
         raise InvalidArgument(f"threads must be 'real' or 'scheduled', not {threads!r}")
+    if _runtime(scenario, runtime, "instruction") == "gevent":
+        from races.runtimes.gevent import child
+
+        return child.run(
+            child.ChildRequest.detect(scenario, max_steps=max_steps, watchdog=watchdog)
+        )
     session = _detect_session(scenario, include, exclude, max_steps, watchdog, tracing, threads)
     try:
         with session:

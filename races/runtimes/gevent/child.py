@@ -53,10 +53,11 @@ class ChildRequest:
     """What the child runs (the scenario, by module and name), and how.
 
     ``mode`` is "explore" (search with ``strategy`` built from ``options``, up to
-    ``budget`` runs, then shrink for ``shrink_time`` seconds) or "replay" (``schedule``).
+    ``budget`` runs, then shrink for ``shrink_time`` seconds), "replay" (``schedule``) or
+    "detect" (one run, each greenlet as far as it goes, and what its accesses predict).
     """
 
-    mode: Literal["explore", "replay"]
+    mode: Literal["explore", "replay", "detect"]
     target: str  # "module:qualname"
     max_steps: int
     watch: tuple[str, ...]
@@ -103,6 +104,12 @@ class ChildRequest:
         watchdog: float,
     ) -> ChildRequest:
         return cls("replay", target_of(scenario), max_steps, watch, watchdog, schedule=schedule)
+
+    @classmethod
+    def detect(
+        cls, scenario: Callable[[], object], *, max_steps: int, watchdog: float
+    ) -> ChildRequest:
+        return cls("detect", target_of(scenario), max_steps, (), watchdog)
 
 
 def require_gevent() -> None:
@@ -170,13 +177,15 @@ def main() -> None:
 
 
 def _carry_out(request: ChildRequest) -> Result:
-    from races.core.exploration import Exploration, replay_in
+    from races.core.exploration import Exploration, detect_in, replay_in
     from races.core.strategies.registry import make_strategy
     from races.runtimes.gevent.session import GreenletSession
 
     scenario = load(request.target)
     session = GreenletSession(scenario, max_steps=request.max_steps, watchdog=request.watchdog)
     with session:
+        if request.mode == "detect":
+            return detect_in(session, scenario)
         if request.mode == "replay":
             assert request.schedule is not None
             return replay_in(session, scenario, request.schedule, request.watch)
