@@ -621,3 +621,50 @@ def test_task_synchronisation_orders_the_accesses(scenario: Callable[[], object]
 def test_explore_of_tasks_finds_no_race_where_none_can_happen() -> None:
     result = races.explore(tasks_locked, strategy="dfs")
     assert not result.failed, result.render()
+
+
+class _Conn:
+    def send(self) -> str:
+        return "sent"
+
+
+_conn: _Conn | None = None
+
+
+def _use_connection() -> None:
+    if _conn is not None:
+        _conn.send()
+
+
+def _close_connection() -> None:
+    global _conn
+    _conn = None
+
+
+def check_then_use() -> None:
+    global _conn
+    _conn = _Conn()
+    threads = [threading.Thread(target=f) for f in (_use_connection, _close_connection)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+@pytest.mark.parametrize("threads", ["real", "scheduled"])
+def test_a_check_then_use_is_a_stale_read_predicted_from_a_run_that_passed(
+    threads: Literal["real", "scheduled"],
+) -> None:
+    """`if conn is not None: conn.send()` while another thread closes it: the use can see
+    what the check ruled out. Whichever order the run took, the race is named."""
+    result = races.detect(check_then_use, threads=threads)
+    assert result.findings and result.findings[0].pattern == "stale read", result.render()
+    headline = result.findings[0].headline
+    assert "checked `_conn`" in headline and "used `_conn`" in headline
+    assert "`_conn`" in result.findings[0].summary
+
+
+def test_exploring_a_check_then_use_leads_with_the_stale_read() -> None:
+    result = races.explore(check_then_use, seed=0)
+    assert result.failed and result.kind is FailureKind.THREAD_EXCEPTION
+    assert result.render().startswith("stale read in ")

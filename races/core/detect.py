@@ -91,6 +91,12 @@ class AtomicityViolation:
         return not self.remote.access.kind.writes
 
     @property
+    def used_stale(self) -> bool:
+        """A check, then a use of what was checked (a read), with another thread's write
+        able to come between: ``if conn is not None: conn.send()``."""
+        return not self.second.access.kind.writes and self.remote.access.kind.writes
+
+    @property
     def torn(self) -> bool:
         """Two updates meant as one (two appends of one record), with another thread's
         in between: only ever told of a run that went through it."""
@@ -212,6 +218,14 @@ def analyse(outcome: Outcome, *, observed: bool = False) -> Findings:
     analysis.atomic_steps = outcome.atomic_steps
     analysis.names = outcome.thread_names
     findings = analysis.run(outcome.events)
+    # A check whose thread then writes what it checked is a check-then-act; its use of
+    # the value on the way (`balance -= amount` reads first) is not a second bug.
+    acted = {(v.first.thread, v.first.order) for v in findings.violations if not v.used_stale}
+    findings.violations = [
+        v
+        for v in findings.violations
+        if not v.used_stale or (v.first.thread, v.first.order) not in acted
+    ]
     findings.lock_cycles = lock_cycles(findings.lock_edges.values())
     return findings
 
@@ -240,6 +254,8 @@ class _Analysis:
         # last write; enough to find each pattern once, however long the run.
         self.last: dict[tuple[int, Location], Touch] = {}
         self.pairs: dict[int, dict[tuple[int, Location], tuple[Touch, Touch]]] = {}
+        # And its last check-then-use pair (a check, then a read of what it checked).
+        self.check_uses: dict[int, dict[tuple[int, Location], tuple[Touch, Touch]]] = {}
         self.writes: dict[int, dict[tuple[int, Location], Touch]] = {}
         # A thread's checks (reads by site) since its last write of the location, and the
         # checks each write acted on.
@@ -365,6 +381,27 @@ class _Analysis:
                     self._check(previous, write, touch)
             self.pairs.setdefault(owner, {})[key] = (previous, touch)
         if (
+            previous is not None
+            and kind is Kind.READ
+            and previous.access.kind is Kind.READ
+            and is_condition(previous.site)
+            and not is_condition(touch.site)
+            and _same_code(previous.site, touch.site)
+        ):
+            # A check, then a use of the same location further on in the same function:
+            # an unordered write of another thread may come between, and the use then
+            # sees what the check ruled out (`if conn is not None: conn.send()`). Not a
+            # write from before the check, which the check may have read (the fast path
+            # of double-checked locking sees the value it then returns).
+            for write in self.writes.get(owner, {}).values():
+                if (
+                    write.thread != thread
+                    and write.order > previous.order
+                    and write.access.location.overlaps(location)
+                ):
+                    self._check(previous, write, touch)
+            self.check_uses.setdefault(owner, {})[key] = (previous, touch)
+        if (
             self.observed
             and kind is Kind.UPDATE
             and previous is not None
@@ -382,9 +419,10 @@ class _Analysis:
                     self._check(previous, write, touch)
         if kind.writes:
             # A write: it may come between an earlier check-then-write pair of another thread.
-            for (other, pair_location), (first, second) in self.pairs.get(owner, {}).items():
-                if other != thread and pair_location.overlaps(location):
-                    self._check(first, touch, second)
+            for pairs in (self.pairs, self.check_uses):
+                for (other, pair_location), (first, second) in pairs.get(owner, {}).items():
+                    if other != thread and pair_location.overlaps(location):
+                        self._check(first, touch, second)
             self.writes.setdefault(owner, {})[key] = touch
             checks = self.checks.pop(key, None)
             if checks:

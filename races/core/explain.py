@@ -78,6 +78,8 @@ def pattern_of(violation: AtomicityViolation) -> str:
         return "changed during iteration"
     if violation.torn:
         return "torn write"
+    if violation.used_stale:
+        return "stale read"
     if violation.stale or is_condition(violation.first.site):
         return "check-then-act"
     return "lost update"
@@ -103,6 +105,13 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
         story = (
             f"{mine} iterates over {where}{at(first)}; {theirs} changes it{at(remote)}, "
             "and nothing orders that change with the loop"
+        )
+    elif violation.used_stale:
+        between = "wrote" if violation.happened else "can write"
+        story = (
+            f"{mine} checked {where}{at(first)}, {theirs} {between} {where}{at(remote)}, "
+            f"{mine} used {where}{at(second)}: what {mine} uses is no longer what it "
+            "checked"
         )
     elif violation.stale:
         story = (
@@ -134,6 +143,8 @@ def explain_violation(violation: AtomicityViolation, outcome: Outcome, trace: Tr
         summary = f"{theirs} wrote {where} between {mine}'s two updates of it"
     elif violation.iteration:
         summary = f"{theirs} changes {where} while {mine} iterates over it"
+    elif violation.used_stale:
+        summary = f"{theirs} can write {where} between {mine}'s check of it and its use"
     elif pattern == "check-then-act":
         summary = f"{mine} and {theirs} can both check {where} before either acts on it"
     else:
