@@ -36,8 +36,18 @@ from collections.abc import Callable, Hashable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 from typing import Any
 
-from races.core.sites import hides_state
-from races.vocabulary.access import NOTHING, OPAQUE, WHOLE, Access, Kind, Location, StepAccesses
+from races.core.sites import hides_state, in_library, program_caller
+from races.vocabulary.access import (
+    NOTHING,
+    OPAQUE,
+    OPAQUE_STEP,
+    WHOLE,
+    Access,
+    Event,
+    Kind,
+    Location,
+    StepAccesses,
+)
 
 #: Computes what the instruction at a code location touches, from its frame.
 Probe = Callable[[FrameType], StepAccesses]
@@ -807,6 +817,26 @@ def _static_attribute(owner: Any, name: str) -> Any:
     except AttributeError:
         return UNKNOWN
     return own.get(name, UNKNOWN) if isinstance(own, dict) else UNKNOWN
+
+
+def log_touched(
+    events: list[Event], unit: int, step: int, touched: StepAccesses, frame: FrameType, offset: int
+) -> None:
+    """Log what the instruction at ``offset`` touched, for ``unit`` in ``step``: each access
+    at the instruction, and for a library's instruction the program's line that led there
+    (``(code, offset, (file, line))``)."""
+    if not touched.accesses and not touched.opaque:
+        return
+    code = frame.f_code
+    where: tuple[Any, ...] = (code, offset)
+    if in_library(code):
+        caller = program_caller(frame)
+        if caller is not None:
+            where = (code, offset, caller)
+    for access in touched.accesses:
+        events.append((unit, step, access, where))
+    if touched.opaque:
+        events.append((unit, step, OPAQUE_STEP, where))
 
 
 class AccessTable:

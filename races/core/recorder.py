@@ -15,10 +15,10 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any, Protocol
 
-from races.core.access import ACCESSES
+from races.core.access import ACCESSES, log_touched
 from races.core.codefilter import CodeFilter
 from races.core.sites import LockClass, LockClasses, call_site
-from races.vocabulary.access import OPAQUE_STEP, Event, Sync
+from races.vocabulary.access import Event, Sync
 
 
 class UnitLog(Protocol):
@@ -49,12 +49,7 @@ class StepRecorder:
         if unit is None:
             return
         touched = ACCESSES.accesses(frame, offset)
-        where = (frame.f_code, offset)
-        step = len(loop.trace) - 1
-        for access in touched.accesses:
-            loop.events.append((unit, step, access, where))
-        if touched.opaque:
-            loop.events.append((unit, step, OPAQUE_STEP, where))
+        log_touched(loop.events, unit, len(loop.trace) - 1, touched, frame, offset)
 
     def synced(self, kind: str, obj: object, mutex: bool = False) -> None:
         loop = self.loop

@@ -89,6 +89,16 @@ def scenario_name(scenario: Callable[..., object]) -> str:
     return f"<scenario {qualname or scenario!r}>"
 
 
+def check_session(scenario: object, max_steps: int) -> None:
+    """What every runtime's session takes: a scenario it can call, and a step limit."""
+    if not callable(scenario):
+        raise InvalidArgument(
+            f"scenario must be a callable taking no arguments, not {type(scenario).__name__}"
+        )
+    if max_steps < 1:
+        raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
+
+
 def check_watch(scenario: Callable[..., object], watch: Sequence[str]) -> None:
     """``watch`` must name module-level variables of the scenario's module."""
     if isinstance(watch, str):

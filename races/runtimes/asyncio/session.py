@@ -24,13 +24,13 @@ from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
-from races.core.runtime import EXPLORING
+from races.core.runtime import EXPLORING, check_session
 from races.core.sites import raised_by_races
 from races.core.steps import RunCut
 from races.core.strategies.base import Chooser
 from races.runtimes.asyncio.accesses import TaskAccesses
 from races.runtimes.asyncio.loop import ControlledLoop, NothingToRun, StepLimit
-from races.vocabulary.errors import InternalError, InvalidArgument, NestedExplorationError
+from races.vocabulary.errors import InternalError, NestedExplorationError
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
 _ORIGINAL_ACQUIRE = asyncio.Lock.acquire
@@ -58,8 +58,7 @@ class AsyncSession:
         max_steps: int = 50_000,
         watchdog: float = 10.0,
     ) -> None:
-        if max_steps < 1:
-            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
+        check_session(scenario, max_steps)
         self.scenario = scenario
         self.max_steps = max_steps
         self.watchdog = watchdog

@@ -27,10 +27,11 @@ from gevent._hub_local import set_hub
 from races.core import diagnosis
 from races.core.codefilter import CodeFilter
 from races.core.diagnosis import Waiter
+from races.core.runtime import check_session
 from races.core.strategies.base import Chooser
 from races.runtimes.gevent.accesses import GreenletAccesses
 from races.runtimes.gevent.loop import ControlledGeventLoop
-from races.vocabulary.errors import InvalidArgument, NestedExplorationError
+from races.vocabulary.errors import NestedExplorationError
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
 
@@ -65,8 +66,7 @@ class GreenletSession:
     def __init__(
         self, scenario: Callable[[], object], *, max_steps: int = 50_000, watchdog: float = 10.0
     ) -> None:
-        if max_steps < 1:
-            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
+        check_session(scenario, max_steps)
         self.scenario = scenario
         self.max_steps = max_steps
         self.watchdog = watchdog

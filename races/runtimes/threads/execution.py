@@ -44,14 +44,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from races.core import diagnosis
-from races.core.access import ACCESSES
+from races.core.access import ACCESSES, log_touched
 from races.core.runtime import IO_GRACE
 from races.core.sites import (
     LockClasses,
     hidden,
-    in_library,
     is_races_internal,
-    program_caller,
     raised_by_races,
 )
 from races.core.strategies.base import CUT
@@ -437,17 +435,7 @@ class Execution:
             rec.last_step = len(self.trace)
             self.trace.append((rec.index, INSTRUCTION, frame.f_code, offset))
             rec.steps += 1
-        step = rec.last_step
-        code = frame.f_code
-        where: tuple[Any, ...] = (code, offset)
-        if in_library(code):  # a library's line, with the program's line that led there
-            caller = program_caller(frame)
-            if caller is not None:
-                where = (code, offset, caller)
-        for access in touched.accesses:
-            self.events.append((rec.index, step, access, where))
-        if touched.opaque:
-            self.events.append((rec.index, step, OPAQUE_STEP, where))
+        log_touched(self.events, rec.index, rec.last_step, touched, frame, offset)
 
     def _unseen(self, rec: ControlledThread, ended: int) -> bool:
         """Where ``rec``'s stack runs standard-library code whose reads and writes races

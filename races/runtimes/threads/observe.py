@@ -60,7 +60,6 @@ cannot be unwound, and the report says so.
 from __future__ import annotations
 
 import _thread
-import concurrent.futures as futures
 import concurrent.futures.thread as futures_thread
 import itertools
 import queue
@@ -73,27 +72,25 @@ from types import FrameType
 from typing import Any
 
 from races.core import diagnosis
-from races.core.access import ACCESSES
+from races.core.access import ACCESSES, log_touched
 from races.core.codefilter import CodeFilter
-from races.core.runtime import EXPLORING
+from races.core.runtime import EXPLORING, check_session
 from races.core.sites import (
     MUTEX_OPERATIONS,
     LockClass,
     LockClasses,
     Site,
     call_site,
-    in_library,
     is_races_internal,
-    program_caller,
     raised_by_races,
 )
 from races.core.strategies.base import Chooser
 from races.runtimes.threads import deadlock, execution, patches
-from races.runtimes.threads.models import clock, io, memcache, semaphore, timer
+from races.runtimes.threads.models import clock, io
 from races.runtimes.threads.records import ControlledThread, State
 from races.runtimes.threads.tracing import Mechanism, make_tracer
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
-from races.vocabulary.errors import InternalError, InvalidArgument
+from races.vocabulary.errors import InternalError
 from races.vocabulary.kinds import FailureKind, StepKind
 from races.vocabulary.outcome import Failure, Outcome, describe, scenario_failure
 
@@ -301,12 +298,7 @@ class Observer:
         watchdog: float = 10.0,
         tracing: Mechanism = "auto",
     ) -> None:
-        if not callable(scenario):
-            raise InvalidArgument(
-                f"scenario must be a callable taking no arguments, not {type(scenario).__name__}"
-            )
-        if max_steps < 1:
-            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
+        check_session(scenario, max_steps)
         self.scenario = scenario
         self.max_steps = max_steps
         self.watchdog = watchdog
@@ -398,17 +390,7 @@ class Observer:
         # The scheduler's models of what locks cannot say (permits, a timer's flag, a
         # cache server's entries, a future nobody asked) log through the active run.
         p.set(execution, "active", self)
-        for klass, methods in semaphore.METHODS.items():
-            for name, method in methods.items():
-                p.set(klass, name, method)
-        for name, method in timer.METHODS.items():
-            p.set(threading.Timer, name, method)
-        client = memcache.client_class()
-        if client is not None:
-            for name, method in memcache.methods(client).items():
-                p.set(client, name, method)
-        for name, method in patches._future_methods().items():
-            p.set(futures.Future, name, method)
+        patches.install_models(p)
         p.set(threading, "excepthook", patches._excepthook(threading.excepthook))
         # Executors started in the run, for the end of the scenario to stop as the
         # interpreter's exit would; those of the rest of the process are not ours.
@@ -628,17 +610,8 @@ class Observer:
             rec.busy = False
         if not touched.accesses and not touched.opaque:
             return
-        code = frame.f_code
-        step = self._step(rec, (rec.index, INSTRUCTION, code, offset))
-        where: tuple[Any, ...] = (code, offset)
-        if in_library(code):  # a library's line, with the program's line that led there
-            caller = program_caller(frame)
-            if caller is not None:
-                where = (code, offset, caller)
-        for access in touched.accesses:
-            self.events.append((rec.index, step, access, where))
-        if touched.opaque:
-            self.events.append((rec.index, step, OPAQUE_STEP, where))
+        step = self._step(rec, (rec.index, INSTRUCTION, frame.f_code, offset))
+        log_touched(self.events, rec.index, step, touched, frame, offset)
 
     def _step(self, rec: ControlledThread, record: tuple[Any, ...]) -> int:
         step = next(self._steps)

@@ -182,17 +182,7 @@ def _install_leaves(p: Patches) -> None:
     p.set(_thread, "_count", thread_model.count)
     for selector in io.SELECTORS:
         p.set(selector, "select", io.controlled_select(selector.select))
-    for klass, methods in semaphore.METHODS.items():
-        for name, method in methods.items():
-            p.set(klass, name, method)
-    for name, method in timer.METHODS.items():
-        p.set(threading.Timer, name, method)
-    client = memcache.client_class()
-    if client is not None:
-        for name, method in memcache.methods(client).items():
-            p.set(client, name, method)
-    for name, method in _future_methods().items():
-        p.set(futures.Future, name, method)
+    install_models(p)
     p.set(threading, "_time", clock.monotonic)
     p.set(queue, "time", clock.monotonic)
     p.set(queue, "SimpleQueue", queue._PySimpleQueue)  # type: ignore[attr-defined]
@@ -216,6 +206,23 @@ def _install_leaves(p: Patches) -> None:
     p.set(futures_thread, "_global_shutdown_lock", Lock())
     p.set(futures_thread, "_threads_queues", weakref.WeakKeyDictionary())
     p.set(futures_thread, "_shutdown", False)
+
+
+def install_models(p: Patches) -> None:
+    """The models of what a run's locks cannot say: a semaphore's permits, a timer's
+    cancel flag, a cache server's entries, a future's error nobody asked for. They log
+    through the active run, controlled or observed."""
+    for klass, methods in semaphore.METHODS.items():
+        for name, method in methods.items():
+            p.set(klass, name, method)
+    for name, method in timer.METHODS.items():
+        p.set(threading.Timer, name, method)
+    client = memcache.client_class()
+    if client is not None:
+        for name, method in memcache.methods(client).items():
+            p.set(client, name, method)
+    for name, method in _future_methods().items():
+        p.set(futures.Future, name, method)
 
 
 def _queue_conditions(q: Any) -> list[Any]:

@@ -14,13 +14,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from races.core.codefilter import CodeFilter
-from races.core.runtime import EXPLORING
+from races.core.runtime import EXPLORING, check_session
 from races.core.strategies.base import Chooser
 from races.runtimes.threads import execution, patches
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.tracing import Granularity, Mechanism, make_tracer
 from races.vocabulary.access import Sync
-from races.vocabulary.errors import InvalidArgument, UncontrolledBlockingError
+from races.vocabulary.errors import UncontrolledBlockingError
 from races.vocabulary.outcome import Outcome
 
 #: The seed ``random`` is reset to before each run, so scenarios that use it replay too.
@@ -43,12 +43,7 @@ class Session:
         accesses: bool = True,
         switching: bool = True,
     ) -> None:
-        if not callable(scenario):
-            raise InvalidArgument(
-                f"scenario must be a callable taking no arguments, not {type(scenario).__name__}"
-            )
-        if max_steps < 1:
-            raise InvalidArgument(f"max_steps must be at least 1, not {max_steps}")
+        check_session(scenario, max_steps)
         self.scenario = scenario
         self.granularity = granularity
         self.points: str = granularity
