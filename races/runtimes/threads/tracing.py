@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -84,6 +85,10 @@ class Tracer:
 class SettraceTracer(Tracer):
     """``sys.settrace`` in each controlled thread: line events, or opcode events."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lines: dict[CodeType, dict[int, bool]] = {}
+
     def install(self) -> None:
         # CPython's Thread bootstrap would install threading.settrace()'s hook over ours.
         self._saved_hook = threading._trace_hook  # type: ignore[attr-defined]
@@ -101,10 +106,18 @@ class SettraceTracer(Tracer):
         by_line = switching and self.granularity == "line"
         switch_offsets = INSTRUCTIONS.switch_offsets
         probes = ACCESSES.probes if self.accesses else _no_probes
+        opcode_lines = self._opcode_lines
+
         opcodes = by_instruction or self.accesses
+        # On 3.12+ a frame's opcode flag switches events on and off for its code object,
+        # every thread's frames of it at once: there it stays on for the whole frame.
+        per_line = sys.version_info < (3, 12)
 
         # Opcode events at both granularities: an instruction's accesses are read just
         # before it runs, and at instruction granularity that is also its switch point.
+        # An opcode event costs as much as a line's worth of plain instructions, so (on
+        # 3.11) they are on only in the lines that hold such an instruction: a loop that
+        # computes on its locals costs one line event a line.
         def local(frame: FrameType, event: str, arg: object) -> Any:
             if event == "opcode":
                 code, offset = frame.f_code, frame.f_lasti
@@ -113,10 +126,15 @@ class SettraceTracer(Tracer):
                 if offset in probes(code):
                     accessed(rec, frame, offset)
             elif event == "line":
-                # 3.12+ may ignore the flag set at 'call' for a function's first call.
-                frame.f_trace_opcodes = opcodes
+                # Set at each line, before its first opcode event (3.12+ may also ignore
+                # the flag set at 'call' for a function's first call).
+                code = frame.f_code
+                if per_line:
+                    frame.f_trace_opcodes = opcode_lines(code, probes).get(frame.f_lasti, True)
+                else:
+                    frame.f_trace_opcodes = opcodes
                 if by_line:
-                    switch_point(rec, LINE, frame.f_code, frame.f_lineno)
+                    switch_point(rec, LINE, code, frame.f_lineno)
             return local
 
         unseen = ex.unseen_code if self.accesses else None
@@ -128,13 +146,51 @@ class SettraceTracer(Tracer):
                 if unseen is not None and tracer.recording and hidden(code):
                     unseen(rec)
                 return None
-            frame.f_trace_opcodes = opcodes
+            if not by_line and not opcode_lines(code, probes):
+                return None  # nothing in it to switch before or to record
             return local
 
         sys.settrace(on_call)
 
     def stop_thread(self) -> None:
         sys.settrace(None)
+
+    def _opcode_lines(
+        self, code: CodeType, probes: Callable[[CodeType], dict[int, Any]]
+    ) -> dict[int, bool]:
+        """For each offset a line event can come before: whether, from there to the end
+        of its line, an instruction is a switch point or reads shared state. Empty when
+        none in ``code`` is. A line's other pieces count too (a jump between two pieces
+        of one line makes no line event); where such an instruction has no line at all, a
+        line event may not come before it, and every offset says yes."""
+        try:
+            return self._lines[code]
+        except KeyError:
+            pass
+        wanted = set(probes(code))
+        if self.switching and self.granularity == "instruction":
+            wanted |= INSTRUCTIONS.switch_offsets(code)
+        ranges: list[tuple[int, int, int | None]] = []
+        for start, end, line in code.co_lines():  # one entry an instruction, on 3.11
+            if ranges and ranges[-1][2] == line and ranges[-1][1] == start:
+                ranges[-1] = (ranges[-1][0], end, line)
+            else:
+                ranges.append((start, end, line))
+        found: dict[int, bool] = {}
+        if wanted:
+            everywhere = any(line is None and _holds(wanted, a, b) for a, b, line in ranges)
+            for start, end, line in ranges:
+                elsewhere = any(
+                    _holds(wanted, a, b) for a, b, other in ranges if other == line and a != start
+                )
+                for offset in range(start, end, 2):
+                    found[offset] = everywhere or elsewhere or _holds(wanted, offset, end)
+        self._lines[code] = found
+        return found
+
+
+def _holds(offsets: set[int], start: int, end: int) -> bool:
+    return any(start <= offset < end for offset in offsets)
 
 
 class MonitoringTracer(Tracer):

@@ -1,0 +1,130 @@
+"""The settrace tracer's opcode events: on only where an instruction of the line is a switch
+point or reads shared state, and never missing one."""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import sys
+import threading
+from types import CodeType
+from typing import Any
+
+import races
+from races.core.access import ACCESSES
+from races.core.codefilter import CodeFilter
+from races.core.instructions import INSTRUCTIONS
+from races.runtimes.threads.tracing import SettraceTracer
+
+total = 0
+
+
+def computes(n: int) -> int:
+    local = 0
+    for i in range(n):
+        local += i * i
+    return local
+
+
+def two_pieces(n: int, box: list[int]) -> None:
+    while n > len(box):  # compiled twice on 3.11: before the loop and at its end
+        n -= 1
+
+
+def only_locals(a: int, b: int) -> int:
+    return a * b + a
+
+
+def mixed(lock: threading.Lock, box: dict[str, int]) -> int:
+    try:
+        with lock:
+            box["n"] = box.get("n", 0) + 1 if box else total
+    except KeyError:
+        return -1
+    return sum(v for v in box.values() if v)
+
+
+def lineno(instruction: dis.Instruction) -> int | None:
+    return instruction.positions.lineno if instruction.positions else None
+
+
+def offsets_of(code: CodeType, line: int) -> list[int]:
+    return [i.offset for i in dis.get_instructions(code) if lineno(i) == line]
+
+
+def line_of(function: Any, text: str) -> int:
+    lines, first = inspect.getsourcelines(function)
+    return first + next(n for n, source in enumerate(lines) if text in source)
+
+
+def table(function: Any, *, switching: bool = False) -> dict[int, bool]:
+    tracer = SettraceTracer(CodeFilter(), "instruction", accesses=True, switching=switching)
+    return tracer._opcode_lines(function.__code__, ACCESSES.probes)
+
+
+def test_a_loop_over_locals_runs_without_opcode_events() -> None:
+    flags = table(computes)
+    body = line_of(computes, "local += i * i")
+    assert all(flags[o] is False for o in offsets_of(computes.__code__, body))
+    # The loop's line reads the global `range` first: on at its start, off once past it
+    # (on 3.12+ the loop's jump back is on that line too, a second piece of it).
+    header = offsets_of(computes.__code__, line_of(computes, "for i in"))
+    probes = ACCESSES.probes(computes.__code__)
+    assert flags[header[0]] is True
+    last_probe = max(o for o in header if o in probes)
+    if sys.version_info < (3, 12):
+        assert all(flags[o] is False for o in header if o > last_probe)
+
+
+def test_every_wanted_instruction_is_reached_with_opcode_events_on() -> None:
+    """From any line event at or before a wanted instruction of the same line, the flag is
+    on: no switch point or access is ever skipped."""
+    for function in (computes, two_pieces, only_locals, mixed):
+        code = function.__code__
+        for switching in (False, True):
+            flags = table(function, switching=switching)
+            wanted = set(ACCESSES.probes(code))
+            if switching:
+                wanted |= INSTRUCTIONS.switch_offsets(code)
+            for instruction in dis.get_instructions(code):
+                line = lineno(instruction)
+                later = [
+                    i.offset
+                    for i in dis.get_instructions(code)
+                    if lineno(i) == line and i.offset >= instruction.offset
+                ]
+                if any(o in wanted for o in later):
+                    assert flags[instruction.offset], (function.__name__, instruction)
+
+
+def test_a_line_in_two_pieces_keeps_opcode_events_in_both() -> None:
+    code = two_pieces.__code__
+    flags = table(two_pieces)
+    condition = offsets_of(code, line_of(two_pieces, "while n >"))
+    assert all(flags[o] for o in condition)
+
+
+def test_code_with_nothing_to_see_is_not_traced_at_all() -> None:
+    assert table(only_locals) == {}
+
+
+def test_a_race_inside_a_loop_is_still_found_with_settrace() -> None:
+    def scenario() -> None:
+        def work() -> None:
+            global total
+            for _ in range(3):
+                computes(5)
+                total += 1
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    global total
+    total = 0
+    result = races.detect(scenario, tracing="settrace", threads="scheduled")
+    assert result.failed and "total" in result.render()
+    found = races.explore(scenario, strategy="dpor", tracing="settrace", budget=50)
+    assert found.failed
