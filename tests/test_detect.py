@@ -73,7 +73,7 @@ EXPECTED: dict[str, str | None] = {
     "dict_changed_during_iteration.fixed": None,
     "timer_cancel_race.broken": None,
     "timer_cancel_race.fixed": None,
-    "home_made_pool_lost_slot.broken": "stuck thread",
+    "home_made_pool_lost_slot.broken": "resource leak",
     "home_made_pool_lost_slot.fixed_finally": None,
     "home_made_pool_lost_slot.fixed_executor": None,
     "future_callback_race.broken": "lost update",

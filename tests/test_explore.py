@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import functools
+import queue
 import sys
 import threading
 import time
@@ -335,3 +336,76 @@ def test_bad_arguments_name_the_argument_and_the_fix(kwargs: dict, message: str)
 def test_exploration_works_with_settrace_on_every_version() -> None:
     result = races.explore(scenarios.single_line_counter, strategy="dfs", tracing="settrace")
     assert result.kind is FailureKind.ASSERTION and result.preemptions == 1
+
+
+def _lock_kept_by_a_thread_that_ended() -> None:
+    lock = threading.Lock()
+
+    def careless(fail: bool) -> None:
+        lock.acquire()
+        if fail:
+            return  # the early way out forgets the lock
+        lock.release()
+
+    def careful() -> None:
+        with lock:
+            pass
+
+    first = threading.Thread(target=careless, args=(True,), name="careless")
+    second = threading.Thread(target=careful, name="careful")
+    first.start()
+    second.start()
+    first.join()
+    second.join()
+
+
+def test_a_lock_kept_by_a_thread_that_ended_is_a_resource_leak() -> None:
+    result = races.explore(_lock_kept_by_a_thread_that_ended, strategy="dpor")
+    assert result.failure is not None and result.failure.pattern == "resource leak"
+    assert result.failure.message.startswith("stuck: careless ended holding lock (Lock)")
+    report = result.render()
+    assert "taken at" in report and "lock.acquire()" in report
+    assert "careful waits in Lock.acquire" in report
+
+
+def _pool_with_workers_that_quit(jobs: list[str]) -> list[str]:
+    tasks: queue.Queue[str] = queue.Queue()
+    results: queue.Queue[str] = queue.Queue()
+
+    def worker() -> None:
+        job = tasks.get()
+        results.put(job.upper())  # and quits: one job per worker
+
+    for job in jobs:
+        tasks.put(job)
+    pool = [threading.Thread(target=worker, name=f"w{i}") for i in range(2)]
+    for thread in pool:
+        thread.start()
+    done = [results.get() for _ in jobs]
+    for thread in pool:
+        thread.join()
+    return done
+
+
+def test_work_left_in_a_queue_whose_workers_ended_is_a_resource_leak() -> None:
+    result = races.explore(lambda: _pool_with_workers_that_quit(["a", "b", "c"]), strategy="dpor")
+    assert result.failure is not None and result.failure.pattern == "resource leak"
+    assert "w0 and w1 have ended" in result.failure.message
+    assert "`tasks` (Queue) still holds 1 item ('c')" in result.render()
+
+
+def test_a_stuck_run_with_no_work_left_is_not_called_a_leak() -> None:
+    def scenario() -> None:
+        results: queue.Queue[str] = queue.Queue()
+        worker = threading.Thread(target=lambda: None)
+        worker.start()
+        worker.join()
+        results.get()  # nobody puts: a missed signal, not a leak
+
+    result = races.explore(scenario, strategy="dpor")
+    assert result.failure is not None and result.failure.pattern == "missed signal"
+    # And a pool with as many workers as jobs finishes.
+    assert (
+        races.explore(lambda: _pool_with_workers_that_quit(["a", "b"]), strategy="dpor").failure
+        is None
+    )

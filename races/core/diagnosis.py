@@ -39,6 +39,7 @@ class Waiter:
     for_itself: bool = False  # it waits for a wake-up (a notify, a put) after releasing a lock
     holds: list[tuple[str, Site | None]] = field(default_factory=list)  # (what, acquired at)
     started: bool = True  # False: created, and never ran a line
+    holder_site: Site | None = None  # where the holder took what this one waits for
 
     def where(self, source: bool = True) -> str:
         """'file:line' (with the source line when ``source``), or what stands for it."""
@@ -153,6 +154,51 @@ def stuck(
         + "\n".join(w.lines() for w in waiters),
         pattern="missed signal",
     )
+
+
+def leaked_lock(waiter: Waiter, ended: str) -> Failure:
+    """``waiter`` waits for a lock that ``ended``, a finished unit, took and never released."""
+    taken = f", taken at {_show(waiter.holder_site)}" if waiter.holder_site else ""
+    return Failure(
+        FailureKind.STUCK,
+        f"stuck: {ended} ended holding {waiter.waits_for}, and {waiter.name} waits for it "
+        f"at {waiter.where(source=False)}",
+        report=f"Resource leak: {ended} ended holding {waiter.waits_for}{taken}, and nothing "
+        f"will release it:\n{waiter.lines()}\nRelease it on every path out of the code that "
+        "takes it: `with lock:`, or `try`/`finally`.",
+        pattern="resource leak",
+    )
+
+
+def leaked_work(
+    waiters: Sequence[Waiter],
+    first: Waiter,
+    left: Sequence[tuple[str, Sequence[Any]]],
+    ended: Sequence[str],
+    units: str,
+) -> Failure:
+    """Work is left in queues (``left``: each one's name and items) that no unit will take:
+    the ones that took from them (among ``ended``) are gone, and the rest wait."""
+    gone = ", ".join(ended[:-1]) + f" and {ended[-1]}" if len(ended) > 1 else ended[0]
+    have = "have" if len(ended) > 1 else "has"
+    waits = f"waits in {first.waits_in}" if first.waits_in else "waits"
+    held = [f"{name} still holds {_items(items)}" for name, items in left]
+    return Failure(
+        FailureKind.STUCK,
+        f"stuck: {gone} {have} ended and {held[0]} that no {units[:-1]} will take; "
+        f"{first.name} {waits} at {first.where(source=False)}",
+        report=f"Resource leak: {gone} took work from a queue and {have} ended; every other "
+        f"{units[:-1]} waits, and work is left that none of them will take:\n"
+        + "\n".join(f"  {line}" for line in held)
+        + "\n"
+        + "\n".join(w.lines() for w in waiters),
+        pattern="resource leak",
+    )
+
+
+def _items(items: Sequence[Any]) -> str:
+    shown = ", ".join(repr(item) for item in items[:3]) + (", ..." if len(items) > 3 else "")
+    return f"{len(items)} item{'s' if len(items) != 1 else ''} ({shown})"
 
 
 def lost_work(pending: Sequence[Waiter], when: str, so: str, was: str = "was waiting") -> Failure:

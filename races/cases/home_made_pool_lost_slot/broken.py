@@ -9,7 +9,8 @@ exception would end the thread anyway. Each failing job costs the pool a worker:
 slot is lost for good. Two workers, two failing jobs, and nobody is left to run the rest:
 each worker takes a "bad" job, reports its error and returns, and MainThread, collecting
 one outcome per job, waits in `results.get()` for the outcome of "a", which no thread
-will ever take. races prints that, below: the only thread left, waiting.
+will ever take. races calls it a resource leak and prints it below: the work left in
+`tasks`, the workers gone, and the only thread left, waiting.
 
 No particular interleaving is needed, only failing jobs: whichever worker takes a bad job
 dies, so two bad jobs always empty a pool of two. With more workers than failures the
@@ -19,8 +20,9 @@ What races prints
 -----------------
 `races run home_made_pool_lost_slot` finds it and prints (CPython 3.11):
 
-    Stuck: every thread waits, and none of them can wake another:
-      MainThread waits in Queue.get for a notify/put/set that no running thread can make, at broken.py:83  `outcomes = [results.get() for _ in JOBS]  # one outcome per job: a result or its error`
+    Resource leak: worker-1 and worker-2 took work from a queue and have ended; every other thread waits, and work is left that none of them will take:
+      `tasks` (Queue) still holds 3 items ('a', None, None)
+      MainThread waits in Queue.get for a notify/put/set that no running thread can make, at broken.py:85  `outcomes = [results.get() for _ in JOBS]  # one outcome per job: a result or its error`
 
 The fixes
 ---------

@@ -31,8 +31,10 @@ def analyse(
     live: Sequence[ControlledThread],
     root: ControlledThread,
     under_test: Callable[[CodeType], bool],
+    ended: Sequence[ControlledThread] = (),
 ) -> Failure:
-    """Why none of the ``live`` threads can run: a deadlock, or stuck threads."""
+    """Why none of the ``live`` threads can run: a deadlock, a resource that threads now
+    ``ended`` kept (a lock they held, work left in a queue they served), or stuck threads."""
     blocked = [t for t in live if t.state is State.BLOCKED]
     names = _lock_names(blocked, under_test)
     edges: dict[ControlledThread, ControlledThread] = {}
@@ -55,11 +57,66 @@ def analyse(
 
     if not blocked:  # pragma: no cover - a run with no live thread has ended, not stalled
         return diagnosis.stuck([], Waiter("no thread"), "threads")
+    for t in blocked:
+        lock = t.waiting_for
+        holder = getattr(lock, "holder", None)
+        if holder is not None and holder is not t and holder.state is State.FINISHED:
+            waiters[t].holder_site = _site_of(lock)
+            return diagnosis.leaked_lock(waiters[t], holder.name)
     first = next((t for t in blocked if t not in edges), blocked[0])
+    served = {q for t in ended if t is not root for q in t.served}
+    left = _work_left(blocked, under_test, served) if served else []
+    if left:
+        gone = [t.name for t in ended if t is not root and t.served & {q for q, _, _ in left}]
+        waiting = [waiters[t] for t in blocked]
+        named = [(name, items) for _, name, items in left]
+        return diagnosis.leaked_work(waiting, waiters[first], named, gone, "threads")
     note = ""
     if root.state is State.FINISHED:
         note = " (the scenario has returned; the program would hang at exit)"
     return diagnosis.stuck([waiters[t] for t in blocked], waiters[first], "threads", note)
+
+
+def _work_left(
+    blocked: list[ControlledThread], under_test: Callable[[CodeType], bool], served: set[int]
+) -> list[tuple[int, str, list[Any]]]:
+    """The queues among ``served`` (ids of queues threads that ended took from) that the
+    waiting threads' code can reach and that still hold items: their ids, the names the
+    code reaches them by (`tasks`, `self.jobs`), and their items, first out first."""
+    found: dict[int, tuple[int, str, list[Any]]] = {}
+    for _, frame in _scopes(blocked, under_test):
+        for key, value in list(frame.f_locals.items()):
+            if not isinstance(key, str):
+                continue
+            candidates = [(key, value)]
+            if _plain_object(value) and not isinstance(value, (type, ModuleType)):
+                candidates += [(f"{key}.{k}", v) for k, v in list(vars(value).items())[:64]]
+            for name, item in candidates:
+                # Read without its lock: every thread is waiting, none is changing it.
+                if id(item) in served and id(item) not in found and len(item.queue):
+                    found[id(item)] = (
+                        id(item),
+                        f"`{name}` ({type(item).__name__})",
+                        list(item.queue),
+                    )
+    return list(found.values())
+
+
+def _scopes(
+    threads: list[ControlledThread], under_test: Callable[[CodeType], bool]
+) -> list[tuple[ControlledThread, FrameType]]:
+    """Each thread's frames in the code under test, innermost first (at most 12 deep)."""
+    frames = sys._current_frames()
+    scopes: list[tuple[ControlledThread, FrameType]] = []
+    for t in threads:
+        frame = frames.get(t.ident) if t.ident is not None else None
+        depth = 0
+        while frame is not None and depth < 12:
+            if under_test(frame.f_code):
+                scopes.append((t, frame))
+            frame = frame.f_back
+            depth += 1
+    return scopes
 
 
 def _waiter(t: ControlledThread, names: dict[int, str]) -> Waiter:
@@ -109,22 +166,13 @@ def _lock_names(
     with the thread whose variable it is, so no name ever stands for two locks.
     """
     names: dict[int, str] = {}
-    frames = sys._current_frames()
     wanted: dict[int, Any] = {
         id(t.waiting_for): t.waiting_for for t in blocked if t.waiting_for is not None
     }
     for t in blocked:
         for lock in t.held:
             wanted[id(lock)] = lock
-    scopes: list[tuple[ControlledThread, FrameType]] = []
-    for t in blocked:
-        frame = frames.get(t.ident) if t.ident is not None else None
-        depth = 0
-        while frame is not None and depth < 12:
-            if under_test(frame.f_code):
-                scopes.append((t, frame))
-            frame = frame.f_back
-            depth += 1
+    scopes = _scopes(blocked, under_test)
     for _, frame in scopes:  # containers and attributes first: one name for every thread
         for key, value in list(frame.f_locals.items()) + list(frame.f_globals.items()):
             if isinstance(key, str) and not key.startswith("__"):

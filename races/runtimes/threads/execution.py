@@ -754,7 +754,8 @@ class Execution:
         self.fail(limit.kind, None, message=limit.message)
 
     def _nobody_can_run(self) -> None:
-        self.failure = deadlock.analyse(self.live, self.threads[0], self.under_test)
+        ended = [t for t in self.threads if t.state is State.FINISHED]
+        self.failure = deadlock.analyse(self.live, self.threads[0], self.under_test, ended)
         self._end_run()
 
     def _end_run(self) -> None:

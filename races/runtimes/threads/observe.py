@@ -777,7 +777,7 @@ class Observer:
             ]
             waited = now - max(self._since.get(t.index, now) for t in blocked)
             if len(for_good) == len(live) and waited >= DEADLOCK_AFTER:
-                failure = deadlock.analyse(live, self.threads[0], self.under_test)
+                failure = deadlock.analyse(live, self.threads[0], self.under_test, self._ended())
                 grace = max(STUCK_AFTER, self.watchdog) if self.outside else STUCK_AFTER
                 if failure.kind is FailureKind.DEADLOCK or waited >= grace:
                     return failure
@@ -787,9 +787,12 @@ class Observer:
         timed = any(t.deadline is not None and t.deadline > now for t in blocked)
         if live and not timed and now - self._still_since >= self.watchdog:
             if len(blocked) == len(live):  # every one waits where races sees it
-                return deadlock.analyse(live, self.threads[0], self.under_test)
+                return deadlock.analyse(live, self.threads[0], self.under_test, self._ended())
             return self._timeout(live, frames)
         return None
+
+    def _ended(self) -> list[ControlledThread]:
+        return [t for t in self.threads if t.state is State.FINISHED]
 
     def _cycle(self, waiting: list[ControlledThread], now: float) -> list[ControlledThread]:
         """Threads that have waited a while, each for a mutex (or the end) of the next."""

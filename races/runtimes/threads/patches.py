@@ -223,6 +223,22 @@ def install_models(p: Patches) -> None:
             p.set(client, name, method)
     for name, method in _future_methods().items():
         p.set(futures.Future, name, method)
+    for kind in (queue.Queue, queue.LifoQueue, queue.PriorityQueue):
+        p.set(kind, "_get", _noting_who_serves(kind._get))
+
+
+def _noting_who_serves(take: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A queue's ``_get`` (what ``get`` calls under its lock, once there is an item), noting
+    which thread took from which queue: a run left stuck with work in a queue whose
+    takers have all ended has leaked them (see ``deadlock``)."""
+
+    def _get(self: Any) -> Any:
+        here = execution.controlled()
+        if here is not None:
+            here[1].served.add(id(self))
+        return take(self)
+
+    return _get
 
 
 def _queue_conditions(q: Any) -> list[Any]:

@@ -75,6 +75,7 @@ class ControlledThread:
         "last_step",
         "opaque_at",
         "os_join",
+        "served",
         "state",
         "steps",
         "thread",
@@ -110,6 +111,7 @@ class ControlledThread:
         self.blocked_site: Site | None = None
         self.busy = False  # inside the scheduler: user code it calls makes no switch points
         self.unwinding = False  # Abort raised: let `finally` and `with` blocks run freely
+        self.served: set[int] = set()  # ids of the queues it took an item from
 
     @property
     def name(self) -> str:
