@@ -11,19 +11,23 @@ it: on real threads (the default) and under the scheduler (``threads="scheduled"
 from __future__ import annotations
 
 import asyncio
+import itertools
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import Literal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import races
 from races.catalogue.registry import load_catalogue
 from races.core.detect import Findings, analyse, lock_cycles, touches
 from races.runtimes.launch import record
-from races.vocabulary.access import Kind
+from races.vocabulary.access import Access, Kind, Location, Sync
 from races.vocabulary.kinds import FailureKind
 from tests import scenarios
 
@@ -668,3 +672,80 @@ def test_exploring_a_check_then_use_leads_with_the_stale_read() -> None:
     result = races.explore(check_then_use, seed=0)
     assert result.failed and result.kind is FailureKind.THREAD_EXCEPTION
     assert result.render().startswith("stale read in ")
+
+
+# ------------------------------------------------------ happens-before against brute force
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> list[tuple[int, int, object, object]]:
+    """A run's log: thread 0 starts threads 1 and 2; each thread reads and writes two
+    locations and releases and acquires two locks, interleaved at random."""
+    started = {0}
+    events: list[tuple[int, int, object, object]] = []
+    for step in range(draw(st.integers(1, 40))):
+        thread = draw(st.sampled_from(sorted(started)))
+        choice = draw(st.integers(0, 4))
+        if thread == 0 and len(started) < 3 and choice == 4:
+            child = len(started)
+            started.add(child)
+            event: object = Sync("start", child)
+        elif choice <= 1:
+            kind = Kind.READ if choice == 0 else Kind.WRITE
+            location = Location(1, draw(st.sampled_from("xy")), "")
+            event = Access(location, kind)
+        else:
+            event = Sync(
+                draw(st.sampled_from(["acquire", "release"])), 100 + draw(st.integers(0, 1))
+            )
+        events.append((thread, step, event, None))
+    return events
+
+
+def _happens_before(events: list[tuple[int, int, object, object]]) -> set[tuple[int, int]]:
+    """Every pair (i, j), i before j in the log, joined by a path of program order, thread
+    starts, and each acquire's edge from the lock's last release before it."""
+    edges: dict[int, set[int]] = {i: set() for i in range(len(events))}
+    last_of: dict[int, int] = {}
+    released: dict[int, int] = {}
+    for i, (thread, _, event, _) in enumerate(events):
+        if thread in last_of:
+            edges[last_of[thread]].add(i)
+        last_of[thread] = i
+        if isinstance(event, Sync):
+            if event.kind == "start":
+                last_of[event.obj] = i  # the child's first event follows its start
+            elif event.kind == "release":
+                released[event.obj] = i
+            elif event.kind == "acquire" and event.obj in released:
+                edges[released[event.obj]].add(i)
+    reach: set[tuple[int, int]] = set()
+    for i in reversed(range(len(events))):
+        for j in edges[i]:
+            reach.add((i, j))
+            reach.update((i, k) for (m, k) in list(reach) if m == j)
+    return reach
+
+
+@given(logs())
+@settings(max_examples=200, deadline=None)
+def test_the_clocks_order_exactly_what_happens_before(
+    events: list[tuple[int, int, object, object]],
+) -> None:
+    """Each access keeps its epoch and a snapshot its thread shares until it next
+    synchronises: whether two accesses are ordered is what the log's edges say."""
+    log = touches(SimpleNamespace(events=events))  # type: ignore[arg-type]
+    index = {touch.order: touch.order - 1 for touch in log}
+    reach = _happens_before(events)
+    for a in log:
+        for b in log:
+            if a.order < b.order:
+                expected = a.thread == b.thread or (index[a.order], index[b.order]) in reach
+                assert a.ordered(b) == expected, (a, b)
+    # Between two synchronisations of a thread, its accesses share one snapshot.
+    for thread in {touch.thread for touch in log}:
+        mine = [touch for touch in log if touch.thread == thread]
+        for a, b in itertools.pairwise(mine):
+            between = events[a.order : b.order - 1]
+            synchronised = any(t == thread and isinstance(e, Sync) for t, _, e, _ in between)
+            assert (a.seen is b.seen) is not synchronised

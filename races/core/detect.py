@@ -10,7 +10,10 @@ the lock's, an acquire joins the lock's into the thread's, starting a thread giv
 parent's. Every primitive of ``threading`` and ``queue`` is built on locks, so these
 edges are all the ordering a threaded program has. An access ``a`` happens before a later
 ``b`` exactly when ``a``'s thread had reached ``a``'s clock in ``b``'s view (the test of
-FastTrack's epochs, Flanagan and Freund, PLDI 2009).
+FastTrack's epochs, Flanagan and Freund, PLDI 2009). So an access keeps its epoch (its
+thread and that thread's own clock) and, for when it is the later of two, what its thread
+knew of the others: one snapshot of the thread's clock, shared by all its accesses until
+the thread next synchronises, so the log costs a copy per synchronisation, not per access.
 
 Atomicity violations
 --------------------
@@ -37,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import linecache
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import CodeType
 
@@ -57,15 +60,14 @@ class Touch:
     step: int  # index in the run's trace
     order: int  # position in the run's log
     access: Access
-    clock: int  # the thread's own clock at the access
-    seen: tuple[tuple[int, int], ...]  # what the thread knew of every other clock then
+    clock: int  # the thread's own clock at the access: with ``thread``, its epoch
+    #: What the thread knew of every clock then: one snapshot shared by all its accesses
+    #: until its next synchronisation, never changed.
+    seen: Mapping[int, int] = field(compare=False)
     site: Hashable = None  # the instruction that made it: (code, offset)
 
     def knew(self, thread: int) -> int:
-        for other, value in self.seen:
-            if other == thread:
-                return value
-        return 0
+        return self.seen.get(thread, 0)
 
     def ordered(self, other: Touch) -> bool:
         """Whether one of the two accesses happens before the other."""
@@ -241,6 +243,7 @@ def touches(outcome: Outcome) -> list[Touch]:
 class _Analysis:
     def __init__(self) -> None:
         self.clocks: dict[int, Clock] = {0: {0: 1}}
+        self.snapshots: dict[int, Mapping[int, int]] = {}
         self.locks: dict[int, Clock] = {}
         # Per thread, the mutexes it holds: id -> (class, where it took it).
         self.held: dict[int, dict[int, tuple[LockClass, tuple[str, int] | None]]] = {}
@@ -284,8 +287,17 @@ class _Analysis:
             clock = self.clocks[thread] = {thread: 1}
         return clock
 
+    def _seen(self, thread: int) -> Mapping[int, int]:
+        """The thread's clock as its accesses keep it: copied once per synchronisation,
+        not once per access (most accesses come between two synchronisations)."""
+        snapshot = self.snapshots.get(thread)
+        if snapshot is None:
+            snapshot = self.snapshots[thread] = dict(self._clock(thread))
+        return snapshot
+
     def _sync(self, thread: int, sync: Sync) -> None:
         clock = self._clock(thread)
+        self.snapshots.pop(thread, None)  # its clock may move: the next access copies it
         if sync.kind == "start":
             child = dict(clock)
             child[sync.obj] = 1
@@ -350,15 +362,8 @@ class _Analysis:
     # ------------------------------------------------------------------ accesses
 
     def _access(self, thread: int, step: int, access: Access, where: Hashable) -> None:
-        clock = self._clock(thread)
         touch = Touch(
-            thread,
-            step,
-            self.order,
-            access,
-            clock[thread],
-            tuple(clock.items()),
-            where,
+            thread, step, self.order, access, self._clock(thread)[thread], self._seen(thread), where
         )
         if self.log is not None:
             self.log.append(touch)

@@ -107,6 +107,7 @@ class SettraceTracer(Tracer):
         switch_offsets = INSTRUCTIONS.switch_offsets
         probes = ACCESSES.probes if self.accesses else _no_probes
         opcode_lines = self._opcode_lines
+        tables = self._lines
 
         opcodes = by_instruction or self.accesses
         # On 3.12+ a frame's opcode flag switches events on and off for its code object,
@@ -119,22 +120,22 @@ class SettraceTracer(Tracer):
         # 3.11) they are on only in the lines that hold such an instruction: a loop that
         # computes on its locals costs one line event a line.
         def local(frame: FrameType, event: str, arg: object) -> Any:
-            if event == "opcode":
+            if event == "line":
+                # Set at each line, before its first opcode event (3.12+ may also ignore
+                # the flag set at 'call' for a function's first call). ``on_call`` has
+                # filled the table of every code it lets through.
+                if per_line:
+                    frame.f_trace_opcodes = tables[frame.f_code].get(frame.f_lasti, True)
+                else:
+                    frame.f_trace_opcodes = opcodes
+                if by_line:
+                    switch_point(rec, LINE, frame.f_code, frame.f_lineno)
+            elif event == "opcode":
                 code, offset = frame.f_code, frame.f_lasti
                 if by_instruction and offset in switch_offsets(code):
                     switch_point(rec, INSTRUCTION, code, offset)
                 if offset in probes(code):
                     accessed(rec, frame, offset)
-            elif event == "line":
-                # Set at each line, before its first opcode event (3.12+ may also ignore
-                # the flag set at 'call' for a function's first call).
-                code = frame.f_code
-                if per_line:
-                    frame.f_trace_opcodes = opcode_lines(code, probes).get(frame.f_lasti, True)
-                else:
-                    frame.f_trace_opcodes = opcodes
-                if by_line:
-                    switch_point(rec, LINE, code, frame.f_lineno)
             return local
 
         unseen = ex.unseen_code if self.accesses else None
@@ -146,7 +147,7 @@ class SettraceTracer(Tracer):
                 if unseen is not None and tracer.recording and hidden(code):
                     unseen(rec)
                 return None
-            if not by_line and not opcode_lines(code, probes):
+            if not opcode_lines(code, probes) and not by_line:
                 return None  # nothing in it to switch before or to record
             return local
 
