@@ -7,6 +7,7 @@ holding a lock, a list of locks, an object whose condition guards a buffer.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 
 
@@ -104,3 +105,37 @@ def settings_scenario() -> None:
     for w in workers:
         w.join()
     assert ports == [8000, 8000]
+
+
+class Sink:
+    """A stream of the program's own: the handler calls its ``write`` holding its lock."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.lines.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+SINK = Sink()
+HANDLER = logging.StreamHandler(SINK)  # its lock: a real RLock, made at import
+LOG = logging.getLogger("tests.imported_locks")
+LOG.addHandler(HANDLER)
+LOG.setLevel(logging.INFO)
+LOG.propagate = False
+
+
+def logging_scenario() -> None:
+    SINK.lines.clear()
+    workers = [
+        threading.Thread(target=LOG.info, args=("job %d done", i), name=f"job-{i}")
+        for i in range(2)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert sorted(SINK.lines) == ["job 0 done\n", "job 1 done\n"]

@@ -380,3 +380,17 @@ def test_an_executor_worker_unwound_by_races_logs_nothing(
         result = races.explore(waits_for_itself, strategy="dpor")
     assert result.kind is FailureKind.STUCK
     assert [r.getMessage() for r in caplog.records] == []  # no "Exception in worker"
+
+
+@pytest.mark.parametrize("strategy", ["random", "dpor"])
+def test_a_logging_handler_made_at_import_is_controlled(strategy: str) -> None:
+    """The handler holds its lock (made at import, taken in the standard library) while
+    it calls the program's stream: two threads that log meet there, and are scheduled."""
+    before = imported_locks.HANDLER.lock
+    result = races.explore(
+        imported_locks.logging_scenario, strategy=strategy, budget=200, watchdog=3600
+    )
+    assert not result.failed, result.render()
+    if strategy == "dpor":
+        assert result.summary.startswith("proved"), result.summary
+    assert imported_locks.HANDLER.lock is before

@@ -115,6 +115,7 @@ def swap_primitives(
         if isinstance(module, ModuleType) and file and under_test.filename_under_test(file):
             swap.namespace(module, module.__name__)
     swap.function(scenario)
+    swap.logging()
     # Real primitives the swap above cannot reach (a lock inside a library's object, a list
     # of locks made at import) are swapped where the code finds them, on first use.
     ACCESSES.foreign = frozenset(t for t in _FOREIGN if t is not None)
@@ -548,6 +549,23 @@ class _Swapper:
                     new = self.replacement(value[key], f"{path}[{key!r}]")
                     if new is not None:
                         self.patches.set_item(value, key, new)
+
+    def logging(self) -> None:
+        """The locks of ``logging``: its module lock and every handler's, made at import
+        and taken by the standard library's code, which no read of the code under test
+        reaches. A handler calls the program's code (its stream's ``write``, a formatter)
+        while it holds its lock, so a thread preempted there would freeze every other
+        thread that logs."""
+        for name in ("_lock",):
+            new = self.replacement(getattr(logging, name, None), f"logging.{name}")
+            if new is not None:
+                self.patches.set(logging, name, new)
+        for ref in list(logging._handlerList):  # type: ignore[attr-defined]
+            handler = ref()
+            lock = getattr(handler, "lock", None)
+            new = self.replacement(lock) if lock is not None else None
+            if new is not None:
+                self.patches.set(handler, "lock", new)
 
     def function(self, scenario: Callable[[], object]) -> None:
         target: Any = getattr(scenario, "__func__", scenario)
