@@ -111,8 +111,10 @@ class SettraceTracer(Tracer):
 
         opcodes = by_instruction or self.accesses
         # On 3.12+ a frame's opcode flag switches events on and off for its code object,
-        # every thread's frames of it at once: there it stays on for the whole frame.
-        per_line = sys.version_info < (3, 12)
+        # every thread's frames of it at once: there it stays on for the whole frame. And
+        # where every instruction that is not frame-local is a switch point, nearly every
+        # line wants opcode events: looking it up would only cost.
+        per_line = sys.version_info < (3, 12) and not by_instruction
 
         # Opcode events at both granularities: an instruction's accesses are read just
         # before it runs, and at instruction granularity that is also its switch point.
