@@ -9,6 +9,7 @@ scenario's own.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib.util
 import os
 import sys
@@ -66,7 +67,7 @@ class CodeFilter:
                 paths["platlib"],
             }
         )
-        self._infrastructure = tuple(_package_dirs(_INFRASTRUCTURE))
+        self._infrastructure = _package_dirs(_INFRASTRUCTURE)
         self._include = [_pattern(p) for p in include]
         self._exclude = [_pattern(p) for p in exclude]
         self._cache: dict[CodeType, bool] = {}
@@ -92,8 +93,10 @@ class CodeFilter:
         return not (filename.startswith(self._stdlib) and not filename.startswith(self._site))
 
 
-def _package_dirs(names: Sequence[str]) -> list[str]:
-    """Where these top-level packages live, whether or not they are imported yet."""
+@functools.cache
+def _package_dirs(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Where these top-level packages live, whether or not they are imported yet (looked
+    up once a process: each session makes a filter, and ``races.detect`` one a test)."""
     dirs: list[str] = []
     for name in names:
         try:
@@ -106,7 +109,7 @@ def _package_dirs(names: Sequence[str]) -> list[str]:
             dirs.extend(os.path.join(p, "") for p in spec.submodule_search_locations)
         else:
             dirs.append(spec.origin)
-    return dirs
+    return tuple(dirs)
 
 
 def _pattern(text: str) -> Any:
