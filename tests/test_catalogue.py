@@ -63,6 +63,8 @@ def test_every_broken_variant_shows_its_bug_and_every_fix_holds(case) -> None:  
                 assert f"0 of {case.stress_runs} runs: p <" in report.render()
             else:
                 assert report.stress.shown_in is not None
+                # Named like any report: by its class of bug, then what the run showed.
+                assert f"  {case.bug_class}: outcome {report.observed!r} in run" in report.render()
         elif report.role == "broken":
             assert report.result is not None and report.result.failed
         else:  # every fix the scheduler runs is proved, not only searched

@@ -99,7 +99,8 @@ class VariantReport:
         how = f"  on real threads and processes ({why}: the scheduler cannot show it)"
         if stress.shown_in is not None:
             return (
-                f"{how}\n  outcome {self.observed!r} in run {stress.shown_in}: {self.meaning}"
+                f"{how}\n  {self.case.bug_class}: outcome {self.observed!r} in run "
+                f"{stress.shown_in}: {self.meaning}"
                 + (f"\n    {stress.detail}" if stress.detail else "")
             )
         if self.role == "fix" and self.passed:
