@@ -139,3 +139,26 @@ def test_a_blocking_call_on_the_loops_thread_is_named_as_the_cause() -> None:
 def test_a_loop_that_awaits_is_not_blamed() -> None:
     result = races.explore(lambda: _serve(blocking=False), strategy="dpor", granularity="line")
     assert not result.failed, result.render()
+
+
+async def _lock_kept_by_a_task_that_ended() -> None:
+    lock = asyncio.Lock()
+
+    async def careless() -> None:
+        await lock.acquire()  # and returns without releasing it
+
+    async def careful() -> None:
+        async with lock:
+            pass
+
+    await asyncio.gather(careless(), careful())
+
+
+def test_an_asyncio_lock_kept_by_a_task_that_ended_is_a_resource_leak() -> None:
+    result = races.explore(_lock_kept_by_a_task_that_ended, strategy="dpor")
+    assert result.failure is not None and result.failure.pattern == "resource leak"
+    assert "(careless) ended holding an asyncio.Lock" in result.failure.message
+    assert "(careful) waits in Lock.acquire for an asyncio.Lock" in result.render()
+    # A cycle of two live tasks stays a deadlock.
+    cycle = races.explore(s.lock_order_deadlock, strategy="dfs")
+    assert cycle.failure is not None and cycle.failure.pattern == "deadlock cycle"

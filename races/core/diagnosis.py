@@ -165,7 +165,7 @@ def leaked_lock(waiter: Waiter, ended: str) -> Failure:
         f"at {waiter.where(source=False)}",
         report=f"Resource leak: {ended} ended holding {waiter.waits_for}{taken}, and nothing "
         f"will release it:\n{waiter.lines()}\nRelease it on every path out of the code that "
-        "takes it: `with lock:`, or `try`/`finally`.",
+        "takes it: a `with` block, or `try`/`finally`.",
         pattern="resource leak",
     )
 

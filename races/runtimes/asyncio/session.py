@@ -192,14 +192,22 @@ def _nobody_can_run(loop: ControlledLoop) -> Failure:
     waiting = [t for t in loop.tasks if not t.done()]
     waiters = {t: _waiter(t) for t in waiting}
     edges = {}
+    ended: list[tuple[Any, Any]] = []  # (waiting task, the finished task that holds its lock)
     for t in waiting:
-        owner = getattr(_waited_lock(t), "_races_owner", None)
+        lock = _waited_lock(t)
+        owner = getattr(lock, "_races_owner", None)
         if owner is not None and owner is not t and not owner.done():
             edges[t] = owner
             waiters[t].holder = waiters[owner]
+        elif owner is not None and owner.done():
+            waiters[t].waits_for = f"an asyncio.{type(lock).__name__}"
+            ended.append((t, owner))
     cycle = diagnosis.find_cycle(edges, order=loop.tasks)
     if cycle:
         return diagnosis.deadlock([waiters[t] for t in cycle], "tasks")
+    if ended:
+        t, owner = ended[0]
+        return diagnosis.leaked_lock(waiters[t], task_label(owner))
     return diagnosis.stuck(list(waiters.values()), waiters[waiting[0]], "tasks")
 
 
