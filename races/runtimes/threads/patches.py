@@ -556,10 +556,9 @@ class _Swapper:
         reaches. A handler calls the program's code (its stream's ``write``, a formatter)
         while it holds its lock, so a thread preempted there would freeze every other
         thread that logs."""
-        for name in ("_lock",):
-            new = self.replacement(getattr(logging, name, None), f"logging.{name}")
-            if new is not None:
-                self.patches.set(logging, name, new)
+        new = self.replacement(getattr(logging, "_lock", None), "logging._lock")
+        if new is not None:
+            self.patches.set(logging, "_lock", new)
         for ref in list(logging._handlerList):  # type: ignore[attr-defined]
             handler = ref()
             lock = getattr(handler, "lock", None)
