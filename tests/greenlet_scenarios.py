@@ -218,3 +218,73 @@ def unlocked_pair() -> None:
 
     gevent.joinall([gevent.spawn(bump), gevent.spawn(bump)])
     assert total == 2, f"lost update: total is {total}"
+
+
+def lock_kept_by_a_greenlet_that_ended() -> None:
+    """One greenlet takes the lock and leaves early without releasing it."""
+    import gevent.lock
+
+    lock = gevent.lock.Semaphore()
+
+    def careless(fail: bool) -> None:
+        lock.acquire()
+        if fail:
+            return  # the early way out forgets the lock
+        lock.release()
+
+    def careful() -> None:
+        with lock:
+            pass
+
+    gevent.joinall([gevent.spawn(careless, True), gevent.spawn(careful)])
+
+
+def locks_taken_in_opposite_orders() -> None:
+    """Each greenlet holds one lock and waits for the other's."""
+    import threading  # patched: gevent's locks
+
+    first, second = threading.Lock(), threading.Lock()
+
+    def forwards() -> None:
+        with first:
+            gevent.sleep(0)
+            with second:
+                pass
+
+    def backwards() -> None:
+        with second:
+            gevent.sleep(0)
+            with first:
+                pass
+
+    gevent.joinall([gevent.spawn(forwards), gevent.spawn(backwards)])
+
+
+def lock_taken_twice() -> None:
+    """A plain lock is not re-entrant: the second acquire waits for itself."""
+    import gevent.lock
+
+    lock = gevent.lock.Semaphore()
+    with lock:
+        with lock:
+            pass
+
+
+def pool_with_workers_that_quit() -> None:
+    """Each worker takes one job and quits; the third job is never taken."""
+    import gevent.queue
+
+    tasks: gevent.queue.Queue[str] = gevent.queue.Queue()
+    results: gevent.queue.Queue[str] = gevent.queue.Queue()
+
+    def worker() -> None:
+        job = tasks.get()
+        results.put(job.upper())  # and quits: one job per worker
+
+    jobs = ["a", "b", "c"]
+    for job in jobs:
+        tasks.put(job)
+    pool = [gevent.spawn(worker) for _ in range(2)]
+    done = [results.get() for _ in jobs]
+    gevent.joinall(pool)
+    assert sorted(done) == ["A", "B", "C"]

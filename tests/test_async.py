@@ -162,3 +162,30 @@ def test_an_asyncio_lock_kept_by_a_task_that_ended_is_a_resource_leak() -> None:
     # A cycle of two live tasks stays a deadlock.
     cycle = races.explore(s.lock_order_deadlock, strategy="dfs")
     assert cycle.failure is not None and cycle.failure.pattern == "deadlock cycle"
+
+
+async def _pool_with_workers_that_quit() -> None:
+    tasks: asyncio.Queue[str] = asyncio.Queue()
+    results: asyncio.Queue[str] = asyncio.Queue()
+
+    async def worker() -> None:
+        job = await tasks.get()
+        await results.put(job.upper())  # and quits: one job per worker
+
+    jobs = ["a", "b", "c"]
+    for job in jobs:
+        tasks.put_nowait(job)
+    pool = [asyncio.create_task(worker()) for _ in range(2)]
+    done = [await results.get() for _ in jobs]
+    await asyncio.gather(*pool)
+    assert sorted(done) == ["A", "B", "C"]
+
+
+def test_work_left_in_a_queue_whose_tasks_ended_is_a_resource_leak() -> None:
+    result = races.explore(_pool_with_workers_that_quit, strategy="dpor")
+    assert result.failure is not None and result.failure.pattern == "resource leak"
+    assert "`tasks` (Queue) still holds 1 item ('c')" in result.failure.message
+    assert "Task-1 (worker) and Task-2 (worker) have ended" in result.failure.message
+    # A consumer still waiting is not work lost: the queue is empty, the run is stuck.
+    stuck = races.explore(s.queue_join_forgotten, strategy="dfs")
+    assert stuck.failure is not None and stuck.failure.pattern != "resource leak"

@@ -231,3 +231,38 @@ def test_detect_of_a_fixed_greenlet_program_finds_nothing() -> None:
     for fixed in (fixed_no_switch, fixed_semaphore):
         result = races.detect(fixed.scenario, runtime="gevent")
         assert not result.failed and result.findings == [], result.render()
+
+
+def test_a_lock_kept_by_a_greenlet_that_ended_is_a_resource_leak() -> None:
+    result = races.explore(s.lock_kept_by_a_greenlet_that_ended, granularity="greenlet")
+    assert result.failure is not None and result.failure.pattern == "resource leak"
+    assert result.failure.message.startswith("stuck: Greenlet-1 ended holding `lock` (Semaphore)")
+    report = result.render()
+    assert "taken at" in report and "lock.acquire()" in report
+    assert "Greenlet-2 waits in Semaphore.acquire" in report
+
+
+def test_greenlets_that_wait_for_each_others_locks_are_a_deadlock_cycle() -> None:
+    result = races.explore(s.locks_taken_in_opposite_orders, granularity="greenlet")
+    assert result.kind is FailureKind.DEADLOCK and result.failure is not None
+    assert result.failure.pattern == "deadlock cycle"
+    assert result.failure.cycle == (
+        ("Greenlet-1", "waits for `second` (Lock)"),
+        ("Greenlet-2", "waits for `first` (Lock)"),
+    )
+
+
+def test_the_main_greenlet_taking_its_own_lock_again_is_a_self_deadlock() -> None:
+    # The main greenlet's `with` blocks release the lock as LoopExit unwinds them: the
+    # report must be read before that, or the lock would look free.
+    result = races.explore(s.lock_taken_twice, granularity="greenlet", budget=1)
+    assert result.kind is FailureKind.DEADLOCK and result.failure is not None
+    assert result.failure.pattern == "self-deadlock"
+    assert "RLock" in result.render()
+
+
+def test_work_left_in_a_queue_whose_greenlets_ended_is_a_resource_leak() -> None:
+    result = races.explore(s.pool_with_workers_that_quit, granularity="greenlet", budget=5)
+    assert result.failure is not None and result.failure.pattern == "resource leak"
+    assert "`tasks` (Queue) still holds 1 item ('c')" in result.failure.message
+    assert "Greenlet-1 and Greenlet-2 have ended" in result.failure.message

@@ -61,6 +61,7 @@ class ControlledLoop(asyncio.SelectorEventLoop, StepLog):
         self.start_log(chooser, max_steps, watch)
         self.clock = 0.0
         self.tasks: list[Any] = []
+        self.served: dict[Any, set[int]] = {}  # task -> ids of the queues it took items from
         self.index: dict[int, int] = {}  # id(task) -> its number, in creation order
         #: The task whose step is running, and what its steps touched (``accesses``).
         self.unit: int | None = None

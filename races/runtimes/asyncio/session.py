@@ -48,6 +48,25 @@ def _release(self: asyncio.Lock) -> None:
     _ORIGINAL_RELEASE(self)
 
 
+# Each queue class's own ``_get``, wrapped to note which task took from which queue: a
+# run where every task waits names the work that tasks now ended left behind.
+_QUEUE_GETS = {
+    klass: klass.__dict__["_get"]
+    for klass in (asyncio.Queue, asyncio.LifoQueue, asyncio.PriorityQueue)
+}
+
+
+def _served(real: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def _get(self: Any) -> Any:
+        task = asyncio.current_task()
+        loop = task.get_loop() if task is not None else None
+        if isinstance(loop, ControlledLoop):
+            loop.served.setdefault(task, set()).add(id(self))
+        return real(self)
+
+    return _get
+
+
 class AsyncSession:
     """Runs a coroutine function under the scheduler, once per chooser."""
 
@@ -82,6 +101,8 @@ class AsyncSession:
         self._counter = asyncio.tasks._task_name_counter  # type: ignore[attr-defined]
         asyncio.Lock.acquire = _acquire  # type: ignore[method-assign, assignment]
         asyncio.Lock.release = _release  # type: ignore[method-assign]
+        for klass, real in _QUEUE_GETS.items():
+            klass._get = _served(real)  # type: ignore[method-assign, assignment]
         ACCESSES.ordered = ("asyncio/",)  # tasks step one at a time: its state is ours
         return self
 
@@ -89,6 +110,8 @@ class AsyncSession:
         ACCESSES.ordered = ()
         asyncio.Lock.acquire = _ORIGINAL_ACQUIRE  # type: ignore[method-assign]
         asyncio.Lock.release = _ORIGINAL_RELEASE  # type: ignore[method-assign]
+        for klass, real in _QUEUE_GETS.items():
+            klass._get = real  # type: ignore[method-assign]
         asyncio.tasks._task_name_counter = self._counter  # type: ignore[attr-defined]
         random.setstate(self._random_state)
         asyncio.set_event_loop(None)
@@ -208,7 +231,29 @@ def _nobody_can_run(loop: ControlledLoop) -> Failure:
     if ended:
         t, owner = ended[0]
         return diagnosis.leaked_lock(waiters[t], task_label(owner))
+    left = _work_left(loop, waiting)
+    if left:
+        gone = [task_label(t) for t, ids in loop.served.items() if t.done() and ids & left.keys()]
+        return diagnosis.leaked_work(
+            list(waiters.values()), waiters[waiting[0]], list(left.values()), gone, "tasks"
+        )
     return diagnosis.stuck(list(waiters.values()), waiters[waiting[0]], "tasks")
+
+
+def _work_left(loop: ControlledLoop, waiting: list[Any]) -> dict[int, tuple[str, list[Any]]]:
+    """Queues that tasks now ended took from and that still hold items, by id: the name
+    the waiting tasks' code has for each, and its items, first out first."""
+    ended = {q for task, ids in loop.served.items() if task.done() for q in ids}
+    left: dict[int, tuple[str, list[Any]]] = {}
+    for task in waiting:
+        coro = task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None)
+            for key, value in list(frame.f_locals.items()) if frame is not None else ():
+                if id(value) in ended and id(value) not in left and value.qsize():
+                    left[id(value)] = (f"`{key}` ({type(value).__name__})", list(value._queue))
+            coro = getattr(coro, "cr_await", None)
+    return left
 
 
 def _lost_work(loop: ControlledLoop) -> Failure | None:

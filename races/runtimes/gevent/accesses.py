@@ -23,7 +23,7 @@ import gevent.queue
 from races.core.recorder import StepRecorder
 
 
-def _defining(klass: type, name: str) -> type:
+def defining(klass: type, name: str) -> type:
     """The class of ``klass``'s MRO that defines ``name``: the one to wrap."""
     return next(k for k in klass.__mro__ if name in k.__dict__)
 
@@ -33,12 +33,12 @@ class GreenletAccesses(StepRecorder):
 
     def patch(self) -> None:
         semaphore = gevent.lock.Semaphore
-        self.wrap_take(_defining(semaphore, "acquire"), "acquire", mutex=True)
-        self.wrap_give(_defining(semaphore, "release"), "release")
-        self.wrap_take(_defining(gevent.event.Event, "wait"), "wait")
-        self.wrap_give(_defining(gevent.event.Event, "set"), "set")
-        self.wrap_give(_defining(gevent.queue.Queue, "put"), "put")
-        self.wrap_take(_defining(gevent.queue.Queue, "get"), "get")
+        self.wrap_take(defining(semaphore, "acquire"), "acquire", mutex=True)
+        self.wrap_give(defining(semaphore, "release"), "release")
+        self.wrap_take(defining(gevent.event.Event, "wait"), "wait")
+        self.wrap_give(defining(gevent.event.Event, "set"), "set")
+        self.wrap_give(defining(gevent.queue.Queue, "put"), "put")
+        self.wrap_take(defining(gevent.queue.Queue, "get"), "get")
         self._wrap_greenlets()
 
     def _wrap_greenlets(self) -> None:

@@ -228,6 +228,7 @@ class ControlledGeventLoop(StepLog):
         self.index: dict[int, int] = {}  # id(greenlet) -> its number
         self.sites: dict[int, tuple[Any, int]] = {}  # number -> (code, line) where it waits
         self.hub: Any = None
+        self.on_stuck: Callable[[], None] | None = None  # called when nothing can ever run
         self._ready: deque[_Callback] = deque()
         self._timers: list[tuple[float, int, Timer]] = []
         self._order = itertools.count()
@@ -305,6 +306,8 @@ class ControlledGeventLoop(StepLog):
             self._poll(0.0)
             if not self._ready:
                 if not self._idle_or_wait():
+                    if self.on_stuck is not None:
+                        self.on_stuck()
                     return  # nothing can ever run: the hub raises LoopExit
                 continue
             self._run_one()

@@ -7,8 +7,9 @@ undone, so this module only ever runs in a child process that ``races.runtimes.g
 starts; ``explore`` and ``replay`` send greenlet scenarios there.
 
 A run ends as a gevent program does: the main greenlet returns, or raises, or blocks
-with nothing left to wake it (gevent's ``LoopExit``, which races reports as stuck
-greenlets, each at its wait site). Then, as for asyncio tasks, a greenlet still alive has
+with nothing left to wake it (gevent's ``LoopExit``; ``waits`` tells why: greenlets in a
+deadlock cycle, a lock or queued work that a greenlet now ended left behind, or greenlets
+stuck with nothing to wake them, each at its wait site). Then, as for asyncio tasks, a greenlet still alive has
 lost its work, and one that died of an exception nobody saw has lost its error: both fail
 the run. Whatever is left is killed and the hub destroyed before the next run.
 """
@@ -31,6 +32,7 @@ from races.core.runtime import check_session
 from races.core.strategies.base import Chooser
 from races.runtimes.gevent.accesses import GreenletAccesses
 from races.runtimes.gevent.loop import ControlledGeventLoop
+from races.runtimes.gevent.waits import Hold, Waits
 from races.vocabulary.errors import NestedExplorationError
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Failure, Outcome, scenario_failure
@@ -75,6 +77,7 @@ class GreenletSession:
         self.points = "greenlet"
         # gevent itself is the runtime here, not the code under test.
         self.under_test = CodeFilter(exclude=("gevent", "greenlet"))
+        self.waits = Waits(self.under_test)
 
     def __enter__(self) -> GreenletSession:
         if gevent.hub._get_hub() is not None and gevent.getcurrent().parent is not None:
@@ -84,15 +87,18 @@ class GreenletSession:
         self._random_state = random.getstate()
         self._trace = greenlet.gettrace()
         GreenletSession._current = self
+        self.waits.install()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.waits.uninstall()
         GreenletSession._current = GreenletSession._loop = None
         greenlet.settrace(self._trace)
         random.setstate(self._random_state)
 
     def run(self, chooser: Chooser, watch: Callable[[], tuple[str, ...]] | None = None) -> Outcome:
         random.seed(0)
+        self.waits.clear()
         # Waiting for I/O ends (the run is stuck) before the child's watchdog would fire.
         loop = ControlledGeventLoop(chooser, self.max_steps, watch, io_wait=0.8 * self.watchdog)
         hub = _Hub(loop)
@@ -106,6 +112,10 @@ class GreenletSession:
         if watch is not None:
             loop.snapshots.append(watch())
         failure: Failure | None = None
+        # Why nobody can run is read when the loop finds it, before the main greenlet's
+        # LoopExit unwinds its stack (and its `with` blocks release their locks).
+        stuck: list[Failure] = []
+        loop.on_stuck = lambda: stuck.append(_nobody_can_run(loop, self.waits))
         previous = greenlet.settrace(loop.on_switch)
         recorder = GreenletAccesses(loop, self.under_test) if self.recording else None
         try:
@@ -114,7 +124,11 @@ class GreenletSession:
             try:
                 self.scenario()
             except gevent.hub.LoopExit as exc:
-                failure = _nobody_can_run(loop, exc)
+                failure = stuck[-1] if stuck and loop.stop_reason is None else None
+                if failure is None:
+                    failure = diagnosis.step_limit(self.max_steps, "greenlet steps")
+                elif failure.pattern == "missed signal":
+                    failure.exception = exc
             except Exception as exc:  # noqa: BLE001 - any exception fails the scenario
                 failure = scenario_failure(exc)
             cut = loop.stop_reason == "cut"
@@ -148,16 +162,60 @@ def _waiter(loop: ControlledGeventLoop, number: int) -> Waiter:
     return Waiter(name, site=(code.co_filename, lineno))
 
 
-def _nobody_can_run(loop: ControlledGeventLoop, exc: BaseException) -> Failure:
-    if loop.stop_reason is not None:
-        return diagnosis.step_limit(loop.max_steps, "greenlet steps")
+def _nobody_can_run(loop: ControlledGeventLoop, waits: Waits) -> Failure:
+    """Why no greenlet can run: greenlets waiting for each other's locks, a lock or queued
+    work that a greenlet now ended kept, or greenlets stuck with nothing to wake them."""
     waiting = [n for n, g in enumerate(loop.greenlets) if n == 0 or not g.dead]
-    waiters = [_waiter(loop, n) for n in waiting]
+    waiters = {n: _waiter(loop, n) for n in waiting}
+    edges: dict[int, int] = {}
+    ended: list[tuple[int, Hold]] = []  # (waiting greenlet, the ended one's hold)
+    scopes = waits.scopes([loop.greenlets[n] for n in waiting])
+    for n in waiting:
+        lock, operation = waits.waiting.get(loop.greenlets[n], (None, ""))
+        if lock is None:
+            continue
+        waiters[n].waits_in = operation
+        waiters[n].waits_for = waits.label(lock, scopes)
+        hold = waits.holds.get(id(lock))
+        holder = loop.number(hold.greenlet) if hold is not None else None
+        if hold is None or holder is None:
+            continue
+        if holder == n:
+            return diagnosis.self_deadlock(waiters[n], _REENTRY_HINT)
+        if holder in waiters:
+            edges[n] = holder
+            waiters[n].holder = waiters[holder]
+        elif hold.greenlet.dead:
+            ended.append((n, hold))
+    cycle = diagnosis.find_cycle(edges, order=waiting)
+    if cycle:
+        return diagnosis.deadlock([waiters[n] for n in cycle], "greenlets")
+    if ended:
+        n, hold = ended[0]
+        waiters[n].holder_site = hold.site
+        return diagnosis.leaked_lock(waiters[n], hold.greenlet._races_name)
+    first = waiters[0]
+    left = waits.work_left(scopes)
+    if left:
+        gone = [
+            g._races_name for g, queues in waits.served.items() if g.dead and queues & left.keys()
+        ]
+        named = list(left.values())
+        return diagnosis.leaked_work(list(waiters.values()), first, named, gone, "greenlets")
     failure = diagnosis.stuck(
-        waiters, waiters[0], "greenlets", " (gevent: this operation would block forever)", exc
+        list(waiters.values()),
+        first,
+        "greenlets",
+        " (gevent: this operation would block forever)",
     )
     failure.thread = "main"
     return failure
+
+
+_REENTRY_HINT = (
+    "a Semaphore or Lock is not re-entrant; take it once, or use gevent.lock.RLock "
+    "(threading.RLock) where the code re-enters"
+)
 
 
 def _lost_exception(hub: _Hub) -> Failure | None:
