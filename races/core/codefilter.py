@@ -50,27 +50,19 @@ class CodeFilter:
     """
 
     def __init__(self, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
-        paths = sysconfig.get_paths()
-        self._stdlib = tuple(
-            {
-                os.path.realpath(paths["stdlib"]),
-                os.path.realpath(paths["platstdlib"]),
-                paths["stdlib"],
-                paths["platstdlib"],
-            }
-        )
-        self._site = tuple(
-            {
-                os.path.realpath(paths["purelib"]),
-                os.path.realpath(paths["platlib"]),
-                paths["purelib"],
-                paths["platlib"],
-            }
-        )
+        self._stdlib, self._site = _library_roots()
         self._infrastructure = _package_dirs(_INFRASTRUCTURE)
         self._include = [_pattern(p) for p in include]
         self._exclude = [_pattern(p) for p in exclude]
         self._cache: dict[CodeType, bool] = {}
+        self._files: dict[str, bool] = {}
+
+    @staticmethod
+    def shared(include: Sequence[str] = (), exclude: Sequence[str] = ()) -> CodeFilter:
+        """The filter for these patterns, made once a process with its decisions kept: a
+        session of a scenario (``races.detect`` of each test of a suite) pays for each
+        file and code object once, not once a session."""
+        return _shared(tuple(include), tuple(exclude))
 
     def __call__(self, code: CodeType) -> bool:
         try:
@@ -80,6 +72,13 @@ class CodeFilter:
             return result
 
     def filename_under_test(self, filename: str) -> bool:
+        try:
+            return self._files[filename]
+        except KeyError:
+            result = self._files[filename] = self._decide(filename)
+            return result
+
+    def _decide(self, filename: str) -> bool:
         if any(match(filename) for match in self._exclude):
             return False
         if any(match(filename) for match in self._include):
@@ -91,6 +90,24 @@ class CodeFilter:
         if filename.startswith(self._infrastructure):
             return False
         return not (filename.startswith(self._stdlib) and not filename.startswith(self._site))
+
+
+@functools.cache
+def _shared(include: tuple[str, ...], exclude: tuple[str, ...]) -> CodeFilter:
+    return CodeFilter(include, exclude)
+
+
+@functools.cache
+def _library_roots() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Where the standard library and installed packages live, as given and resolved
+    (looked up once a process, as ``_package_dirs``)."""
+    paths = sysconfig.get_paths()
+    stdlib = {paths[k] for k in ("stdlib", "platstdlib")}
+    site = {paths[k] for k in ("purelib", "platlib")}
+    return (
+        tuple(stdlib | {os.path.realpath(p) for p in stdlib}),
+        tuple(site | {os.path.realpath(p) for p in site}),
+    )
 
 
 @functools.cache

@@ -302,7 +302,7 @@ class Observer:
         self.scenario = scenario
         self.max_steps = max_steps
         self.watchdog = watchdog
-        self.under_test = CodeFilter(include, exclude)
+        self.under_test = CodeFilter.shared(include, exclude)
         self.tracer = make_tracer(self.under_test, "instruction", tracing, True, switching=False)
         self.runs = 0
         self.recording = True

@@ -49,7 +49,7 @@ class Session:
         self.points: str = granularity
         self.max_steps = max_steps
         self.watchdog = watchdog
-        self.under_test = CodeFilter(include, exclude)
+        self.under_test = CodeFilter.shared(include, exclude)
         self.tracer = make_tracer(self.under_test, granularity, tracing, accesses, switching)
         self.runs = 0
         self.recording = True

@@ -116,20 +116,11 @@ class SettraceTracer(Tracer):
         # line wants opcode events: looking it up would only cost.
         per_line = sys.version_info < (3, 12) and not by_instruction
 
-        # Opcode events at both granularities: an instruction's accesses are read just
-        # before it runs, and at instruction granularity that is also its switch point.
-        # An opcode event costs as much as a line's worth of plain instructions, so (on
-        # 3.11) they are on only in the lines that hold such an instruction: a loop that
-        # computes on its locals costs one line event a line.
         def local(frame: FrameType, event: str, arg: object) -> Any:
             if event == "line":
                 # Set at each line, before its first opcode event (3.12+ may also ignore
-                # the flag set at 'call' for a function's first call). ``on_call`` has
-                # filled the table of every code it lets through.
-                if per_line:
-                    frame.f_trace_opcodes = tables[frame.f_code].get(frame.f_lasti, True)
-                else:
-                    frame.f_trace_opcodes = opcodes
+                # the flag set at 'call' for a function's first call).
+                frame.f_trace_opcodes = opcodes
                 if by_line:
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             elif event == "opcode":
@@ -139,6 +130,32 @@ class SettraceTracer(Tracer):
                 if offset in probes(code):
                     accessed(rec, frame, offset)
             return local
+
+        # Opcode events at both granularities: an instruction's accesses are read just
+        # before it runs, and at instruction granularity that is also its switch point.
+        # An opcode event costs as much as a line's worth of plain instructions, so (on
+        # 3.11) they are on only in the lines that hold such an instruction, and a loop
+        # that computes on its locals costs one line event a line. That event is the
+        # whole cost of such a loop, so each code object gets a function of its own,
+        # with its quiet lines at hand.
+        own: dict[CodeType, Callable[[FrameType, str, object], Any]] = {}
+
+        def local_for(code: CodeType) -> Callable[[FrameType, str, object], Any]:
+            quiet = frozenset(offset for offset, wanted in tables[code].items() if not wanted)
+
+            def local_of_code(frame: FrameType, event: str, arg: object) -> Any:
+                if event == "line":
+                    wanted = frame.f_lasti not in quiet
+                    if wanted is not frame.f_trace_opcodes:  # reading the flag costs less
+                        frame.f_trace_opcodes = wanted  # than setting it to what it was
+                    if by_line:
+                        switch_point(rec, LINE, frame.f_code, frame.f_lineno)
+                elif event == "opcode" and frame.f_lasti in probes(code):
+                    accessed(rec, frame, frame.f_lasti)  # (no instruction switches here)
+                return local_of_code
+
+            own[code] = local_of_code
+            return local_of_code
 
         unseen = ex.unseen_code if self.accesses else None
         tracer = self
@@ -151,7 +168,9 @@ class SettraceTracer(Tracer):
                 return None
             if not opcode_lines(code, probes) and not by_line:
                 return None  # nothing in it to switch before or to record
-            return local
+            if not per_line:
+                return local
+            return own.get(code) or local_for(code)
 
         sys.settrace(on_call)
 
