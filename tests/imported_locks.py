@@ -30,6 +30,7 @@ class Registry:
 
 REGISTRY = Registry()  # a module-level object, its lock inside
 STRIPES = [threading.Lock() for _ in range(2)]  # a list of locks
+SHARDS = [threading.Lock() for _ in range(1000)]  # a long one: swapped where it is read
 
 
 def cache_scenario() -> None:
@@ -63,6 +64,22 @@ def stripes_scenario() -> None:
 
     def add(i: int) -> None:
         with STRIPES[i % 2]:
+            total = totals[i % 2]
+            totals[i % 2] = total + 1
+
+    workers = [threading.Thread(target=add, args=(i,)) for i in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert totals == [2, 1]
+
+
+def shards_scenario() -> None:
+    totals = [0, 0]
+
+    def add(i: int) -> None:
+        with SHARDS[500 + i % 2]:
             total = totals[i % 2]
             totals[i % 2] = total + 1
 

@@ -283,6 +283,7 @@ LIBRARY_SCENARIOS = [
     imported_locks.cache_scenario,
     imported_locks.registry_scenario,
     imported_locks.stripes_scenario,
+    imported_locks.shards_scenario,
 ]
 
 
@@ -291,11 +292,13 @@ LIBRARY_SCENARIOS = [
 def test_a_lock_made_at_import_is_controlled_whatever_the_strategy(
     scenario: Any, strategy: str
 ) -> None:
-    before = (imported_locks.Cache._lock, imported_locks.REGISTRY.lock, *imported_locks.STRIPES)
+    locks = (imported_locks.Cache._lock, imported_locks.REGISTRY.lock)
+    before = (*locks, *imported_locks.STRIPES, *imported_locks.SHARDS)
     result = races.explore(scenario, strategy=strategy, budget=300)
     assert not result.failed, result.render()
     # Swapped for modelled locks during the exploration only: the real ones are back.
-    after = (imported_locks.Cache._lock, imported_locks.REGISTRY.lock, *imported_locks.STRIPES)
+    locks = (imported_locks.Cache._lock, imported_locks.REGISTRY.lock)
+    after = (*locks, *imported_locks.STRIPES, *imported_locks.SHARDS)
     assert all(a is b for a, b in zip(before, after, strict=True))
     assert type(imported_locks.REGISTRY.lock) is _thread.LockType
 

@@ -134,6 +134,10 @@ def _not_an_unwinding(record: logging.LogRecord) -> bool:
     return not isinstance(exc, execution.Abort)
 
 
+#: The longest list or dict of a module's namespace whose items a session swaps at its
+#: start; the items of a longer one are swapped where the code reads them.
+_TABLE_SIZE = 64
+
 #: The types of real primitives a session swaps where the code under test reads them.
 _FOREIGN = (
     _REAL_LOCK_TYPE,
@@ -543,7 +547,10 @@ class _Swapper:
                 self.patches.set(owner, name, new)
             elif isinstance(value, type) and value.__module__ == module_name:
                 self.namespace(value, module_name)
-            elif type(value) in (list, dict):  # a table of locks: `forks = [Lock() ...]`
+            elif type(value) in (list, dict) and len(value) <= _TABLE_SIZE:
+                # A table of locks: `forks = [Lock() ...]`. A longer list or dict is data
+                # (a module's cache, a lookup table): its locks, if any, are swapped
+                # where the code reads them, rather than each session reading it all.
                 keys = range(len(value)) if type(value) is list else list(value)
                 for key in keys:
                     new = self.replacement(value[key], f"{path}[{key!r}]")
