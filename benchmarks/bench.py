@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import races
+from benchmarks.libraries import library_costs
 from races.core.strategies.base import default_choice
 from races.runtimes.threads.session import Session
 from races.vocabulary.outcome import Position
@@ -646,6 +647,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(threads='scheduled') {cost['detect_scheduled']:.3f} s "
         f"({cost['detect_scheduled'] / cost['plain']:.0f}x)"
     )
+
+    schedules = 3 if quick else 10
+    print(
+        f"\nReal libraries: one schedule against a plain run ({schedules} random schedules "
+        "each; goal <= 10x, and 2,000 schedules under 30 s)"
+    )
+    libraries = library_costs(schedules)
+    report["libraries"] = libraries
+    for name, cost in libraries.items():
+        print(
+            f"  {name:<9} plain {cost['plain'] * 1000:6.2f} ms; a schedule "
+            f"{cost['schedule'] * 1000:7.1f} ms ({cost['schedule'] / cost['plain']:,.0f}x); "
+            f"2,000 schedules at that rate {cost['projected_2000']:,.0f} s"
+        )
 
     budget = 50 if quick else 500
     print(f"\nSchedules per second (random strategy, {budget} schedules of a correct scenario)")

@@ -231,6 +231,61 @@ def test_two_appends_are_not_a_race_but_check_then_insert_is() -> None:
     assert found.failure is not None and found.failure.pattern == "check-then-act"
 
 
+SHARED_TABLE = [1, 2, 3]
+
+
+def _two_threads(work: Callable[[], object]) -> None:
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_two_loops_over_one_list_are_not_a_race_but_a_loop_and_an_append_are() -> None:
+    def total() -> None:
+        t = 0
+        for x in SHARED_TABLE:  # both threads only read it
+            t += x
+
+    assert not races.explore(lambda: _two_threads(total), strategy="dpor").failed
+    assert not races.detect(lambda: _two_threads(total)).failed
+
+    items = [1, 2]
+
+    def grow_while_reading() -> None:
+        for _ in items:
+            pass
+        items.append(3)
+
+    found = races.detect(lambda: _two_threads(grow_while_reading), threads="scheduled")
+    assert found.failed and found.kind is FailureKind.RACE
+
+
+def _private_lists() -> None:
+    """Each thread checks a list of its own, which dies, then fills another: CPython
+    makes the second thread's list where the first thread's was."""
+
+    def check() -> None:
+        parts = "a b".split()
+        assert len(parts) == 2
+
+    def fill() -> None:
+        chunks: list[str] = []
+        chunks.append("x")
+
+    def work() -> None:
+        check()
+        fill()
+
+    _two_threads(work)
+
+
+def test_two_threads_private_objects_at_one_address_are_not_a_race() -> None:
+    result = races.explore(_private_lists, strategy="random", budget=30, database=None)
+    assert not result.failed, result.render()
+
+
 def test_the_named_accesses_are_exactly_the_conflicting_ones() -> None:
     outcome = record(scenarios.single_line_counter)
     log = touches(outcome)

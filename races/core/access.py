@@ -29,9 +29,11 @@ import collections
 import ctypes
 import dis
 import functools
+import itertools
 import linecache
 import operator
 import sys
+import weakref
 from collections.abc import Callable, Hashable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 from typing import Any
@@ -368,14 +370,62 @@ _PURE_BUILTINS = frozenset(
 )  # fmt: skip
 
 
+class Owners:
+    """Which object a location belongs to, for one run: its id, while the object lives.
+
+    CPython reuses the address of an object that died for the next one it makes, so two
+    threads' private lists, one made after the other died, can share an id, and their
+    accesses would look like a conflict on one object. Within a run every owner keeps one
+    number of its own: an object that can be watched with a weak reference gets its id,
+    and after it dies the next object at that address gets a fresh (negative) number; one
+    that cannot (a list, a dict) is kept alive until the run ends, so its id stays its own.
+    """
+
+    def __init__(self) -> None:
+        self._numbers: dict[int, int] = {}
+        self._watch: dict[int, Any] = {}  # id -> the weak reference, or the object kept
+        self._died: set[int] = set()
+        self._fresh = itertools.count(1)
+
+    def new_run(self) -> None:
+        """Let the last run's objects go: the next run numbers its own."""
+        self._numbers.clear()
+        self._watch.clear()
+        self._died.clear()
+
+    def of(self, obj: object) -> int:
+        key = id(obj)
+        number = self._numbers.get(key)
+        if number is not None:
+            return number
+        number = -next(self._fresh) if key in self._died else key
+        try:
+            watch: Any = weakref.ref(obj, functools.partial(self._gone, key))
+        except TypeError:
+            watch = obj
+        self._watch.setdefault(key, watch)
+        return self._numbers.setdefault(key, number)  # one number, if two threads race here
+
+    def _gone(self, key: int, ref: Any) -> None:
+        if self._watch.get(key) is ref:  # not a weak reference of an earlier run's object
+            del self._watch[key]
+            self._numbers.pop(key, None)
+            self._died.add(key)
+
+
+#: The owners of the locations of the run in progress (each runtime starts a new run).
+OWNERS = Owners()
+
+
 def container_method(owner: Any, method: str, key: Any) -> Access | None:
     """The access a builtin container's method makes, as one atomic operation."""
     kind = type(owner)
     of = kind.__name__
-    whole = Location(id(owner), WHOLE, of=of)
+    number = OWNERS.of(owner)
+    whole = Location(number, WHOLE, of=of)
     if issubclass(kind, dict):
         if method in _DICT_KEYED and key is not UNKNOWN:
-            return Access(Location(id(owner), _hashable(key), of=of), _DICT_KEYED[method])
+            return Access(Location(number, _hashable(key), of=of), _DICT_KEYED[method])
         if method in _DICT_UPDATES or method in _DICT_KEYED:
             return Access(whole, Kind.UPDATE)
         if method in _READS:
@@ -392,7 +442,7 @@ def container_method(owner: Any, method: str, key: Any) -> Access | None:
             return Access(whole, Kind.READ)
     elif issubclass(kind, set):
         if method in _SET_KEYED and key is not UNKNOWN:
-            return Access(Location(id(owner), _hashable(key), of=of), Kind.UPDATE)
+            return Access(Location(number, _hashable(key), of=of), Kind.UPDATE)
         if method in _SET_UPDATES or method in _SET_KEYED:
             return Access(whole, Kind.UPDATE)
         if (
@@ -621,7 +671,7 @@ def _cell_probe(code: CodeType, index: int, name: str, kind: Kind) -> Probe:
             value = getattr(cell, "cell_contents", None)
             if type(value) in ACCESSES.foreign:
                 ACCESSES.adopt(value, name, ("cell", cell))
-        return StepAccesses((Access(Location(id(cell), "cell", name, "cell"), kind),))
+        return StepAccesses((Access(Location(OWNERS.of(cell), "cell", name, "cell"), kind),))
 
     return probe
 
@@ -646,7 +696,9 @@ def _attribute_probe(code: CodeType, node: ast.Attribute, kind: Kind) -> Probe |
         if isinstance(owner, (FunctionType, CodeType)):
             return NOTHING
         name = attribute_name(owner, attr)
-        return StepAccesses((Access(Location(id(owner), attr, name, type(owner).__name__), kind),))
+        return StepAccesses(
+            (Access(Location(OWNERS.of(owner), attr, name, type(owner).__name__), kind),)
+        )
 
     return probe
 
@@ -677,7 +729,7 @@ def _subscript_probe(code: CodeType, node: ast.Subscript, kind: Kind) -> Probe |
         ):
             access_kind = Kind.UPDATE  # a defaultdict makes the missing item
         of = type(container).__name__
-        location = Location(id(container), key, _container_name(text, key), of)
+        location = Location(OWNERS.of(container), key, _container_name(text, key), of)
         return StepAccesses((Access(location, access_kind),))
 
     return probe
@@ -701,7 +753,7 @@ def _contains_probe(code: CodeType, node: ast.Compare) -> Probe | None:
             item = item_of(frame, local)
             key = WHOLE if item is UNKNOWN else _hashable(item)
         of = type(container).__name__
-        location = Location(id(container), key, _container_name(text, key), of)
+        location = Location(OWNERS.of(container), key, _container_name(text, key), of)
         return StepAccesses((Access(location, Kind.READ),))
 
     return probe
@@ -718,7 +770,7 @@ def _whole_read_probe(code: CodeType, node: ast.expr, kind: Kind = Kind.READ) ->
         if not isinstance(container, _CONTAINERS):
             return NOTHING
         of = type(container).__name__
-        return StepAccesses((Access(Location(id(container), WHOLE, text, of), kind),))
+        return StepAccesses((Access(Location(OWNERS.of(container), WHOLE, text, of), kind),))
 
     return probe
 
@@ -766,7 +818,7 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
             argument = first(frame, local)
             if isinstance(argument, _CONTAINERS):
                 text = _text(code, node.args[0])
-                location = Location(id(argument), WHOLE, text, type(argument).__name__)
+                location = Location(OWNERS.of(argument), WHOLE, text, type(argument).__name__)
                 return StepAccesses((Access(location, Kind.READ),))
             return NOTHING
         return OPAQUE if callee is UNKNOWN or _opaque_callable(callee) else NOTHING

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any, Protocol
 
-from races.core.access import ACCESSES, log_touched
+from races.core.access import ACCESSES, OWNERS, log_touched
 from races.core.codefilter import CodeFilter
 from races.core.sites import LockClass, LockClasses, call_site
 from races.vocabulary.access import Event, Sync
@@ -68,6 +68,7 @@ class StepRecorder:
     # ------------------------------------------------------------------ install
 
     def install(self) -> None:
+        OWNERS.new_run()
         self.patch()
         if hasattr(sys, "monitoring"):
             self._install_monitoring()
@@ -77,6 +78,7 @@ class StepRecorder:
     def uninstall(self) -> None:
         while self._undo:
             self._undo.pop()()
+        OWNERS.new_run()  # the run's objects are the program's again
 
     def _install_settrace(self) -> None:
         under_test = self.under_test

@@ -27,7 +27,7 @@ class Kind(enum.Enum):
 
     @property
     def writes(self) -> bool:
-        return self is not Kind.READ
+        return self is not Kind.READ and self is not Kind.ITERATE  # a loop only reads
 
     @property
     def reads(self) -> bool:

@@ -72,7 +72,7 @@ from types import FrameType
 from typing import Any
 
 from races.core import diagnosis
-from races.core.access import ACCESSES, log_touched
+from races.core.access import ACCESSES, OWNERS, log_touched
 from races.core.codefilter import CodeFilter
 from races.core.runtime import EXPLORING, check_session
 from races.core.sites import (
@@ -427,6 +427,7 @@ class Observer:
         self.tracer.execution = self
         previous = sys.gettrace()
         _active = self
+        OWNERS.new_run()
         try:
             try:
                 self.tracer.start_thread(self, root)
@@ -452,6 +453,7 @@ class Observer:
             with self._guard:
                 self.over = True
             _active = None
+            OWNERS.new_run()  # the run's objects are the program's again
         if self.internal_error is not None:
             raise self.internal_error
         return self._outcome()

@@ -13,6 +13,7 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 
+from races.core.access import OWNERS
 from races.core.codefilter import CodeFilter
 from races.core.runtime import EXPLORING, check_session
 from races.core.strategies.base import Chooser
@@ -120,11 +121,13 @@ class Session:
         observe = getattr(chooser, "observe", None)
         if observe is not None:  # a chooser that follows what the steps touch (dpor)
             observe(ex.events, ex.trace)
+        OWNERS.new_run()
         try:
             outcome = ex.run()
         finally:
             self.tracer.execution = None
             self._os_joins.extend(ex.os_joins)
+            OWNERS.new_run()  # the run's objects are the program's again
         self.runs += 1
         if ex.stalled is not None:
             raise UncontrolledBlockingError(ex.stalled)

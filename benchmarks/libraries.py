@@ -1,0 +1,108 @@
+"""Real libraries under races: what one schedule costs against a plain run of the same code.
+
+Three correct programs a user might point races at, each sharing one library object
+between two threads: a cache (``cachetools``, guarded by the lock its ``cached`` decorator
+takes), a client (``pymemcache``'s pooled client, talking to a real memcached on loopback),
+and a renderer (``markdown-it-py``). The libraries are pinned in the ``bench`` dependency
+group. Their code is under test, as it is by default: races switches inside it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import races
+
+
+def _two_threads(work: Callable[[int], object]) -> None:
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def cache_scenario() -> Callable[[], None]:
+    """Two threads call a function memoised in a shared LRU cache, under its lock."""
+    import cachetools
+
+    cache: Any = cachetools.LRUCache(maxsize=16)
+    lock = threading.Lock()
+
+    @cachetools.cached(cache, lock=lock)
+    def square(n: int) -> int:
+        return n * n
+
+    def scenario() -> None:
+        cache.clear()
+        _two_threads(lambda n: [square(k) for k in (n, 2, 3)])
+        assert cache.currsize == len(cache) == 4, (cache.currsize, len(cache))
+
+    return scenario
+
+
+def client_scenario() -> Callable[[], None]:
+    """Two threads share a pooled memcached client: each stores and reads its own key."""
+    from pymemcache.client.base import PooledClient
+
+    from races.cases.cache_lost_update.server import memcached
+
+    client = PooledClient(memcached(), max_pool_size=2)
+
+    def work(n: int) -> None:
+        client.set(f"bench-{n}", str(n))
+        assert client.get(f"bench-{n}") == str(n).encode()
+
+    def scenario() -> None:
+        _two_threads(work)
+
+    return scenario
+
+
+def renderer_scenario() -> Callable[[], None]:
+    """Two threads render the same Markdown text with one shared renderer."""
+    import markdown_it
+
+    text = "# Title\n\nSome *emphasis* and a [link](http://example.com/a).\n\n- one\n- two\n"
+    renderer = markdown_it.MarkdownIt()
+    expected = renderer.render(text)  # the library warms its own caches, as a program does
+
+    def scenario() -> None:
+        out: list[str] = []
+        _two_threads(lambda n: out.append(renderer.render(text)))
+        assert out == [expected, expected]
+
+    return scenario
+
+
+SCENARIOS = {"cache": cache_scenario, "client": client_scenario, "renderer": renderer_scenario}
+
+
+def library_costs(schedules: int, runs: int = 20) -> dict[str, dict[str, float]]:
+    """For each scenario: a plain run's seconds (best of ``runs``), one schedule's seconds
+    under ``races.explore`` (random, ``schedules`` of them, as a user runs it), and the
+    seconds 2,000 schedules would take at that rate."""
+    costs: dict[str, dict[str, float]] = {}
+    for name, make in SCENARIOS.items():
+        scenario = make()
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            scenario()
+            times.append(time.perf_counter() - start)
+        plain = min(times)
+        start = time.perf_counter()
+        result = races.explore(scenario, strategy="random", budget=schedules, database=None)
+        seconds = time.perf_counter() - start
+        assert not result.failed, result.render()
+        per = seconds / result.schedules
+        costs[name] = {
+            "plain": plain,
+            "schedule": per,
+            "schedules": result.schedules,
+            "projected_2000": per * 2000,
+        }
+    return costs
