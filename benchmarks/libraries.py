@@ -53,7 +53,7 @@ def client_scenario() -> Callable[[], None]:
     client = PooledClient(memcached(), max_pool_size=2)
 
     def work(n: int) -> None:
-        client.set(f"bench-{n}", str(n))
+        client.set(f"bench-{n}", str(n), noreply=False)  # stored before the get asks
         assert client.get(f"bench-{n}") == str(n).encode()
 
     def scenario() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from races.core.confirm import confirm, not_reproducible
 from races.core.detect import Findings, LockCycle, LockEdge, add_edge, analyse, lock_cycles
 from races.core.explain import Cause, causes, explain_cycle, finding_failure
+from races.core.focus import Focus, Focusing
 from races.core.minimize import Shrinker, Shrunk
 from races.core.parallel import ParallelSearch
 from races.core.result import Interrupted, Result
@@ -98,7 +99,20 @@ class Exploration:
             )
             search = parallel.search(budget)
         else:
-            search = strategy.search(self._telling(watcher.run), budget)
+            focusing = session if strategy.samples and isinstance(session, Focusing) else None
+            if focusing is not None:
+                focusing.focus = Focus()
+            try:
+                search = strategy.search(self._telling(watcher.run), budget)
+            finally:
+                if focusing is not None:
+                    focusing.focus = None
+            if focusing is not None:
+                # What the report shows and replays is counted in every step.
+                if search.failure is not None:
+                    search.failure = _unfocused(focusing, search.failure)
+                if watcher.first is not None:
+                    watcher.first = focusing.translate(watcher.first)
         summary = strategy.describe_pass(search)
         if session.points in ("await", "greenlet") and strategy.name == "dfs" and search.exhausted:
             # Tasks never preempt each other: the bound never applied, every order was run.
@@ -281,6 +295,16 @@ class _Watcher:
             return []
         told = {c.headline for c in exclude}
         return [cause for cause in map(explain_cycle, self._cycles()) if cause.headline not in told]
+
+
+def _unfocused(session: Focusing, found: Outcome) -> Outcome:
+    """The failing run of a focused search, counted in every step; the run as it was if,
+    made again, it does not fail the same way (confirming then says it is not
+    reproducible)."""
+    again = session.translate(found)
+    if again.failure is None or found.failure is None:
+        return found
+    return again if again.failure.signature == found.failure.signature else found
 
 
 def replay_in(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +83,9 @@ class Outcome:
     #: Whether the chooser ended the run early (``CUT``): it would only have repeated runs
     #: already made.
     cut: bool = False
+    #: The code locations this run skipped, by code object (a sampling search's focus,
+    #: ``races.core.focus``): its steps are counted without them. None: it skipped none.
+    quiet: Mapping[Any, frozenset[int]] | None = None
 
     @property
     def failed(self) -> bool:

@@ -104,6 +104,9 @@ class Strategy:
     name = "?"
     default_budget = 1000
     seeded = True
+    #: Whether it samples schedules, each run apart from the others: it proves nothing,
+    #: and may skip the switch points its runs have seen not matter (``core/focus.py``).
+    samples = False
 
     @classmethod
     def create(cls, options: StrategyOptions) -> Strategy:

@@ -23,6 +23,7 @@ class RandomChooser:
 
 class RandomStrategy(Strategy):
     name = "random"
+    samples = True
 
     @classmethod
     def create(cls, options: StrategyOptions) -> Strategy:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from races.core import diagnosis
 from races.core.access import ACCESSES, log_touched
+from races.core.focus import Quiet
 from races.core.runtime import IO_GRACE
 from races.core.sites import (
     LockClasses,
@@ -125,6 +126,11 @@ class Execution:
         self.by_ident: dict[int, ControlledThread] = {}
         self.current: ControlledThread | None = None
         self.step = 0
+        #: A focused run's quiet locations, when this run makes its decisions at its steps
+        #: (``races.core.focus``): their switch points are steps, where nothing is decided
+        #: and which the chooser's count of steps leaves out.
+        self.hidden: Quiet | None = None
+        self.hidden_steps = 0
         self.clock = 0.0
         self.trace: list[tuple[Any, ...]] = []
         # What each step touched and how it synchronised, in the order it happened.
@@ -410,11 +416,16 @@ class Execution:
             rec.busy = True
             self.snapshots.append(self.watch())
             rec.busy = False
+        hidden = self.hidden
+        quiet = hidden is not None and kind == INSTRUCTION and b in hidden.get(a, ())
+        if quiet:
+            self.hidden_steps += 1
         if len(self.live) == 1:
             return
-        nxt = self._choose(rec, current_enabled=True)
-        if nxt is not rec and nxt is not None:
-            self._handoff(rec, nxt)
+        if not quiet:
+            nxt = self._choose(rec, current_enabled=True)
+            if nxt is not rec and nxt is not None:
+                self._handoff(rec, nxt)
         if unseen:  # the step that starts here, now that it runs: after the decision
             self.unseen_code(rec)
 
@@ -506,7 +517,8 @@ class Execution:
                 return enabled[0]
             indexes = [t.index for t in enabled]
             current = rec.index if current_enabled else None
-            chosen = self.chooser.choose(self.step, indexes, current, (rec.index, rec.steps))
+            step = self.step - self.hidden_steps
+            chosen = self.chooser.choose(step, indexes, current, (rec.index, rec.steps))
             if chosen not in indexes and chosen != CUT:
                 raise RuntimeError(f"races: chooser picked thread {chosen}, not one of {indexes}")
         except Exception as exc:  # noqa: BLE001 - handed to the caller of explore()

@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 
 from races.core.access import OWNERS
 from races.core.codefilter import CodeFilter
+from races.core.focus import Focus, Quiet
 from races.core.runtime import EXPLORING, check_session
 from races.core.strategies.base import Chooser
+from races.core.strategies.replay import ReplayChooser
 from races.runtimes.threads import execution, patches
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.tracing import Granularity, Mechanism, make_tracer
@@ -54,6 +56,9 @@ class Session:
         self.tracer = make_tracer(self.under_test, granularity, tracing, accesses, switching)
         self.runs = 0
         self.recording = True
+        #: Set by a sampling search: runs then skip what earlier runs saw not matter.
+        self.focus: Focus | None = None
+        self._hidden: Quiet | None = None  # see ``translate``
         self._patches = patches.Patches()
         self._os_joins: list[tuple[int | None, Callable[[float], bool]]] = []
 
@@ -116,6 +121,9 @@ class Session:
         )
         # Real locks made before the exploration, swapped for modelled ones: born with the run.
         ex.events.extend((0, -1, Sync("made", id(lock)), None) for lock in stand_ins)
+        quiet = self.focus.snapshot if self.focus is not None else {}
+        self.tracer.focus(quiet)
+        ex.hidden = self._hidden
         self.tracer.execution = ex
         self.tracer.recording = self.recording
         observe = getattr(chooser, "observe", None)
@@ -133,7 +141,22 @@ class Session:
             raise UncontrolledBlockingError(ex.stalled)
         if watch is not None:
             outcome.snapshots.append(watch())
+        if self.focus is not None:
+            outcome.quiet = quiet or None
+            self.focus.learn(outcome)
         return outcome
+
+    def translate(self, outcome: Outcome) -> Outcome:
+        """``outcome``'s run once more without focus, each decision made at the same step
+        of its focus: the same run, its schedule counted in every step, as ``replay``
+        counts them. ``outcome`` itself if it skipped nothing."""
+        if not outcome.quiet:
+            return outcome
+        self._hidden = outcome.quiet
+        try:
+            return self.run(ReplayChooser(outcome.deviations(), strict=False))
+        finally:
+            self._hidden = None
 
     def _release_previous_run(self) -> None:
         """Give back what the last run held before starting the next one.

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
+from races.core.focus import Quiet
 from races.core.instructions import INSTRUCTIONS
 from races.core.sites import hidden
 from races.vocabulary.errors import InvalidArgument
@@ -68,6 +69,13 @@ class Tracer:
         #: the benchmark compares the access model's cost against).
         self.accesses = accesses
         self.execution: Execution | None = None
+        #: The code locations a sampling search has learned to skip (``races.core.focus``):
+        #: no switch point, nothing recorded.
+        self.quiet: Quiet = {}
+
+    def focus(self, quiet: Quiet) -> None:
+        """Skip ``quiet`` from the next run on ({}: skip nothing)."""
+        self.quiet = quiet
 
     def install(self) -> None:
         raise NotImplementedError
@@ -88,6 +96,11 @@ class SettraceTracer(Tracer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lines: dict[CodeType, dict[int, bool]] = {}
+
+    def focus(self, quiet: Quiet) -> None:
+        if quiet is not self.quiet:
+            self._lines.clear()  # its lines that want opcode events have changed
+        super().focus(quiet)
 
     def install(self) -> None:
         # CPython's Thread bootstrap would install threading.settrace()'s hook over ours.
@@ -125,6 +138,8 @@ class SettraceTracer(Tracer):
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             elif event == "opcode":
                 code, offset = frame.f_code, frame.f_lasti
+                if offset in tracer.quiet.get(code, ()):
+                    return local
                 if by_instruction and offset in switch_offsets(code):
                     switch_point(rec, INSTRUCTION, code, offset)
                 if offset in probes(code):
@@ -192,6 +207,7 @@ class SettraceTracer(Tracer):
         wanted = set(probes(code))
         if self.switching and self.granularity == "instruction":
             wanted |= INSTRUCTIONS.switch_offsets(code)
+        wanted -= self.quiet.get(code, frozenset())
         ranges: list[tuple[int, int, int | None]] = []
         for start, end, line in code.co_lines():  # one entry an instruction, on 3.11
             if ranges and ranges[-1][2] == line and ranges[-1][1] == start:
@@ -249,7 +265,7 @@ class MonitoringTracer(Tracer):
         # before it runs, and at instruction granularity that is also its switch point.
         # Every location that is neither is switched off after its first event.
         def on_instruction(code: CodeType, offset: int) -> Any:
-            if not under_test(code):
+            if not under_test(code) or offset in tracer.quiet.get(code, ()):
                 return disable
             switches = by_instruction and offset in switch_offsets(code)
             probed = offset in probes(code)
@@ -301,6 +317,12 @@ class MonitoringTracer(Tracer):
             events |= mon.events.LINE
             mon.register_callback(tool, mon.events.LINE, on_line)
         mon.set_events(tool, events)
+
+    def focus(self, quiet: Quiet) -> None:
+        if self.quiet and not quiet:
+            # Locations skipped so far stay switched off for every tool until this.
+            sys.monitoring.restart_events()  # type: ignore[attr-defined]
+        super().focus(quiet)
 
     def uninstall(self) -> None:
         mon = sys.monitoring  # type: ignore[attr-defined]
