@@ -648,18 +648,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({cost['detect_scheduled'] / cost['plain']:.0f}x)"
     )
 
-    schedules = 3 if quick else 10
+    schedules = 5 if quick else 20
     print(
-        f"\nReal libraries: one schedule against a plain run ({schedules} random schedules "
-        "each; goal <= 10x, and 2,000 schedules under 30 s)"
+        f"\nReal libraries: a random search's schedules against a plain run (the first, and "
+        f"each later one of {schedules}; goal <= 10x, and 2,000 schedules under 30 s)"
     )
     libraries = library_costs(schedules)
     report["libraries"] = libraries
     for name, cost in libraries.items():
         print(
-            f"  {name:<9} plain {cost['plain'] * 1000:6.2f} ms; a schedule "
-            f"{cost['schedule'] * 1000:7.1f} ms ({cost['schedule'] / cost['plain']:,.0f}x); "
-            f"2,000 schedules at that rate {cost['projected_2000']:,.0f} s"
+            f"  {name:<9} plain {cost['plain'] * 1000:6.2f} ms; first schedule "
+            f"{cost['first'] * 1000:7.1f} ms; each later one {cost['schedule'] * 1000:7.1f} ms "
+            f"({cost['schedule'] / cost['plain']:,.0f}x); 2,000 schedules at those rates "
+            f"{cost['projected_2000']:,.0f} s"
         )
 
     budget = 50 if quick else 500
