@@ -152,15 +152,15 @@ class SettraceTracer(Tracer):
         # 3.11) they are on only in the lines that hold such an instruction, and a loop
         # that computes on its locals costs one line event a line. That event is the
         # whole cost of such a loop, so each code object gets a function of its own,
-        # with its quiet lines at hand.
+        # with its plain lines (no opcode events wanted) at hand.
         own: dict[CodeType, Callable[[FrameType, str, object], Any]] = {}
 
         def local_for(code: CodeType) -> Callable[[FrameType, str, object], Any]:
-            quiet = frozenset(offset for offset, wanted in tables[code].items() if not wanted)
+            plain = frozenset(offset for offset, wanted in tables[code].items() if not wanted)
 
             def local_of_code(frame: FrameType, event: str, arg: object) -> Any:
                 if event == "line":
-                    wanted = frame.f_lasti not in quiet
+                    wanted = frame.f_lasti not in plain
                     if wanted is not frame.f_trace_opcodes:  # reading the flag costs less
                         frame.f_trace_opcodes = wanted  # than setting it to what it was
                     if by_line:
