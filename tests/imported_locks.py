@@ -59,11 +59,13 @@ def registry_scenario() -> None:
     assert REGISTRY.count == 2
 
 
-def stripes_scenario() -> None:
+def _striped_totals(locks: list[threading.Lock], first: int) -> None:
+    """Three threads add to two totals, each under its stripe's lock: ``locks[first]`` or
+    the one after it."""
     totals = [0, 0]
 
     def add(i: int) -> None:
-        with STRIPES[i % 2]:
+        with locks[first + i % 2]:
             total = totals[i % 2]
             totals[i % 2] = total + 1
 
@@ -73,22 +75,14 @@ def stripes_scenario() -> None:
     for w in workers:
         w.join()
     assert totals == [2, 1]
+
+
+def stripes_scenario() -> None:
+    _striped_totals(STRIPES, 0)
 
 
 def shards_scenario() -> None:
-    totals = [0, 0]
-
-    def add(i: int) -> None:
-        with SHARDS[500 + i % 2]:
-            total = totals[i % 2]
-            totals[i % 2] = total + 1
-
-    workers = [threading.Thread(target=add, args=(i,)) for i in range(3)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    assert totals == [2, 1]
+    _striped_totals(SHARDS, 500)
 
 
 def unlocked_registry_scenario() -> None:
