@@ -28,7 +28,7 @@ which gives its schedule in plain steps, the ones ``races.replay`` counts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import CodeType
+from types import CodeType, MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from races.vocabulary.access import Access, Sync
@@ -37,6 +37,10 @@ from races.vocabulary.outcome import Outcome
 
 #: The quiet offsets of each code object.
 Quiet = Mapping[CodeType, frozenset[int]]
+
+#: What an unfocused run skips: nothing (one object, so that "the same as before" is
+#: one identity check).
+NOTHING_QUIET: Quiet = MappingProxyType({})
 
 
 #: The steps a search's first run must take for the search to focus. A small run (a

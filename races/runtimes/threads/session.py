@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from races.core.access import OWNERS
 from races.core.codefilter import CodeFilter
-from races.core.focus import Focus, Quiet
+from races.core.focus import NOTHING_QUIET, Focus, Quiet
 from races.core.runtime import EXPLORING, check_session
 from races.core.strategies.base import Chooser
 from races.core.strategies.replay import ReplayChooser
@@ -121,7 +121,7 @@ class Session:
         )
         # Real locks made before the exploration, swapped for modelled ones: born with the run.
         ex.events.extend((0, -1, Sync("made", id(lock)), None) for lock in stand_ins)
-        quiet = self.focus.snapshot if self.focus is not None else {}
+        quiet = self.focus.snapshot if self.focus is not None else NOTHING_QUIET
         self.tracer.focus(quiet)
         ex.hidden = self._hidden
         self.tracer.execution = ex

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
-from races.core.focus import Quiet
+from races.core.focus import NOTHING_QUIET, Quiet
 from races.core.instructions import INSTRUCTIONS
 from races.core.sites import hidden
 from races.vocabulary.errors import InvalidArgument
@@ -71,10 +71,10 @@ class Tracer:
         self.execution: Execution | None = None
         #: The code locations a sampling search has learned to skip (``races.core.focus``):
         #: no switch point, nothing recorded.
-        self.quiet: Quiet = {}
+        self.quiet: Quiet = NOTHING_QUIET
 
     def focus(self, quiet: Quiet) -> None:
-        """Skip ``quiet`` from the next run on ({}: skip nothing)."""
+        """Skip ``quiet`` from the next run on."""
         self.quiet = quiet
 
     def install(self) -> None:
