@@ -32,9 +32,10 @@ def cache_scenario() -> Callable[[], None]:
     cache: Any = cachetools.LRUCache(maxsize=16)
     lock = threading.Lock()
 
-    @cachetools.cached(cache, lock=lock)
-    def square(n: int) -> int:
+    def compute(n: int) -> int:
         return n * n
+
+    square: Callable[[int], int] = cachetools.cached(cache, lock=lock)(compute)
 
     def scenario() -> None:
         cache.clear()
