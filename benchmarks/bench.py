@@ -26,6 +26,7 @@ from typing import Any
 import races
 from benchmarks.libraries import library_costs
 from races.core.strategies.base import default_choice
+from races.runtimes.threads import births
 from races.runtimes.threads.session import Session
 from races.vocabulary.outcome import Position
 
@@ -270,6 +271,46 @@ def _best(run: Callable[[], object], runs: int) -> float:
         run()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def birth_records_cost(iterations: int, runs: int = 15) -> dict[str, tuple[float, float]]:
+    """Seconds of three lock-heavy programs on real threads, outside any exploration:
+    without birth records and with them (``races exec``, the pytest plugin), the two
+    measured in turn, best of ``runs``. A lock made with records on is the real lock, so
+    only making one costs more."""
+    import queue
+
+    def counter() -> None:
+        lock, total = threading.Lock(), [0]
+        for _ in range(iterations):
+            with lock:
+                total[0] += 1
+
+    def pipeline() -> None:
+        jobs: queue.Queue[int] = queue.Queue()
+        for i in range(iterations // 10):
+            jobs.put(i)  # each put and get takes the queue's lock and notifies a condition
+            jobs.get()
+
+    def making() -> None:
+        for _ in range(iterations // 10):
+            threading.Lock()
+            threading.RLock()
+
+    seconds: dict[str, tuple[float, float]] = {}
+    for name, program in (("counter", counter), ("pipeline", pipeline), ("making", making)):
+        times: dict[bool, list[float]] = {False: [], True: []}
+        for run in range(runs):
+            for recording in (run % 2 == 0, run % 2 == 1):  # each goes first in turn
+                if recording:
+                    births.install()
+                try:
+                    times[recording].append(_best(program, 1))
+                finally:
+                    if recording:
+                        births.uninstall()
+        seconds[name] = (min(times[False]), min(times[True]))
+    return seconds
 
 
 def access_model_cost(iterations: int, runs: int = 5) -> dict[str, float]:
@@ -647,6 +688,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(threads='scheduled') {cost['detect_scheduled']:.3f} s "
         f"({cost['detect_scheduled'] / cost['plain']:.0f}x)"
     )
+
+    iterations = 20_000 if quick else 1_000_000
+    print(
+        "\nBirth records outside explorations (races exec, the pytest plugin): lock-heavy "
+        "programs on real threads, without and with them (goal: under 5%)"
+    )
+    records = birth_records_cost(iterations)
+    report["birth_records"] = records
+    what = {
+        "counter": f"{iterations:,} additions under one lock",
+        "pipeline": f"{iterations // 10:,} items put in a queue.Queue and taken out",
+        "making": f"{iterations // 10:,} Locks and RLocks made (the worst case)",
+    }
+    for name, (without, with_records) in records.items():
+        print(
+            f"  {name:<9} {without:.3f} s, with records {with_records:.3f} s "
+            f"({with_records / without - 1:+.1%}): {what[name]}"
+        )
 
     schedules = 5 if quick else 20
     print(

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import races
 from races.core.strategies.registry import names as strategy_names
 from races.core.targets import load
+from races.runtimes.threads import births
 from races.vocabulary.errors import InternalError, RacesError
 
 if TYPE_CHECKING:
@@ -544,6 +545,46 @@ def cmd_play(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_exec(args: argparse.Namespace) -> int:
+    """Run a script (or ``-m module``) as ``python`` would, with the birth records of
+    every lock it makes on (``main`` turned them on): a library it imports has its
+    locks' births on record when the script explores."""
+    import importlib.util
+    import runpy
+    import traceback
+
+    target = args.target
+    if args.module:
+        try:
+            found = importlib.util.find_spec(target) is not None
+        except ImportError:
+            found = False
+        if not found:
+            raise UsageError(f"no module named {target!r}")
+    elif not Path(target).is_file():
+        raise UsageError(f"no script {target!r}: give a Python file, or -m module")
+    saved = sys.argv, sys.path[:]
+    sys.argv = [target, *args.args]
+    try:
+        if args.module:
+            runpy.run_module(target, run_name="__main__", alter_sys=True)
+        else:
+            sys.path.insert(0, str(Path(target).resolve().parent))
+            runpy.run_path(target, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None or isinstance(code, int):
+            return code or EXIT_OK
+        print(code, file=sys.stderr)
+        return 1
+    except Exception:  # noqa: BLE001 - the script's own error, reported as python does
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.argv, sys.path[:] = saved
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     from races.catalogue.scaffold import scaffold
 
@@ -803,6 +844,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     play.set_defaults(func=cmd_play)
 
+    run_script = commands.add_parser(
+        "exec",
+        help="run a script as python does, with the birth of every lock it makes on record",
+        description="Run a script (or -m module) as python does, after races has turned on "
+        "its birth records: a lock made by a library the script imports is named, with "
+        "the line that made it, if a controlled thread ends up waiting for it. "
+        "Acquiring a lock costs what it always does.",
+    )
+    run_script.add_argument("-m", dest="module", action="store_true", help="run a module")
+    run_script.add_argument("target", metavar="SCRIPT", help="a Python file (or module, with -m)")
+    run_script.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
+    run_script.set_defaults(func=cmd_exec)
+
     new = commands.add_parser("new", help="create a plugin package with one working case")
     new.add_argument("name", help="the plugin's name, a Python identifier such as my_races")
     new.add_argument("--directory", default=".", help="where to create it (default: here)")
@@ -816,6 +870,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
+    # Locks made from here on (by the modules the command imports) have their births on
+    # record, to be named where a controlled thread waits for one.
+    births.install()
     try:
         return int(args.func(args))
     except InternalError as exc:
@@ -836,3 +893,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("RACES_DEBUG"):
             raise
         return EXIT_INTERNAL
+    finally:
+        births.uninstall()

@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from races.runtimes.threads import births
+
 MARKER_HELP = (
     "races(strategy='random', budget=None, seed=None, granularity='instruction', **options): "
     "run the test body under the races scheduler, across many interleavings"
@@ -67,6 +69,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("races_seed", SEED_HELP, default="0")
     parser.addini("races_budget", BUDGET_HELP, default="")
     parser.addini("races_strategy", strategies, default="random")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Before the first conftest, and the test modules and what they import: the locks
+    those make have their births on record, to be named where a controlled thread waits
+    for one. Undone with the session (one pytest run inside another keeps the outer's)."""
+    births.install()
+    early_config.add_cleanup(births.uninstall)
 
 
 def pytest_configure(config: pytest.Config) -> None:

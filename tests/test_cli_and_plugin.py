@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -366,3 +369,60 @@ def test_run_and_stress_print_one_json_object_per_variant(
     assert stressed["verdict"] == "bug shown" and stressed["as_declared"] is True
     assert stressed["settings"][0]["setting"] == "default switch interval"
     assert "hang" in stressed["settings"][0]["outcomes"]
+
+
+def test_races_exec_runs_a_script_with_the_birth_of_each_lock_on_record(tmp_path: Path) -> None:
+    (tmp_path / "library.py").write_text("import threading\n\nLOCK = threading.Lock()\n")
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import sys\n"
+        "import library\n"
+        "from races.runtimes.threads import births\n"
+        "print(births.where(library.LOCK))\n"
+        "print(sys.argv)\n"
+        "sys.exit(3)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "races", "exec", str(script), "a", "--b"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 3, run.stderr  # the script's own exit status
+    assert run.stdout.splitlines() == [
+        f"{tmp_path / 'library.py'}:3 (<module>)",
+        str([str(script), "a", "--b"]),
+    ]
+
+
+def test_races_exec_reports_the_scripts_error_as_python_does(tmp_path: Path) -> None:
+    script = tmp_path / "fails.py"
+    script.write_text("def main():\n    raise ValueError('the script is wrong')\n\nmain()\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "races", "exec", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1
+    assert "ValueError: the script is wrong" in run.stderr and "Traceback" in run.stderr
+    assert "internal error" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["exec", "no_such_script.py"], "no script 'no_such_script.py'"),
+        (["exec", "-m", "no_such_module_xyz"], "no module named 'no_such_module_xyz'"),
+    ],
+)
+def test_races_exec_of_nothing_runnable_is_a_usage_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == cli.EXIT_USAGE
+    assert message in capsys.readouterr().err
+
+
+def test_races_exec_runs_a_module(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["exec", "-m", "calendar", "2026", "12"]) == cli.EXIT_OK
+    assert "December 2026" in capsys.readouterr().out

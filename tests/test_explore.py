@@ -214,27 +214,48 @@ def test_keyboard_interrupt_leaves_nothing_behind() -> None:
     # the autouse fixture checks that no thread, hook or patch is left
 
 
-def test_a_thread_blocked_outside_the_scheduler_is_reported_not_hung() -> None:
+def _same(lock: Any) -> Any:
+    return lock
+
+
+def _named(lock: Any) -> None:
+    with lock:  # reached only as an argument: races cannot swap it where it lives
+        x = 1
+        x += 1
+
+
+def _unnamed(lock: Any) -> None:
+    with _same(lock):  # a call's result: races cannot name it without running code
+        x = 1
+        x += 1
+
+
+@pytest.mark.parametrize(
+    ("critical", "watchdog", "message"),
+    [
+        # A held real lock races can name: the run stops at once, whatever the watchdog.
+        (_named, 3600, "Thread-2 waits for `lock`, a real Lock made at "),
+        # One it cannot: the watchdog reports the thread and where it is.
+        (_unnamed, 0.5, "without reaching a switch point; it is probably blocked"),
+    ],
+    ids=["named", "unnamed"],
+)
+def test_a_thread_blocked_outside_the_scheduler_is_reported_not_hung(
+    critical: Any, watchdog: float, message: str
+) -> None:
     class Holder:
         def __init__(self) -> None:
             self.lock = _thread.allocate_lock()  # real, made before the exploration
 
     holder = Holder()
-
-    def critical(lock: Any) -> None:
-        with lock:  # reached only as an argument: races cannot swap it where it lives
-            x = 1
-            x += 1
-
     body = functools.partial(critical, holder.lock)
 
     def scenario() -> None:
         scenarios._run_all(body, body)
 
-    with pytest.raises(
-        races.UncontrolledBlockingError, match="without reaching a switch point"
-    ) as info:
-        races.explore(scenario, strategy="dfs", watchdog=0.5)
+    with pytest.raises(races.UncontrolledBlockingError) as info:
+        races.explore(scenario, strategy="dfs", watchdog=watchdog)
+    assert message in str(info.value), str(info.value)
     # No one can interrupt a thread blocked in a real lock; the lock's owner can free it,
     # and then the thread ends.
     assert info.value.stragglers, "the blocked thread cannot have been stopped"

@@ -11,6 +11,7 @@ import _thread
 import asyncio
 import functools
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -19,13 +20,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Lock as CapturedLock  # taken while the plugin's birth records were on
 from typing import Any
 
 import pytest
 
 import races
 from races import FailureKind
-from tests import imported_locks
+from tests import imported_locks, untraced_library
 
 # ----------------------------------------------------------------- asyncio and threads
 
@@ -342,6 +344,98 @@ def test_a_lock_made_at_import_and_held_outside_stops_the_run_at_once_naming_it(
     message = str(info.value)
     assert "`REGISTRY.lock`" in message and "imported_locks.py:" in message
     assert "already held" in message and "create it inside the scenario" in message
+
+
+def _two_threads_through_the_untraced_library(call_locked: Any) -> None:
+    total = [0]
+
+    def add() -> None:
+        seen = total[0]
+        total[0] = seen + 1
+
+    workers = [threading.Thread(target=call_locked, args=(add,)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert total == [2]
+
+
+def _through_the_module_lock() -> None:
+    _two_threads_through_the_untraced_library(untraced_library.call_locked)
+
+
+def _through_the_class_lock() -> None:
+    _two_threads_through_the_untraced_library(untraced_library.REGISTRY.call_locked)
+
+
+@pytest.mark.parametrize("strategy", ["random", "dfs", "dpor"])
+def test_a_real_lock_only_untraced_code_takes_stops_the_run_at_once_naming_it(
+    strategy: str,
+) -> None:
+    """The library's code is not traced, so its lock stays real; a thread stopped at a
+    switch point inside it holds it, and the next thread to reach it would wait forever."""
+    with pytest.raises(races.UncontrolledBlockingError) as info:
+        # A watchdog this long would fail the test's timeout: the stop is immediate.
+        races.explore(
+            _through_the_module_lock,
+            strategy=strategy,
+            budget=300,
+            watchdog=3600,
+            exclude=["tests.untraced_library"],
+        )
+    message = str(info.value)
+    assert "waits for `_lock`, a real Lock" in message, message
+    assert "untraced_library.py:17" in message  # where it waits
+    # The plugin turned birth records on before the library was imported.
+    assert "made at " in message and "untraced_library.py:13" in message
+    assert "Make `_lock` inside the scenario" in message
+
+
+def test_a_real_rlock_says_which_controlled_thread_holds_it() -> None:
+    with pytest.raises(races.UncontrolledBlockingError) as info:
+        races.explore(
+            _through_the_class_lock,
+            strategy="dpor",
+            watchdog=3600,
+            exclude=["tests.untraced_library"],
+        )
+    message = str(info.value)
+    assert "waits for `self._lock`, a real RLock" in message, message
+    assert "untraced_library.py:25" in message and "untraced_library.py:22" in message
+    holder = re.search(r"held by (Thread-\d) \(call_locked\), which races keeps stopped", message)
+    waiter = re.match(r"(Thread-\d) \(call_locked\) waits for", message)
+    assert holder and waiter and holder.group(1) != waiter.group(1), message
+
+
+def test_the_untraced_library_traced_is_explored_and_its_race_found() -> None:
+    """Traced, the same library's lock is swapped where its code reads it: the lost update
+    the lock does not prevent (the callback's two lines run under it, so none) is absent."""
+    assert races.explore(_through_the_module_lock, strategy="dpor").summary.startswith("proved")
+    assert races.explore(_through_the_class_lock, strategy="dpor").summary.startswith("proved")
+
+
+def test_a_lock_constructor_taken_while_birth_records_were_on_makes_modelled_locks() -> None:
+    assert CapturedLock is threading.Lock  # the recording constructor, not the real one
+
+    def add(lock: threading.Lock, total: list[int]) -> None:
+        with lock:  # a local: no read of a shared place swaps it for a modelled one
+            seen = total[0]
+            total[0] = seen + 1
+
+    def scenario() -> None:
+        lock, total = CapturedLock(), [0]
+        workers = []
+        for _ in range(2):  # no comprehension: on 3.11 it would make `lock` a shared cell
+            workers.append(threading.Thread(target=add, args=(lock, total)))
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert total == [2]
+
+    result = races.explore(scenario, strategy="dpor", watchdog=3600)
+    assert result.summary.startswith("proved") and result.schedules == 2, result.render()
 
 
 # ------------------------------------------------------------- futures and executors

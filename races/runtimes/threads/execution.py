@@ -54,7 +54,7 @@ from races.core.sites import (
     raised_by_races,
 )
 from races.core.strategies.base import CUT
-from races.runtimes.threads import deadlock
+from races.runtimes.threads import deadlock, real_locks
 from races.runtimes.threads.records import ControlledThread, State
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
 from races.vocabulary.errors import InternalError, RacesError, UncontrolledThreadError
@@ -83,6 +83,10 @@ _set_sentinel = getattr(_thread, "_set_sentinel", None)
 _real_count = _thread._count
 _real_monotonic = time.monotonic
 _real_sleep = time.sleep
+
+#: How long the running thread stays still, in a call races does not control, before
+#: races looks whether it waits for a real lock that is held (then it stops the run).
+REAL_LOCK_GRACE = 0.25
 
 #: The execution in progress, if any. There is at most one per process: the patches it
 #: relies on are process-wide.
@@ -201,13 +205,24 @@ class Execution:
     def _wait_for_end(self) -> None:
         last: tuple[int, object] = (-1, None)
         since = _real_monotonic()
+        looked = False
         while not self.done.acquire(timeout=0.05):
             # Progress is a new step, or the running thread's Python code moving on (a
             # long computation between steps is not a thread blocked in C code).
             now = (self.step, self._position())
             if now != last:
-                last, since = now, _real_monotonic()
-            elif _real_monotonic() - since > self.watchdog:
+                last, since, looked = now, _real_monotonic(), False
+                continue
+            still = _real_monotonic() - since
+            if still > REAL_LOCK_GRACE and not looked:
+                # Blocked on a real lock that is held: by a thread races keeps stopped,
+                # most likely, which will never release it. Say so now, not at the watchdog.
+                looked = True
+                wait = self._real_lock_wait()
+                if wait is not None:
+                    self.stalled = self._describe_real_lock_wait(wait)
+                    return
+            if still > self.watchdog:
                 self.stalled = self._describe_stall()
                 return
 
@@ -216,6 +231,47 @@ class Execution:
         rec = self.current
         frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
         return None if frame is None else (id(frame), frame.f_lasti)
+
+    def _real_lock_wait(self) -> real_locks.RealLockWait | None:
+        rec = self.current
+        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        if frame is None or is_races_internal(frame.f_code.co_filename):
+            return None
+        return real_locks.waited_for(frame)
+
+    def _describe_real_lock_wait(self, wait: real_locks.RealLockWait) -> str:
+        rec = self.current
+        name = rec.name if rec else "a thread"
+        owner = wait.owner
+        holder = self.by_ident.get(owner) if owner is not None else None
+        if holder is not None:
+            held = f"held by {holder.name}, which races keeps stopped at a switch point"
+        elif owner is not None:
+            held = "held by a thread races does not control"
+        else:
+            held = "held (a Lock does not say by whom; a thread races keeps stopped, most likely)"
+        born = wait.born()
+        made = f"made at {born}" if born else "made before the exploration started"
+        caller = self._call_site(rec, wait)
+        return (
+            f"{name} waits for `{wait.expression}`, a real {wait.kind} {made}, {held}; it "
+            f"waits in {wait.function} ({wait.where}){caller}. races swaps a real lock for a "
+            "modelled one where the code it traces reads it from a shared place; this one "
+            "was reached only by code races does not trace, or only as a local variable, "
+            "so its holder, stopped by races, never gets to release it. Make "
+            f"`{wait.expression}` inside the scenario, or trace the code that takes it "
+            "(`include=`). races has stopped every other thread."
+        )
+
+    def _call_site(self, rec: ControlledThread | None, wait: real_locks.RealLockWait) -> str:
+        """``, called from file:line``: the innermost frame of the code under test, if
+        the wait is in code races does not trace."""
+        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        while frame is not None and not self.under_test(frame.f_code):
+            frame = frame.f_back
+        if frame is None or f"{frame.f_code.co_filename}:{frame.f_lineno}" == wait.where:
+            return ""
+        return f", called from {frame.f_code.co_filename}:{frame.f_lineno}"
 
     def _describe_stall(self) -> str:
         rec = self.current
@@ -236,8 +292,12 @@ class Execution:
     def _abort_all(self) -> None:
         """Unwind every thread still alive, one at a time, and wait for its OS thread."""
         self.aborting = True
-        first = [self.current] if self.current is not None else []
-        for rec in first + [t for t in self.threads if t is not self.current]:
+        order = [t for t in self.threads if t is not self.current]
+        if self.current is not None:
+            # A thread stalled waiting for a real lock goes last: unwinding the others
+            # releases the lock, which one of them holds most likely.
+            order.insert(len(order) if self.stalled else 0, self.current)
+        for rec in order:
             if rec.exited.acquire(False):
                 rec.exited.release()
             else:

@@ -32,7 +32,7 @@ from typing import Any
 from races.core import diagnosis
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
-from races.runtimes.threads import execution
+from races.runtimes.threads import births, execution
 from races.runtimes.threads.models import cached, clock, io, memcache, semaphore, timer
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.models.lock import Lock, LockType, allocate_lock, rlock
@@ -41,7 +41,7 @@ from races.vocabulary.kinds import FailureKind
 
 _MISSING = object()
 _REAL_LOCK_TYPE = _thread.LockType
-_REAL_ALLOCATE_LOCK = _thread.allocate_lock
+_REAL_ALLOCATE_LOCK = births.REAL_ALLOCATE_LOCK
 _REAL_START_NEW_THREAD = _thread.start_new_thread
 _REAL_RLOCK_TYPE = getattr(_thread, "RLock", None)
 
@@ -401,6 +401,13 @@ class _Swapper:
                 clock.real_perf_counter: clock.perf_counter,
             }
         self.leaves: dict[int, Any] = {id(real): stand_in for real, stand_in in leaves.items()}
+        # What the code took while birth records were on: their recording constructors.
+        for recording, real in (
+            (births.allocate_lock, _REAL_ALLOCATE_LOCK),
+            (births.Lock, _REAL_LOCK_TYPE),
+        ):
+            if id(real) in self.leaves:
+                self.leaves[id(recording)] = self.leaves[id(real)]
         simple = getattr(sys.modules.get("_queue"), "SimpleQueue", None)
         if simple is not None:
             self.leaves[id(simple)] = queue._PySimpleQueue  # type: ignore[attr-defined]

@@ -1,0 +1,133 @@
+"""Which real lock a blocked thread waits for, read from where its Python code stands.
+
+A controlled thread that stops moving between two steps is blocked in a call races does
+not control. Most often it waits for a real lock: one made before the exploration and
+taken by code races does not trace (the standard library, an excluded package), which
+another controlled thread holds while races keeps it stopped at a switch point. Nobody
+will release it, so waiting for the watchdog only delays the verdict.
+
+The lock is found without running any of the program's code: the instruction the thread's
+innermost frame stands on is a ``with`` or a call of ``acquire``, and the expression that
+names the lock is a chain of loads (``lock``, ``self._lock``, ``module.LOCK``) that is
+evaluated by looking in namespaces, never by calling a property.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+import re
+from types import CodeType, FrameType
+from typing import Any
+
+from races.runtimes.threads import births
+
+# The real types: while exploring, `_thread`'s names are models.
+_REAL_LOCK_TYPES = (births.REAL_LOCK_TYPE, births.REAL_RLOCK)
+_ENTERS = frozenset({"BEFORE_WITH", "SETUP_WITH"})
+_CALLS = frozenset({"CALL", "CALL_KW", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW"})
+_ACQUIRES = frozenset({"acquire", "acquire_lock", "__enter__"})
+_ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+_LOCALS = frozenset({"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_CLOSURE"})
+_OWNER = re.compile(r"owner=(\d+)")
+
+
+class RealLockWait:
+    """A thread waits for ``lock``, a real lock that is held: the code names it
+    ``expression``, in ``frame``. ``owner`` is the ident of the thread that holds it, for
+    an RLock (a Lock does not know its owner), read when the wait was found."""
+
+    def __init__(self, lock: Any, expression: str, frame: FrameType) -> None:
+        self.lock = lock
+        self.expression = expression
+        self.where = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        self.function = frame.f_code.co_qualname
+        self.kind = "Lock" if type(lock) is births.REAL_LOCK_TYPE else "RLock"
+        found = _OWNER.search(repr(lock)) if self.kind == "RLock" else None
+        self.owner = int(found.group(1)) if found else None
+
+    def born(self) -> str | None:
+        """Where the lock was made, when races' birth records were on by then."""
+        return births.where(self.lock)
+
+
+def waited_for(frame: FrameType) -> RealLockWait | None:
+    """The held real lock that ``frame``, the innermost frame of a blocked thread, waits
+    for; None when it stands elsewhere or the lock cannot be named without running code."""
+    code = frame.f_code
+    instructions = _instructions(code)
+    at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
+    if at is None:
+        return None
+    if instructions[at].opname in _ENTERS:
+        end = at - 1
+    elif instructions[at].opname in _CALLS:
+        # The callee is the nearest `.acquire` loaded before the call; its arguments, if
+        # any, are loaded between the two.
+        end = next(
+            (
+                i - 1
+                for i in range(at - 1, max(at - 12, -1), -1)
+                if instructions[i].opname in _ATTRIBUTES and instructions[i].argval in _ACQUIRES
+            ),
+            -2,
+        )
+    else:
+        return None
+    names = _chain(instructions, end)
+    if names is None:
+        return None
+    lock = _evaluate(frame, names)
+    if type(lock) not in _REAL_LOCK_TYPES or not _held(lock):
+        return None
+    return RealLockWait(lock, ".".join(names[1:]), frame)
+
+
+def _instructions(code: CodeType) -> list[dis.Instruction]:
+    return list(dis.get_instructions(code))
+
+
+def _chain(instructions: list[dis.Instruction], end: int) -> list[str] | None:
+    """``[scope, name, attribute...]`` for the loads that end at ``end``."""
+    attributes: list[str] = []
+    i = end
+    while i >= 0 and instructions[i].opname in _ATTRIBUTES:
+        attributes.append(str(instructions[i].argval))
+        i -= 1
+    if i < 0:
+        return None
+    load = instructions[i]
+    if load.opname in _LOCALS:
+        scope, name = "local", str(load.argval)
+    elif load.opname == "LOAD_FAST_LOAD_FAST":  # 3.13: two locals at once, ours second
+        scope, name = "local", str(load.argval[1])
+    elif load.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+        scope, name = "global", str(load.argval)
+    else:
+        return None
+    return [scope, name, *reversed(attributes)]
+
+
+def _evaluate(frame: FrameType, names: list[str]) -> Any:
+    scope, name, *attributes = names
+    missing = object()
+    value: Any = missing
+    if scope == "local":
+        value = frame.f_locals.get(name, missing)
+    if value is missing:
+        value = frame.f_globals.get(name, missing)
+    if value is missing:
+        return None
+    for attribute in attributes:
+        try:
+            # Never a property or a __getattr__: the program's code must not run here.
+            value = inspect.getattr_static(value, attribute)
+        except AttributeError:
+            return None
+    return value
+
+
+def _held(lock: Any) -> bool:
+    if type(lock) is births.REAL_LOCK_TYPE:
+        return bool(lock.locked())
+    return repr(lock).startswith("<locked")
