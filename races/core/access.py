@@ -38,6 +38,7 @@ from collections.abc import Callable, Hashable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
 from typing import Any
 
+from races.core.codekeys import keep
 from races.core.sites import hides_state, in_library, program_caller
 from races.vocabulary.access import (
     NOTHING,
@@ -904,7 +905,7 @@ class AccessTable:
     """
 
     def __init__(self) -> None:
-        self._probes: dict[CodeType, dict[int, Probe]] = {}
+        self._probes: dict[int, dict[int, Probe]] = {}  # by id (``races.core.codekeys``)
         self.foreign: frozenset[type] = frozenset()
         #: Standard-library packages the open session's runtime models (see
         #: ``sites.hides_state``): calls into them are not opaque.
@@ -913,7 +914,7 @@ class AccessTable:
 
     def probes(self, code: CodeType) -> dict[int, Probe]:
         try:
-            return self._probes[code]
+            return self._probes[id(code)]
         except KeyError:
             pass
         found: dict[int, Probe] = {}
@@ -921,7 +922,7 @@ class AccessTable:
             probe = compile_probe(code, instruction)
             if probe is not None:
                 found[instruction.offset] = probe
-        self._probes[code] = found
+        self._probes[keep(code)] = found
         return found
 
     def accesses(self, frame: FrameType, offset: int) -> StepAccesses:

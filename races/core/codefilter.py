@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from types import CodeType
 from typing import Any
 
+from races.core.codekeys import keep
 from races.core.sites import is_races_internal
 from races.vocabulary.errors import InvalidArgument
 
@@ -54,7 +55,7 @@ class CodeFilter:
         self._infrastructure = _package_dirs(_INFRASTRUCTURE)
         self._include = [_pattern(p) for p in include]
         self._exclude = [_pattern(p) for p in exclude]
-        self._cache: dict[CodeType, bool] = {}
+        self._cache: dict[int, bool] = {}  # by id (``races.core.codekeys``)
         self._files: dict[str, bool] = {}
 
     @staticmethod
@@ -66,9 +67,9 @@ class CodeFilter:
 
     def __call__(self, code: CodeType) -> bool:
         try:
-            return self._cache[code]
+            return self._cache[id(code)]
         except KeyError:
-            result = self._cache[code] = self.filename_under_test(code.co_filename)
+            result = self._cache[keep(code)] = self.filename_under_test(code.co_filename)
             return result
 
     def filename_under_test(self, filename: str) -> bool:

@@ -35,8 +35,8 @@ from races.vocabulary.access import Access, Sync
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Outcome
 
-#: The quiet offsets of each code object.
-Quiet = Mapping[CodeType, frozenset[int]]
+#: The quiet offsets of each code object, by ``id(code)`` (``races.core.codekeys``).
+Quiet = Mapping[int, frozenset[int]]
 
 #: What an unfocused run skips: nothing (one object, so that "the same as before" is
 #: one identity check).
@@ -57,11 +57,13 @@ class Focus:
         self.min_steps = min_steps
         self.runs = 0
         self._off = False  # the first run was small: this search keeps every switch point
-        self._loud: set[tuple[CodeType, int]] = set()
-        self._seen: set[tuple[CodeType, int]] = set()
-        #: The quiet offsets of each code object now: replaced, never changed, when a
-        #: run teaches more, so a run's snapshot stays what that run used.
-        self.snapshot: dict[CodeType, frozenset[int]] = {}
+        # Locations are (id(code), offset): every code object a run's steps and accesses
+        # name was looked up by the code filter first, which keeps it (``codekeys``).
+        self._loud: set[tuple[int, int]] = set()
+        self._seen: set[tuple[int, int]] = set()
+        #: The quiet offsets of each code object (by id) now: replaced, never changed,
+        #: when a run teaches more, so a run's snapshot stays what that run used.
+        self.snapshot: dict[int, frozenset[int]] = {}
 
     def learn(self, outcome: Outcome) -> None:
         """Take in what ``outcome``'s run saw (it ran with the current snapshot)."""
@@ -71,10 +73,10 @@ class Focus:
         if self._off:
             return
         known = (len(self._seen), len(self._loud))
-        by_owner: dict[Any, list[tuple[int, bool, tuple[CodeType, int]]]] = {}
+        by_owner: dict[Any, list[tuple[int, bool, tuple[int, int]]]] = {}
         for entry in outcome.trace:
             if entry[1] == StepKind.INSTRUCTION:
-                self._seen.add((entry[2], entry[3]))
+                self._seen.add((id(entry[2]), entry[3]))
         trace = outcome.trace
         for unit, step, event, where in outcome.events:
             if isinstance(event, Sync):
@@ -82,11 +84,11 @@ class Focus:
                 # it is where another thread can come first.
                 before = trace[step] if 0 <= step < len(trace) else None
                 if before is not None and before[1] == StepKind.INSTRUCTION:
-                    self._loud.add((before[2], before[3]))
+                    self._loud.add((id(before[2]), before[3]))
                 continue
             if where is None:
                 continue
-            location = (where[0], where[1])
+            location = (id(where[0]), where[1])
             self._seen.add(location)
             if isinstance(event, Access):
                 owner: Any = event.location.owner
@@ -98,13 +100,13 @@ class Focus:
             if len({unit for unit, _, _ in touches}) > 1 and any(w for _, w, _ in touches):
                 self._loud.update(location for _, _, location in touches)
         if (len(self._seen), len(self._loud)) != known:
-            quiet: dict[CodeType, set[int]] = {}
+            quiet: dict[int, set[int]] = {}
             for code, offset in self._seen - self._loud:
                 quiet.setdefault(code, set()).add(offset)
             self.snapshot = {code: frozenset(offsets) for code, offsets in quiet.items()}
 
     def quiet(self, code: CodeType, offset: int) -> bool:
-        offsets = self.snapshot.get(code)
+        offsets = self.snapshot.get(id(code))
         return offsets is not None and offset in offsets
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import dis
 from types import CodeType
 
+from races.core.codekeys import keep
+
 _FRAME_LOCAL_OPS = frozenset(
     {
         "NOP",
@@ -55,22 +57,23 @@ class InstructionTable:
     """Per code object: which offsets are switch points, and how to show an instruction."""
 
     def __init__(self) -> None:
-        self._switch: dict[CodeType, frozenset[int]] = {}
-        self._info: dict[CodeType, dict[int, tuple[int, str]]] = {}
+        # By id (``races.core.codekeys``).
+        self._switch: dict[int, frozenset[int]] = {}
+        self._info: dict[int, dict[int, tuple[int, str]]] = {}
 
     def switch_offsets(self, code: CodeType) -> frozenset[int]:
         try:
-            return self._switch[code]
+            return self._switch[id(code)]
         except KeyError:
             offsets = frozenset(
                 i.offset for i in dis.get_instructions(code) if i.opname not in _FRAME_LOCAL_OPS
             )
-            self._switch[code] = offsets
+            self._switch[keep(code)] = offsets
             return offsets
 
     def describe(self, code: CodeType, offset: int) -> tuple[int, str]:
         """(line number, 'LOAD_GLOBAL num') for the instruction at ``offset``."""
-        info = self._info.get(code)
+        info = self._info.get(id(code))
         if info is None:
             info = {}
             line = code.co_firstlineno
@@ -79,7 +82,7 @@ class InstructionTable:
                     line = ins.positions.lineno
                 text = ins.opname if not ins.argrepr else f"{ins.opname} {ins.argrepr}"
                 info[ins.offset] = (line, text)
-            self._info[code] = info
+            self._info[keep(code)] = info
         found = info.get(offset)
         if found is None:
             # Inside an instruction's inline cache (a frame's f_lasti during a call): the

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType
 
+from races.core.codekeys import keep
+
 # races/core/sites.py -> races/, spelled as code objects spell their files (unresolved).
 _RACES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CASES_DIR = _RACES_DIR + "/cases"
@@ -119,15 +121,15 @@ def raised_by_races(exc: BaseException) -> bool:
     return is_races_internal(tb.tb_frame.f_code.co_filename)
 
 
-_in_library: dict[CodeType, bool] = {}
+_in_library: dict[int, bool] = {}  # by id (``races.core.codekeys``)
 
 
 def in_library(code: CodeType) -> bool:
     """Whether ``code`` is an installed package's (site-packages), once per code object."""
     try:
-        return _in_library[code]
+        return _in_library[id(code)]
     except KeyError:
-        found = _in_library[code] = code.co_filename.startswith(_SITE_DIRS)
+        found = _in_library[keep(code)] = code.co_filename.startswith(_SITE_DIRS)
         return found
 
 
@@ -166,15 +168,15 @@ def hides_state(code: CodeType, ordered: tuple[str, ...] = ()) -> bool:
     return False
 
 
-_hidden: dict[CodeType, bool] = {}
+_hidden: dict[int, bool] = {}  # by id (``races.core.codekeys``)
 
 
 def hidden(code: CodeType) -> bool:
     """``hides_state(code)`` with nothing modelled besides, once per code object."""
     try:
-        return _hidden[code]
+        return _hidden[id(code)]
     except KeyError:
-        found = _hidden[code] = hides_state(code)
+        found = _hidden[keep(code)] = hides_state(code)
         return found
 
 

@@ -57,7 +57,7 @@ def test_loud_stays_loud_and_each_run_keeps_the_snapshot_it_used() -> None:
     assert focus.quiet(SHARED, 10)  # type: ignore[arg-type]
     focus.learn(_outcome(_touch(0, SHARED, 5, Kind.READ), _touch(1, SHARED, 5, Kind.WRITE)))
     assert not focus.quiet(SHARED, 10)  # type: ignore[arg-type]
-    assert SHARED in first and first is not focus.snapshot  # replaced, not changed
+    assert id(SHARED) in first and first is not focus.snapshot  # replaced, not changed
     focus.learn(_outcome(_touch(0, SHARED, 6, Kind.WRITE)))  # nothing new: the same snapshot
     assert not focus.quiet(SHARED, 10)  # type: ignore[arg-type]
     kept = focus.snapshot

@@ -477,7 +477,7 @@ class Execution:
             self.snapshots.append(self.watch())
             rec.busy = False
         hidden = self.hidden
-        quiet = hidden is not None and kind == INSTRUCTION and b in hidden.get(a, ())
+        quiet = hidden is not None and kind == INSTRUCTION and b in hidden.get(id(a), ())
         if quiet:
             self.hidden_steps += 1
         if len(self.live) == 1:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
+from races.core.codekeys import keep
 from races.core.focus import NOTHING_QUIET, Quiet
 from races.core.instructions import INSTRUCTIONS
 from races.core.sites import hidden
@@ -95,7 +96,7 @@ class SettraceTracer(Tracer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._lines: dict[CodeType, dict[int, bool]] = {}
+        self._lines: dict[int, dict[int, bool]] = {}  # by id (``races.core.codekeys``)
 
     def focus(self, quiet: Quiet) -> None:
         if quiet is not self.quiet:
@@ -138,7 +139,7 @@ class SettraceTracer(Tracer):
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             elif event == "opcode":
                 code, offset = frame.f_code, frame.f_lasti
-                if offset in tracer.quiet.get(code, ()):
+                if offset in tracer.quiet.get(id(code), ()):
                     return local
                 if by_instruction and offset in switch_offsets(code):
                     switch_point(rec, INSTRUCTION, code, offset)
@@ -153,10 +154,10 @@ class SettraceTracer(Tracer):
         # that computes on its locals costs one line event a line. That event is the
         # whole cost of such a loop, so each code object gets a function of its own,
         # with its plain lines (no opcode events wanted) at hand.
-        own: dict[CodeType, Callable[[FrameType, str, object], Any]] = {}
+        own: dict[int, Callable[[FrameType, str, object], Any]] = {}  # by id(code)
 
         def local_for(code: CodeType) -> Callable[[FrameType, str, object], Any]:
-            plain = frozenset(offset for offset, wanted in tables[code].items() if not wanted)
+            plain = frozenset(offset for offset, wanted in tables[id(code)].items() if not wanted)
 
             def local_of_code(frame: FrameType, event: str, arg: object) -> Any:
                 if event == "line":
@@ -169,7 +170,7 @@ class SettraceTracer(Tracer):
                     accessed(rec, frame, frame.f_lasti)  # (no instruction switches here)
                 return local_of_code
 
-            own[code] = local_of_code
+            own[keep(code)] = local_of_code
             return local_of_code
 
         unseen = ex.unseen_code if self.accesses else None
@@ -185,7 +186,7 @@ class SettraceTracer(Tracer):
                 return None  # nothing in it to switch before or to record
             if not per_line:
                 return local
-            return own.get(code) or local_for(code)
+            return own.get(id(code)) or local_for(code)
 
         sys.settrace(on_call)
 
@@ -201,13 +202,13 @@ class SettraceTracer(Tracer):
         of one line makes no line event); where such an instruction has no line at all, a
         line event may not come before it, and every offset says yes."""
         try:
-            return self._lines[code]
+            return self._lines[id(code)]
         except KeyError:
             pass
         wanted = set(probes(code))
         if self.switching and self.granularity == "instruction":
             wanted |= INSTRUCTIONS.switch_offsets(code)
-        wanted -= self.quiet.get(code, frozenset())
+        wanted -= self.quiet.get(id(code), frozenset())
         ranges: list[tuple[int, int, int | None]] = []
         for start, end, line in code.co_lines():  # one entry an instruction, on 3.11
             if ranges and ranges[-1][2] == line and ranges[-1][1] == start:
@@ -223,7 +224,7 @@ class SettraceTracer(Tracer):
                 )
                 for offset in range(start, end, 2):
                     found[offset] = everywhere or elsewhere or _holds(wanted, offset, end)
-        self._lines[code] = found
+        self._lines[keep(code)] = found
         return found
 
 
@@ -265,7 +266,7 @@ class MonitoringTracer(Tracer):
         # before it runs, and at instruction granularity that is also its switch point.
         # Every location that is neither is switched off after its first event.
         def on_instruction(code: CodeType, offset: int) -> Any:
-            if not under_test(code) or offset in tracer.quiet.get(code, ()):
+            if not under_test(code) or offset in tracer.quiet.get(id(code), ()):
                 return disable
             switches = by_instruction and offset in switch_offsets(code)
             probed = offset in probes(code)
