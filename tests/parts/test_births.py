@@ -128,3 +128,17 @@ def test_the_records_do_not_keep_a_lock_alive() -> None:
     del lock
     gc.collect()
     assert gone() is None
+
+
+@pytest.mark.usefixtures("without_records")
+def test_a_constructor_replaced_since_the_install_is_left_to_whoever_replaced_it() -> None:
+    births.install()
+    assert threading._CRLock is births.rlock  # type: ignore[attr-defined]
+    theirs = object()
+    threading._CRLock = theirs  # type: ignore[attr-defined]  # as gevent's patching does
+    try:
+        births.uninstall()
+        assert threading._CRLock is theirs  # type: ignore[attr-defined]
+        assert threading.Lock in (births.REAL_ALLOCATE_LOCK, births.REAL_LOCK_TYPE)
+    finally:
+        threading._CRLock = births.REAL_RLOCK  # type: ignore[attr-defined]

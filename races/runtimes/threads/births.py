@@ -39,7 +39,7 @@ _PLUMBING = frozenset(
 ) | {os.path.normcase(os.path.abspath(__file__))}
 
 _births: weakref.WeakKeyDictionary[Any, tuple[CodeType, int]] = weakref.WeakKeyDictionary()
-_saved: list[tuple[Any, str, Any]] = []
+_saved: list[tuple[Any, str, Any, Any]] = []  # (owner, name, real, recording)
 _installs: list[None] = []
 
 
@@ -101,21 +101,23 @@ def install() -> None:
         old = getattr(owner, name, None)
         if old is None:
             continue
-        _saved.append((owner, name, old))
+        _saved.append((owner, name, old, value))
         setattr(owner, name, value)
 
 
 def uninstall() -> None:
     """Undo one ``install``; the last puts the real constructors back (locks already
-    made keep their records)."""
+    made keep their records). A constructor someone replaced since (gevent's monkey
+    patching) is theirs: it stays."""
     if not _installs:
         return
     _installs.pop()
     if _installs:
         return
     while _saved:
-        owner, name, old = _saved.pop()
-        setattr(owner, name, old)
+        owner, name, old, recording = _saved.pop()
+        if getattr(owner, name, None) is recording:
+            setattr(owner, name, old)
 
 
 def installed() -> bool:
