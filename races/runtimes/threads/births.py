@@ -18,7 +18,6 @@ library imported after them has its locks' births on record.
 from __future__ import annotations
 
 import _thread
-import os
 import queue
 import sys
 import threading
@@ -32,11 +31,7 @@ REAL_RLOCK = _thread.RLock
 
 #: The files whose frames are skipped to find who made a lock: ``threading``'s
 #: ``Condition()`` or a ``queue.Queue()`` made it for the line that called them.
-_PLUMBING = frozenset(
-    os.path.normcase(os.path.abspath(module.__file__))
-    for module in (threading, queue)
-    if module.__file__
-) | {os.path.normcase(os.path.abspath(__file__))}
+_PLUMBING = frozenset({threading.__file__, queue.__file__})
 
 _births: weakref.WeakKeyDictionary[Any, tuple[CodeType, int]] = weakref.WeakKeyDictionary()
 _saved: list[tuple[Any, str, Any, Any]] = []  # (owner, name, real, recording)

@@ -226,15 +226,18 @@ class Execution:
                 self.stalled = self._describe_stall()
                 return
 
+    def _running_frame(self) -> FrameType | None:
+        """The running thread's innermost Python frame, or None."""
+        rec = self.current
+        return sys._current_frames().get(rec.ident) if rec and rec.ident else None
+
     def _position(self) -> object:
         """Where the running thread's innermost Python frame is, or None."""
-        rec = self.current
-        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        frame = self._running_frame()
         return None if frame is None else (id(frame), frame.f_lasti)
 
     def _real_lock_wait(self) -> real_locks.RealLockWait | None:
-        rec = self.current
-        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        frame = self._running_frame()
         if frame is None or is_races_internal(frame.f_code.co_filename):
             return None
         return real_locks.waited_for(frame)
@@ -252,7 +255,7 @@ class Execution:
             held = "held (a Lock does not say by whom; a thread races keeps stopped, most likely)"
         born = wait.born()
         made = f"made at {born}" if born else "made before the exploration started"
-        caller = self._call_site(rec, wait)
+        caller = self._call_site(wait)
         return (
             f"{name} waits for `{wait.expression}`, a real {wait.kind} {made}, {held}; it "
             f"waits in {wait.function} ({wait.where}){caller}. races swaps a real lock for a "
@@ -263,10 +266,10 @@ class Execution:
             "(`include=`). races has stopped every other thread."
         )
 
-    def _call_site(self, rec: ControlledThread | None, wait: real_locks.RealLockWait) -> str:
+    def _call_site(self, wait: real_locks.RealLockWait) -> str:
         """``, called from file:line``: the innermost frame of the code under test, if
         the wait is in code races does not trace."""
-        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        frame = self._running_frame()
         while frame is not None and not self.under_test(frame.f_code):
             frame = frame.f_back
         if frame is None or f"{frame.f_code.co_filename}:{frame.f_lineno}" == wait.where:
@@ -275,7 +278,7 @@ class Execution:
 
     def _describe_stall(self) -> str:
         rec = self.current
-        frame = sys._current_frames().get(rec.ident) if rec and rec.ident else None
+        frame = self._running_frame()
         where = "an unknown place"
         if frame is not None:
             where = f"{frame.f_code.co_qualname} ({frame.f_code.co_filename}:{frame.f_lineno})"

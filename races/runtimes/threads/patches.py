@@ -40,10 +40,10 @@ from races.vocabulary.errors import UncontrolledBlockingError
 from races.vocabulary.kinds import FailureKind
 
 _MISSING = object()
-_REAL_LOCK_TYPE = _thread.LockType
+_REAL_LOCK_TYPE = births.REAL_LOCK_TYPE
 _REAL_ALLOCATE_LOCK = births.REAL_ALLOCATE_LOCK
 _REAL_START_NEW_THREAD = _thread.start_new_thread
-_REAL_RLOCK_TYPE = getattr(_thread, "RLock", None)
+_REAL_RLOCK_TYPE = births.REAL_RLOCK
 
 
 class Patches:

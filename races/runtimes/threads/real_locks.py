@@ -17,18 +17,18 @@ from __future__ import annotations
 import dis
 import inspect
 import re
-from types import CodeType, FrameType
+from types import FrameType
 from typing import Any
 
 from races.runtimes.threads import births
 
 # The real types: while exploring, `_thread`'s names are models.
 _REAL_LOCK_TYPES = (births.REAL_LOCK_TYPE, births.REAL_RLOCK)
-_ENTERS = frozenset({"BEFORE_WITH", "SETUP_WITH"})
-_CALLS = frozenset({"CALL", "CALL_KW", "CALL_FUNCTION", "CALL_METHOD", "CALL_FUNCTION_KW"})
+_ENTERS = frozenset({"BEFORE_WITH"})
+_CALLS = frozenset({"CALL", "CALL_KW"})  # CALL_KW: 3.13
 _ACQUIRES = frozenset({"acquire", "acquire_lock", "__enter__"})
 _ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
-_LOCALS = frozenset({"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_CLOSURE"})
+_LOCALS = frozenset({"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF"})
 _OWNER = re.compile(r"owner=(\d+)")
 
 
@@ -55,7 +55,7 @@ def waited_for(frame: FrameType) -> RealLockWait | None:
     """The held real lock that ``frame``, the innermost frame of a blocked thread, waits
     for; None when it stands elsewhere or the lock cannot be named without running code."""
     code = frame.f_code
-    instructions = _instructions(code)
+    instructions = list(dis.get_instructions(code))
     at = next((i for i, ins in enumerate(instructions) if ins.offset == frame.f_lasti), None)
     if at is None:
         return None
@@ -81,10 +81,6 @@ def waited_for(frame: FrameType) -> RealLockWait | None:
     if type(lock) not in _REAL_LOCK_TYPES or not _held(lock):
         return None
     return RealLockWait(lock, ".".join(names[1:]), frame)
-
-
-def _instructions(code: CodeType) -> list[dis.Instruction]:
-    return list(dis.get_instructions(code))
 
 
 def _chain(instructions: list[dis.Instruction], end: int) -> list[str] | None:
