@@ -155,16 +155,23 @@ def _batch(
         str(seed),
         json.dumps(dict(setting.params)),
     ]
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        # Its own process group: the processes the scenario starts (which outlive a killed
-        # parent, blocked on a pipe) are killed with it.
-        start_new_session=True,
-    )
+    # Ctrl-C held back while the child is forked: arriving during the interpreter's
+    # after-fork hooks (logging's), its KeyboardInterrupt would be printed as "ignored"
+    # and lost. It is handled as soon as the child exists; the child gets the mask back.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        child = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: _prepare_child(mask),
+            # Its own process group: the processes the scenario starts (which outlive a
+            # killed parent, blocked on a pipe) are killed with it.
+            start_new_session=True,
+        )
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     histogram.children.append(child.pid)
     assert child.stdout is not None and child.stderr is not None
     selector = selectors.DefaultSelector()
@@ -286,6 +293,14 @@ def _group_runs(group: int) -> bool:
             if int(fields[2]) == group and fields[0] not in "ZX":
                 return True
     return False
+
+
+def _prepare_child(mask: Collection[int]) -> None:
+    """In the forked child, before it runs the stress child: the parent's signal mask,
+    and (Linux) death with the parent."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    if sys.platform.startswith("linux"):
+        _die_with_parent()
 
 
 def _die_with_parent() -> None:
