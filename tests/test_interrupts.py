@@ -192,6 +192,42 @@ def test_ctrl_c_stops_races_run_and_its_workers(job: list[subprocess.Popen[str]]
     assert seconds < 5  # within a second, here; a loaded machine may be slower
 
 
+_STOPPED_INSIDE_A_CALLBACK = """
+import atexit, os, signal, time, weakref
+from races.catalogue import pool
+
+pool._worker_signals()
+atexit.register(print, "atexit ran", flush=True)
+
+def callback(ref):
+    os.kill(os.getpid(), signal.SIGTERM)  # the handler runs in the loop below
+    for _ in range(1000):
+        pass
+
+class Thing:
+    pass
+
+thing = Thing()
+ref = weakref.ref(thing, callback)
+del thing  # the callback swallows what it raises
+time.sleep(30)  # the stop comes back here, at once
+print("the worker went on", flush=True)
+"""
+
+
+def test_a_worker_stopped_where_exceptions_are_swallowed_still_exits_quietly() -> None:
+    # SIGTERM can land in a weakref callback or an after-fork hook of a pool worker, where
+    # the interpreter prints "Exception ignored" for the SystemExit and goes on.
+    done = subprocess.run(
+        [sys.executable, "-c", _STOPPED_INSIDE_A_CALLBACK],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (128 + signal.SIGTERM, "")
+    assert done.stdout == "atexit ran\n"
+
+
 def test_ctrl_c_stops_races_stress_and_prints_what_it_measured(
     job: list[subprocess.Popen[str]],
 ) -> None:

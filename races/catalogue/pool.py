@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing import active_children, get_context
+from types import FrameType
 from typing import Any, Generic, TypeVar
 
 Job = TypeVar("Job")
@@ -33,10 +34,32 @@ class PartlyDone(KeyboardInterrupt, Generic[Out]):
 def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker = os.getpid()
+    previous_hook = sys.unraisablehook
 
-    def stop(signum: int, frame: object) -> None:
+    # The SystemExit that SIGTERM raises can land where the interpreter swallows
+    # exceptions (a weakref callback, an after-fork hook): it printed "Exception ignored"
+    # and the worker went on. There, the stop is tried again a millisecond later, from a
+    # timer, until it lands where it can propagate. (Sending SIGTERM again at once would
+    # raise inside the hook that saw it.)
+    def later() -> None:
+        signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, 0.001)
+
+    def unraisable(info: Any) -> None:
+        if isinstance(info.exc_value, SystemExit) and os.getpid() == worker:
+            later()
+        else:
+            previous_hook(info)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
         if os.getpid() == worker:
-            sys.exit(128 + signum)
+            while frame is not None:
+                if frame.f_code in (unraisable.__code__, later.__code__):
+                    later()
+                    return
+                frame = frame.f_back
+            sys.unraisablehook = unraisable
+            sys.exit(128 + signal.SIGTERM)
         # A process the worker forked (a process lesson's) inherits this handler, and a
         # SIGTERM that came just as it forked: there, SIGTERM does what it does in any
         # program, at once (raising SystemExit inside its fork hooks printed a traceback).
