@@ -346,73 +346,134 @@ def test_a_lock_made_at_import_and_held_outside_stops_the_run_at_once_naming_it(
     assert "already held" in message and "create it inside the scenario" in message
 
 
-def _two_threads_through_the_untraced_library(call_locked: Any) -> None:
-    total = [0]
+def _two_threads_through(call_locked: Any, in_order: bool = False) -> None:
+    """Two threads add one each through the library, which holds its lock around the
+    callback; ``in_order`` also asserts that the first thread started went first, which
+    holds only in some interleavings."""
+    total: list[int] = [0]
+    order: list[int] = []
 
-    def add() -> None:
+    def add(n: int) -> None:
         seen = total[0]
         total[0] = seen + 1
+        order.append(n)
 
-    workers = [threading.Thread(target=call_locked, args=(add,)) for _ in range(2)]
+    workers = [
+        threading.Thread(target=call_locked, args=(functools.partial(add, n),)) for n in (0, 1)
+    ]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
     assert total == [2]
+    if in_order:
+        assert order == [0, 1], order
 
 
-def _through_the_module_lock() -> None:
-    _two_threads_through_the_untraced_library(untraced_library.call_locked)
+_EXCLUDED = ["tests.untraced_library"]
+
+#: Each way the library keeps a lock it made at import, as its callers reach it.
+_KEPT = {
+    "module": lambda: untraced_library.call_locked,
+    "class": lambda: untraced_library.REGISTRY.call_locked,
+    "object": lambda: untraced_library.DEFAULT_CLIENT.call_locked,
+    "closure": lambda: untraced_library.call_synchronized,
+}
 
 
-def _through_the_class_lock() -> None:
-    _two_threads_through_the_untraced_library(untraced_library.REGISTRY.call_locked)
+@pytest.mark.parametrize("kept", list(_KEPT))
+def test_a_lock_an_excluded_library_made_at_import_is_controlled_inside_the_exploration(
+    kept: str,
+) -> None:
+    """The library's code is not traced, so no read of traced code reaches its lock: the
+    session swaps it at its start. It is proved in as many schedules as a lock made inside
+    the scenario (two orders of two critical sections), with no wait for the watchdog."""
+    call_locked = _KEPT[kept]()
+    before = untraced_library._lock, untraced_library.Registry._lock
+
+    def scenario() -> None:
+        _two_threads_through(call_locked)
+
+    proved = races.explore(scenario, strategy="dpor", watchdog=3600, exclude=_EXCLUDED)
+    assert proved.summary.startswith("proved") and proved.schedules == 2, proved.summary
+    for strategy in ("random", "dfs"):
+        result = races.explore(
+            scenario, strategy=strategy, budget=100, watchdog=3600, exclude=_EXCLUDED
+        )
+        assert not result.failed, result.render()
+    # The real locks are back once the exploration is over.
+    assert (untraced_library._lock, untraced_library.Registry._lock) == before
+    assert type(untraced_library.DEFAULT_CLIENT._lock) is _thread.LockType
+
+
+@pytest.mark.parametrize("kept", list(_KEPT))
+def test_which_thread_takes_an_excluded_librarys_lock_first_is_explored(kept: str) -> None:
+    """A switch point comes before each lock the excluded code takes: without one, the
+    thread started first always took it first, and dpor proved this program."""
+    call_locked = _KEPT[kept]()
+
+    def scenario() -> None:
+        _two_threads_through(call_locked, in_order=True)
+
+    result = races.explore(scenario, strategy="dpor", exclude=_EXCLUDED)
+    assert result.failed and "[1, 0]" in result.failure.message, result.summary  # type: ignore[union-attr]
+    # The steps show where the library takes its lock.
+    assert result.trace is not None
+    taken = [step for step in result.trace if step.filename == untraced_library.__file__]
+    assert len(taken) == 2, result.render(full=True)
 
 
 @pytest.mark.parametrize("strategy", ["random", "dfs", "dpor"])
-def test_a_real_lock_only_untraced_code_takes_stops_the_run_at_once_naming_it(
+def test_a_real_lock_the_session_cannot_reach_stops_the_run_at_once_naming_it(
     strategy: str,
 ) -> None:
-    """The library's code is not traced, so its lock stays real; a thread stopped at a
-    switch point inside it holds it, and the next thread to reach it would wait forever."""
+    """A lock in a table too large to read at the session's start stays real: a thread
+    stopped at a switch point inside it holds it, and the next thread to reach it would
+    wait forever."""
+
+    def scenario() -> None:
+        _two_threads_through(untraced_library.call_keyed)
+
     with pytest.raises(races.UncontrolledBlockingError) as info:
         # A watchdog this long would fail the test's timeout: the stop is immediate.
-        races.explore(
-            _through_the_module_lock,
-            strategy=strategy,
-            budget=300,
-            watchdog=3600,
-            exclude=["tests.untraced_library"],
-        )
+        races.explore(scenario, strategy=strategy, budget=300, watchdog=3600, exclude=_EXCLUDED)
     message = str(info.value)
-    assert "waits for `_lock`, a real Lock" in message, message
-    assert "untraced_library.py:17" in message  # where it waits
+    assert "waits for `lock`, a real Lock" in message, message
+    assert f"untraced_library.py:{_line('with lock:', 'def call_keyed')}" in message
     # The plugin turned birth records on before the library was imported.
-    assert "made at " in message and "untraced_library.py:13" in message
-    assert "Make `_lock` inside the scenario" in message
+    assert "made at " in message and f"untraced_library.py:{_line('KEY_LOCKS =')}" in message
+    assert "Make `lock` inside the scenario" in message
+
+
+def _line(text: str, after: str = "") -> int:
+    """The first line of ``untraced_library.py`` that starts with ``text``, after the
+    first that starts with ``after``."""
+    lines = Path(untraced_library.__file__).read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(after))
+    return next(i for i, line in enumerate(lines, 1) if i > start and line.strip().startswith(text))
 
 
 def test_a_real_rlock_says_which_controlled_thread_holds_it() -> None:
+    def scenario() -> None:
+        _two_threads_through(untraced_library.call_keyed_reentrant)
+
     with pytest.raises(races.UncontrolledBlockingError) as info:
-        races.explore(
-            _through_the_class_lock,
-            strategy="dpor",
-            watchdog=3600,
-            exclude=["tests.untraced_library"],
-        )
+        races.explore(scenario, strategy="dpor", watchdog=3600, exclude=_EXCLUDED)
     message = str(info.value)
-    assert "waits for `self._lock`, a real RLock" in message, message
-    assert "untraced_library.py:25" in message and "untraced_library.py:22" in message
-    holder = re.search(r"held by (Thread-\d) \(call_locked\), which races keeps stopped", message)
-    waiter = re.match(r"(Thread-\d) \(call_locked\) waits for", message)
+    assert "waits for `lock`, a real RLock" in message, message
+    assert f"untraced_library.py:{_line('lock.acquire()')}" in message
+    assert f"untraced_library.py:{_line('KEY_RLOCKS =')}" in message
+    holder = re.search(r"held by (Thread-\d) \(call_keyed_reentrant\), which races keeps", message)
+    waiter = re.match(r"(Thread-\d) \(call_keyed_reentrant\) waits for", message)
     assert holder and waiter and holder.group(1) != waiter.group(1), message
 
 
-def test_the_untraced_library_traced_is_explored_and_its_race_found() -> None:
-    """Traced, the same library's lock is swapped where its code reads it: the lost update
-    the lock does not prevent (the callback's two lines run under it, so none) is absent."""
-    assert races.explore(_through_the_module_lock, strategy="dpor").summary.startswith("proved")
-    assert races.explore(_through_the_class_lock, strategy="dpor").summary.startswith("proved")
+@pytest.mark.parametrize("kept", list(_KEPT))
+def test_the_untraced_library_traced_is_explored_alike(kept: str) -> None:
+    """Traced, the same library's locks are swapped where its code reads them."""
+    call_locked = _KEPT[kept]()
+    result = races.explore(lambda: _two_threads_through(call_locked), strategy="dpor")
+    assert result.summary.startswith("proved") and result.schedules == 2, result.summary
 
 
 def test_a_lock_constructor_taken_while_birth_records_were_on_makes_modelled_locks() -> None:

@@ -2,10 +2,11 @@
 
 A thread-safe library makes its locks when it is imported, long before the scenario runs.
 Inside an exploration races swaps such a lock for a modelled one where the code under test
-reads it (``patches``); a lock that only untraced code reaches (the standard library, an
-excluded package) stays real, and when a controlled thread ends up waiting for one, the
-report says which lock it is and where it was made. Only a record kept at the lock's birth
-can say the second.
+reads it, and an excluded package's where its namespaces keep it (``patches``); a lock
+that only untraced code reaches otherwise (the standard library's, an item of a long
+table) stays real, and when a controlled thread ends up waiting for one, the report says
+which lock it is and where it was made. Only a record kept at the lock's birth can say the
+second.
 
 ``install()`` replaces the lock constructors (``threading.Lock``, ``threading.RLock``'s C
 lock, ``_thread.allocate_lock``) with ones that make the same real lock and note the line

@@ -6,8 +6,9 @@ Two kinds of replacement:
   ``queue``, ``time``, ``concurrent.futures.thread``);
 * references the user's modules took at import time: ``from threading import Lock``,
   ``from time import sleep``, and real locks created at import (``lock = Lock()`` at module
-  or class level, or captured by the scenario's closure). A real lock held across a switch
-  point would freeze the run, so while exploring these are swapped for modelled ones.
+  or class level, or captured by the scenario's closure), and those an excluded package's
+  own code takes. A real lock held across a switch point would freeze the run, so while
+  exploring these are swapped for modelled ones.
 
 Everything is recorded in a ``Patches`` object and undone in reverse order, whatever
 happened in between.
@@ -110,10 +111,18 @@ def swap_primitives(
     ``held`` are the stand-ins and what to do with a lock already held (see ``_Swapper``);
     by default, the scheduler's modelled ones."""
     swap = _Swapper(patches, leaves, new_lock, held)
+    traced_by_default = CodeFilter.shared()
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)
-        if isinstance(module, ModuleType) and file and under_test.filename_under_test(file):
+        if not isinstance(module, ModuleType) or not file:
+            continue
+        if under_test.filename_under_test(file):
             swap.namespace(module, module.__name__)
+        elif traced_by_default.filename_under_test(file):
+            # A package the session excludes: no read of traced code reaches the locks
+            # its own code takes, so they are swapped now, with those of the objects it
+            # made at import (a default client's lock).
+            swap.namespace(module, module.__name__, objects=True)
     swap.function(scenario)
     swap.logging()
     # Real primitives the swap above cannot reach (a lock inside a library's object, a list
@@ -542,7 +551,10 @@ class _Swapper:
         self.patches.call_on_restore(lambda: real)
         return stand_in
 
-    def namespace(self, owner: Any, module_name: str) -> None:
+    def namespace(self, owner: Any, module_name: str, *, objects: bool = False) -> None:
+        """Swap the primitives in a module's namespace, its classes' and its small tables;
+        with ``objects``, also those in the attributes of its classes' instances found
+        there."""
         if id(owner) in self.visited:
             return
         self.visited.add(id(owner))
@@ -553,7 +565,14 @@ class _Swapper:
             if new is not None:
                 self.patches.set(owner, name, new)
             elif isinstance(value, type) and value.__module__ == module_name:
-                self.namespace(value, module_name)
+                self.namespace(value, module_name, objects=objects)
+            elif not objects:
+                pass
+            elif isinstance(value, FunctionType):
+                if value.__module__ == module_name:
+                    self.captured(value, path)
+            elif type(value).__module__ == module_name and hasattr(value, "__dict__"):
+                self.attributes(value, path)
             elif type(value) in (list, dict) and len(value) <= _TABLE_SIZE:
                 # A table of locks: `forks = [Lock() ...]`. A longer list or dict is data
                 # (a module's cache, a lookup table): its locks, if any, are swapped
@@ -563,6 +582,40 @@ class _Swapper:
                     new = self.replacement(value[key], f"{path}[{key!r}]")
                     if new is not None:
                         self.patches.set_item(value, key, new)
+
+    def attributes(self, obj: Any, path: str) -> None:
+        """Swap the primitives among ``obj``'s own attributes."""
+        if id(obj) in self.visited:
+            return
+        self.visited.add(id(obj))
+        for name, value in list(vars(obj).items()):
+            new = self.replacement(value, f"{path}.{name}")
+            if new is not None:
+                self.patches.set(obj, name, new)
+
+    def captured(self, function: FunctionType, path: str) -> None:
+        """Swap the primitives ``function`` captured: in its closure (the lock of a
+        ``synchronized`` decorator) and its default arguments."""
+        if id(function) in self.visited:
+            return
+        self.visited.add(id(function))
+        for name, cell in zip(
+            function.__code__.co_freevars, function.__closure__ or (), strict=True
+        ):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue  # an empty cell
+            new = self.replacement(value, f"{path}.{name}")
+            if new is not None:
+                self.patches.set_cell(cell, new)
+        defaults = function.__defaults__ or ()
+        swapped = tuple(self.replacement(value, f"{path}()") for value in defaults)
+        if any(new is not None for new in swapped):
+            function.__defaults__ = tuple(
+                old if new is None else new for old, new in zip(defaults, swapped, strict=True)
+            )
+            self.patches.call_on_restore(lambda: setattr(function, "__defaults__", defaults))
 
     def logging(self) -> None:
         """The locks of ``logging``: its module lock and every handler's, made at import

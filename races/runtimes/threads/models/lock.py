@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import _thread
+import queue
+import sys
+import threading
+from types import FrameType
 from typing import Any
 
+from races.core.codefilter import CodeFilter
 from races.core.sites import MUTEX_OPERATIONS, Site, call_site
 from races.runtimes.threads import execution
 from races.vocabulary.access import Sync
+from races.vocabulary.kinds import StepKind
 
 _real_allocate_lock = _thread.allocate_lock
 TIMEOUT_MAX = _thread.TIMEOUT_MAX
@@ -59,6 +65,7 @@ class Lock:
         if here is None:
             return self._lock.acquire(blocking, timeout)
         ex, rec = here
+        _switch_before_untraced_caller(ex, rec)
         if self._lock.acquire(False):
             self._took(ex, rec)
             if not blocking or timeout == 0:  # it only looked: had it come earlier...
@@ -145,6 +152,32 @@ class Lock:
         return f"<{state} races.runtimes.threads.models.lock.Lock object at {id(self):#x}>"
 
 
+#: The files between a lock and the code that takes it: this one and the standard
+#: library's primitives built on it (a ``Condition``, a ``Queue``).
+_PLUMBING = frozenset({__file__, threading.__file__, queue.__file__})
+_TRACED_BY_DEFAULT = CodeFilter.shared()
+
+
+def _switch_before_untraced_caller(ex: execution.Execution, rec: Any) -> None:
+    """A switch point before a lock is taken by code of a package the session excludes
+    (code races would trace by default, but not in this session).
+
+    In traced code, the instruction that takes a lock has a switch point before it. In
+    an excluded package's code there is none, so without this one the thread that runs
+    first would always take the lock first: ``dpor`` would prove a program whose result
+    depends on which thread takes it first. The standard library's own locks need none:
+    the call that reaches them has its switch point just before, in the caller's code.
+    """
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename in _PLUMBING:
+        frame = frame.f_back
+    if frame is None:
+        return
+    code = frame.f_code
+    if not ex.under_test(code) and _TRACED_BY_DEFAULT(code):
+        ex.switch_point(rec, StepKind.INSTRUCTION, code, frame.f_lasti)
+
+
 def _where(site: Site | None) -> tuple[str, int] | None:
     return (site.filename, site.lineno) if site is not None else None
 
@@ -181,8 +214,6 @@ class LockType(metaclass=_LockTypeMeta):
 
 def rlock() -> Any:
     """``_thread.RLock`` while exploring: CPython's pure-Python RLock on a modelled lock."""
-    import threading
-
     if execution.controlled() is None:
         return _real_rlock()
     return threading._PyRLock()  # type: ignore[attr-defined]
