@@ -47,9 +47,9 @@ NOTHING_QUIET: Quiet = MappingProxyType({})
 #: lesson, most unit tests' scenarios) keeps every switch point: they cost little there,
 #: and a search over all of them finds a race in fewer runs. Focus pays where runs are
 #: library-sized. The catalogue's threaded lessons take 20 to 92 steps in their first
-#: run; two threads sharing a pooled memcached client take about 1,050 (and 110 once
-#: focused), a Markdown renderer's about 18,000.
-MIN_STEPS = 500
+#: run; two threads sharing a memoising cache take about 450, a pooled memcached client
+#: about 1,100 (and 140 once focused), a Markdown renderer about 18,700.
+MIN_STEPS = 200
 
 
 class Focus:

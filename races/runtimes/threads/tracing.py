@@ -97,10 +97,12 @@ class SettraceTracer(Tracer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lines: dict[int, dict[int, bool]] = {}  # by id (``races.core.codekeys``)
+        self._plain: dict[int, frozenset[int]] = {}  # by id: ``_lines``' False offsets
 
     def focus(self, quiet: Quiet) -> None:
         if quiet is not self.quiet:
             self._lines.clear()  # its lines that want opcode events have changed
+            self._plain.clear()
         super().focus(quiet)
 
     def install(self) -> None:
@@ -121,14 +123,14 @@ class SettraceTracer(Tracer):
         switch_offsets = INSTRUCTIONS.switch_offsets
         probes = ACCESSES.probes if self.accesses else _no_probes
         opcode_lines = self._opcode_lines
-        tables = self._lines
 
         opcodes = by_instruction or self.accesses
         # On 3.12+ a frame's opcode flag switches events on and off for its code object,
         # every thread's frames of it at once: there it stays on for the whole frame. And
         # where every instruction that is not frame-local is a switch point, nearly every
-        # line wants opcode events: looking it up would only cost.
-        per_line = sys.version_info < (3, 12) and not by_instruction
+        # line wants opcode events: looking it up would only cost, unless focus has
+        # quieted most of them.
+        per_line = sys.version_info < (3, 12) and (not by_instruction or bool(self.quiet))
 
         def local(frame: FrameType, event: str, arg: object) -> Any:
             if event == "line":
@@ -157,7 +159,9 @@ class SettraceTracer(Tracer):
         own: dict[int, Callable[[FrameType, str, object], Any]] = {}  # by id(code)
 
         def local_for(code: CodeType) -> Callable[[FrameType, str, object], Any]:
-            plain = frozenset(offset for offset, wanted in tables[id(code)].items() if not wanted)
+            plain = self._plain_lines(code)
+            quiet = tracer.quiet.get(id(code), frozenset())
+            switches = switch_offsets(code) if by_instruction else frozenset()
 
             def local_of_code(frame: FrameType, event: str, arg: object) -> Any:
                 if event == "line":
@@ -166,8 +170,14 @@ class SettraceTracer(Tracer):
                         frame.f_trace_opcodes = wanted  # than setting it to what it was
                     if by_line:
                         switch_point(rec, LINE, frame.f_code, frame.f_lineno)
-                elif event == "opcode" and frame.f_lasti in probes(code):
-                    accessed(rec, frame, frame.f_lasti)  # (no instruction switches here)
+                elif event == "opcode":
+                    offset = frame.f_lasti
+                    if offset in quiet:
+                        return local_of_code
+                    if offset in switches:
+                        switch_point(rec, INSTRUCTION, code, offset)
+                    if offset in probes(code):
+                        accessed(rec, frame, offset)
                 return local_of_code
 
             own[keep(code)] = local_of_code
@@ -192,6 +202,16 @@ class SettraceTracer(Tracer):
 
     def stop_thread(self) -> None:
         sys.settrace(None)
+
+    def _plain_lines(self, code: CodeType) -> frozenset[int]:
+        """The offsets of ``code``'s line events after which no opcode event is wanted."""
+        try:
+            return self._plain[id(code)]
+        except KeyError:
+            lines = self._lines[id(code)]
+            plain = frozenset(offset for offset, wanted in lines.items() if not wanted)
+            self._plain[keep(code)] = plain
+            return plain
 
     def _opcode_lines(
         self, code: CodeType, probes: Callable[[CodeType], dict[int, Any]]
