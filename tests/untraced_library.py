@@ -4,13 +4,15 @@ excludes a package: its locks are made at import, before any exploration.
 Its code takes a lock and calls the program back while holding it, so a controlled thread
 can be stopped at a switch point with the lock held. Each way a library keeps its lock is
 here: in the module, in a class, in an object made at import, in a decorator's closure,
-and in a table too large to read at a session's start (one lock per key).
+and in a table too large to read at a session's start (one lock per key), which stays a
+real lock.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -82,3 +84,10 @@ def call_keyed_reentrant(callback: Callable[[], None]) -> None:
         callback()
     finally:
         lock.release()
+
+
+def pause_keyed(callback: Callable[[], None]) -> None:
+    lock = KEY_RLOCKS[8]
+    with lock:
+        time.sleep(0.001)  # a switch point inside the lock, in no code under test
+    callback()

@@ -1,5 +1,6 @@
-"""Naming the real lock a blocked thread waits for (``races.runtimes.threads.real_locks``),
-from the instruction its frame stands on, in each way code takes a lock."""
+"""Naming the real lock a blocked thread waits for, or a frame holds around a call
+(``races.runtimes.threads.real_locks``), from the instructions of its code, in each way
+code takes a lock."""
 
 from __future__ import annotations
 
@@ -133,3 +134,89 @@ def test_a_lock_behind_a_property_is_not_named_and_the_property_never_runs() -> 
 def test_a_frame_elsewhere_or_a_free_lock_is_not_a_wait() -> None:
     here = sys._getframe()
     assert real_locks.waited_for(here) is None  # standing on a call of something else
+
+
+# ----------------------------------------------------------------- a lock held around a call
+
+
+def _caller() -> Any:
+    """What ``held_around`` says of the frame that called this function."""
+    return real_locks.held_around(sys._getframe(1))
+
+
+def held_in_with(holder: Holder) -> Any:
+    with holder.lock:
+        return _caller()
+
+
+def held_in_with_around_a_try(holder: Holder) -> Any:
+    with holder.inner.lock:
+        try:
+            return _caller()
+        except ValueError:
+            return None
+
+
+def held_after_acquire(holder: Holder) -> Any:
+    holder.class_lock.acquire()
+    try:
+        return _caller()
+    finally:
+        holder.class_lock.release()
+
+
+def after_the_with(holder: Holder) -> Any:
+    with holder.lock:
+        pass
+    return _caller()
+
+
+def after_acquire_and_release(holder: Holder) -> Any:
+    holder.class_lock.acquire()
+    holder.class_lock.release()
+    return _caller()
+
+
+@pytest.mark.parametrize(
+    ("body", "expression", "kind"),
+    [
+        (held_in_with, "holder.lock", "Lock"),
+        (held_in_with_around_a_try, "holder.inner.lock", "Lock"),
+        (held_after_acquire, "holder.class_lock", "RLock"),
+    ],
+)
+def test_a_lock_held_around_a_call_is_named(body: Any, expression: str, kind: str) -> None:
+    held = body(Holder())
+    assert held is not None and (held.expression, held.kind) == (expression, kind)
+    assert held.where.startswith(__file__) and held.function == body.__name__
+
+
+@pytest.mark.parametrize("body", [after_the_with, after_acquire_and_release])
+def test_a_lock_given_back_before_the_call_is_not_held_around_it(body: Any) -> None:
+    assert body(Holder()) is None
+
+
+def test_an_rlock_another_thread_holds_is_not_held_around_this_call() -> None:
+    holder = Holder()
+    taken, done = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with holder.class_lock:
+            taken.set()
+            done.wait()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    try:
+        taken.wait()
+        # Held, and `acquire` is in the frame's code, but another thread owns it.
+        assert _held_by_this_frame_if_it_ran_acquire(holder) is None
+    finally:
+        done.set()
+        thread.join()
+
+
+def _held_by_this_frame_if_it_ran_acquire(holder: Holder) -> Any:
+    if holder.reads < 0:  # never: the acquire below is in the code, not run
+        holder.class_lock.acquire()
+    return _caller()

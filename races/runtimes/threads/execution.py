@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from races.core import diagnosis
 from races.core.access import ACCESSES, log_touched
+from races.core.codefilter import CodeFilter
 from races.core.focus import Quiet
 from races.core.runtime import IO_GRACE
 from races.core.sites import (
@@ -57,12 +58,20 @@ from races.core.strategies.base import CUT
 from races.runtimes.threads import deadlock, real_locks
 from races.runtimes.threads.records import ControlledThread, State
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
-from races.vocabulary.errors import InternalError, RacesError, UncontrolledThreadError
+from races.vocabulary.errors import (
+    InternalError,
+    RacesError,
+    UncontrolledBlockingError,
+    UncontrolledThreadError,
+)
 from races.vocabulary.kinds import FailureKind, StepKind
 from races.vocabulary.outcome import Decision, Failure, Outcome, describe
 
+#: The filter of a session that excludes nothing: code it accepts that a session does
+#: not trace is an excluded package's.
+_TRACED_BY_DEFAULT = CodeFilter.shared()
+
 if TYPE_CHECKING:
-    from races.core.codefilter import CodeFilter
     from races.core.strategies.base import Chooser
     from races.runtimes.threads.tracing import Tracer
 
@@ -550,6 +559,44 @@ class Execution:
         if step >= 0 and rec.opaque_at != step and not rec.described and not self.aborting:
             rec.opaque_at = step
             self.events.append((rec.index, step, OPAQUE_STEP, None))
+
+    def called_back(self, rec: ControlledThread, frame: FrameType) -> None:
+        """``frame``, code under test, was just called from code races does not trace.
+
+        When an excluded package's code (one races would trace by default) makes that
+        call while it holds a real lock, races cannot control that lock: a thread that
+        waits for it while ``rec`` is stopped here would block where the scheduler cannot
+        see, and a search that never stops ``rec`` here would report a pass by luck. The
+        run stops at once, in any strategy's first run that gets here.
+        """
+        if rec.busy or self.aborting or len(self.live) == 1:
+            return  # alone, nobody can wait for the lock yet
+        f = frame.f_back
+        while f is not None and not self.under_test(f.f_code):
+            if _TRACED_BY_DEFAULT(f.f_code):
+                held = real_locks.held_around(f)
+                if held is not None:
+                    self.give_up(UncontrolledBlockingError(self._describe_held(rec, frame, held)))
+                    return
+            f = f.f_back
+
+    def _describe_held(
+        self, rec: ControlledThread, frame: FrameType, held: real_locks.RealLockWait
+    ) -> str:
+        born = held.born()
+        made = f"made at {born}" if born else "made before the exploration started"
+        code = frame.f_code
+        return (
+            f"{rec.name} runs {code.co_qualname} ({code.co_filename}:{frame.f_lineno}), "
+            f"called back from {held.function} ({held.where}) while that holds "
+            f"`{held.expression}`, a real {held.kind} {made}. races does not control that "
+            "lock: a thread that waited for it while races kept "
+            f"{rec.name} stopped here would block where the scheduler cannot see, and a "
+            f"search that never stopped {rec.name} here would pass by luck. Keep "
+            f"`{held.expression}` where the session's start finds it (an attribute of the "
+            "excluded package's modules, classes, or objects made at import, or a small "
+            "table), make it inside the scenario, or trace the package (`include=`)."
+        )
 
     def synced(self, rec: ControlledThread, sync: Sync) -> None:
         """``rec`` synchronised (a lock taken or given back, a thread started)."""

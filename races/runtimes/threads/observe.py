@@ -638,6 +638,9 @@ class Observer:
             rec.opaque_at = step
             self.events.append((rec.index, step, OPAQUE_STEP, None))
 
+    def called_back(self, rec: ControlledThread, frame: FrameType) -> None:
+        """Never called: threads run free, and a real lock blocks them as it would."""
+
     def switch_point(self, rec: ControlledThread, kind: StepKind, a: Any, b: Any) -> None:
         """Never called: threads run free, with no switch points."""
 

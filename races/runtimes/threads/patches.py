@@ -87,13 +87,12 @@ class Patches:
             self._undo.pop()()
 
 
-def install(
-    patches: Patches, under_test: CodeFilter, scenario: Callable[[], object]
-) -> Callable[[], list[Lock]]:
-    """Install every replacement a session needs; returns what to call before each run
-    (it frees the stand-ins of real locks and returns their modelled locks)."""
+def install(patches: Patches, under_test: CodeFilter, scenario: Callable[[], object]) -> _Swapper:
+    """Install every replacement a session needs; returns the swapper, whose ``reset`` is
+    what to call before each run (it frees the stand-ins of real locks and returns their
+    modelled locks)."""
     _install_leaves(patches)
-    return swap_primitives(patches, under_test, scenario).reset
+    return swap_primitives(patches, under_test, scenario)
 
 
 def swap_primitives(
@@ -123,6 +122,7 @@ def swap_primitives(
             # its own code takes, so they are swapped now, with those of the objects it
             # made at import (a default client's lock).
             swap.namespace(module, module.__name__, objects=True)
+            swap.excluded = True
     swap.function(scenario)
     swap.logging()
     # Real primitives the swap above cannot reach (a lock inside a library's object, a list
@@ -423,6 +423,8 @@ class _Swapper:
         self.new_lock: Callable[[Any], Any] = new_lock or (lambda real: Lock())
         self.held: Callable[[Any, str], None] = held or _held_real_lock
         self.swapped: dict[int, Any] = {}  # id(real lock) -> its modelled stand-in
+        #: Whether a module the session excludes (but would trace by default) is loaded.
+        self.excluded = False
         self.visited: set[int] = set()
         # Threads that run free (real-thread detection) may reach one primitive at once.
         self._adopting = _REAL_ALLOCATE_LOCK()

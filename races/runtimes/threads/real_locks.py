@@ -17,9 +17,10 @@ from __future__ import annotations
 import dis
 import inspect
 import re
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
+from races.core.codekeys import keep
 from races.runtimes.threads import births
 
 # The real types: while exploring, `_thread`'s names are models.
@@ -33,9 +34,9 @@ _OWNER = re.compile(r"owner=(\d+)")
 
 
 class RealLockWait:
-    """A thread waits for ``lock``, a real lock that is held: the code names it
-    ``expression``, in ``frame``. ``owner`` is the ident of the thread that holds it, for
-    an RLock (a Lock does not know its owner), read when the wait was found."""
+    """A thread waits for (or holds) ``lock``, a real lock that is held: the code names
+    it ``expression``, in ``frame``. ``owner`` is the ident of the thread that holds it,
+    for an RLock (a Lock does not know its owner), read when the wait was found."""
 
     def __init__(self, lock: Any, expression: str, frame: FrameType) -> None:
         self.lock = lock
@@ -81,6 +82,70 @@ def waited_for(frame: FrameType) -> RealLockWait | None:
     if type(lock) not in _REAL_LOCK_TYPES or not _held(lock):
         return None
     return RealLockWait(lock, ".".join(names[1:]), frame)
+
+
+def held_around(frame: FrameType) -> RealLockWait | None:
+    """A real lock that ``frame``, a frame of code races does not trace, holds around the
+    instruction it stands on (a call, when another function runs above it): the manager
+    of a ``with`` block around it, or a lock the function called ``acquire`` on earlier.
+    None when it holds none that can be named without running code."""
+    code = frame.f_code
+    try:
+        found = _holders[id(code)]
+    except KeyError:
+        found = _holders[keep(code)] = _holding_places(code)
+    offset = frame.f_lasti
+    for start, end, names in found:
+        if start <= offset < end:
+            lock = _evaluate(frame, names)
+            if type(lock) in _REAL_LOCK_TYPES and _held(lock) and _mine(lock):
+                return RealLockWait(lock, ".".join(names[1:]), frame)
+    return None
+
+
+#: Per code object (by id, ``races.core.codekeys``): the offsets where it may hold a lock,
+#: ``[start, end)``, and the loads that name the lock.
+_holders: dict[int, list[tuple[int, int, list[str]]]] = {}
+
+
+def _holding_places(code: CodeType) -> list[tuple[int, int, list[str]]]:
+    """Each ``with`` body (from the exception table: its handler starts with
+    ``PUSH_EXC_INFO, WITH_EXCEPT_START``, and ``BEFORE_WITH`` comes just before it), and
+    the rest of the function after each ``.acquire()`` call."""
+    bytecode = dis.Bytecode(code)
+    instructions = list(bytecode)
+    index = {ins.offset: i for i, ins in enumerate(instructions)}
+    bodies: dict[int, list[int]] = {}  # handler -> [first, last] offset it protects
+    for entry in bytecode.exception_entries:  # type: ignore[attr-defined]
+        i = index.get(entry.target)
+        if (
+            i is not None
+            and i + 1 < len(instructions)
+            and instructions[i].opname == "PUSH_EXC_INFO"
+            and instructions[i + 1].opname == "WITH_EXCEPT_START"
+        ):
+            body = bodies.setdefault(entry.target, [entry.start, entry.end])
+            body[0], body[1] = min(body[0], entry.start), max(body[1], entry.end)
+    places = []
+    for start, end in bodies.values():
+        enter = index.get(start - 2)
+        if enter is not None and instructions[enter].opname in _ENTERS:
+            names = _chain(instructions, enter - 1)
+            if names is not None:
+                places.append((start, end, names))
+    end_of_code = instructions[-1].offset + 2 if instructions else 0
+    for i, ins in enumerate(instructions):
+        if ins.opname in _ATTRIBUTES and ins.argval in _ACQUIRES and ins.argval != "__enter__":
+            names = _chain(instructions, i - 1)
+            if names is not None:
+                places.append((ins.offset, end_of_code, names))
+    return places
+
+
+def _mine(lock: Any) -> bool:
+    """Whether the calling thread holds ``lock``, as far as it can tell: an RLock knows
+    its owner; a Lock does not, and one that is held is taken to be."""
+    return type(lock) is births.REAL_LOCK_TYPE or bool(lock._is_owned())
 
 
 def _chain(instructions: list[dis.Instruction], end: int) -> list[str] | None:

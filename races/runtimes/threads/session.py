@@ -71,7 +71,11 @@ class Session:
             self._gc_was_enabled = gc.isenabled()
             # A collection at a random moment would run finalizers at different points.
             gc.disable()
-            self._reset_stand_ins = patches.install(self._patches, self.under_test, self.scenario)
+            swap = patches.install(self._patches, self.under_test, self.scenario)
+            self._reset_stand_ins = swap.reset
+            # An excluded package's code may call the code under test back while it holds
+            # a real lock: each such call is looked at (``Execution.called_back``).
+            self.tracer.callbacks = swap.excluded
             self.tracer.install()
         except BaseException:
             self._close()

@@ -44,6 +44,8 @@ class Execution(Protocol):
 
     def unseen_code(self, rec: ControlledThread) -> None: ...
 
+    def called_back(self, rec: ControlledThread, frame: FrameType) -> None: ...
+
 
 Granularity = Literal["line", "instruction"]
 Mechanism = Literal["auto", "settrace", "monitoring"]
@@ -73,6 +75,10 @@ class Tracer:
         #: The code locations a sampling search has learned to skip (``races.core.focus``):
         #: no switch point, nothing recorded.
         self.quiet: Quiet = NOTHING_QUIET
+        #: Whether to tell the execution of each call of code under test from code it
+        #: does not trace (``Execution.called_back``): on where the session excludes a
+        #: package, off (and free) elsewhere.
+        self.callbacks = False
 
     def focus(self, quiet: Quiet) -> None:
         """Skip ``quiet`` from the next run on."""
@@ -184,6 +190,7 @@ class SettraceTracer(Tracer):
             return local_of_code
 
         unseen = ex.unseen_code if self.accesses else None
+        called_back = ex.called_back if self.callbacks else None
         tracer = self
 
         def on_call(frame: FrameType, event: str, arg: object) -> Any:
@@ -192,6 +199,10 @@ class SettraceTracer(Tracer):
                 if unseen is not None and tracer.recording and hidden(code):
                     unseen(rec)
                 return None
+            if called_back is not None:
+                caller = frame.f_back
+                if caller is not None and not under_test(caller.f_code):
+                    called_back(rec, frame)
             if not opcode_lines(code, probes) and not by_line:
                 return None  # nothing in it to switch before or to record
             if not per_line:
@@ -316,6 +327,14 @@ class MonitoringTracer(Tracer):
         # opaque; any other code is switched off after its first.
         def on_start(code: CodeType, offset: int) -> Any:
             if under_test(code):
+                if tracer.callbacks:
+                    frame = getframe(1)
+                    caller = frame.f_back
+                    ex = tracer.execution
+                    if ex is not None and caller is not None and not under_test(caller.f_code):
+                        rec = ex.by_ident.get(_get_ident())
+                        if rec is not None:
+                            ex.called_back(rec, frame)
                 # Not DISABLE: on 3.12 and 3.13 that also drops the LINE event of the
                 # function's first line from the next call on.
                 return None
