@@ -449,6 +449,21 @@ def test_a_callback_under_a_real_lock_the_session_cannot_reach_stops_the_first_r
     assert "or trace the package (`include=`)" in message
 
 
+def test_a_switch_point_inside_a_real_lock_the_session_cannot_reach_stops_the_first_run() -> None:
+    """The library takes a swapped lock (a switch point) inside a real one: a one-schedule
+    dfs, which never stops a thread there, still says so."""
+
+    def scenario() -> None:
+        _two_threads_through(untraced_library.nest_keyed)
+
+    with pytest.raises(races.UncontrolledBlockingError) as info:
+        races.explore(scenario, strategy="dfs", budget=1, watchdog=3600, exclude=_EXCLUDED)
+    message = str(info.value)
+    taking = f"untraced_library.py:{_line('with REGISTRY._lock:')}"
+    assert "is about to take a lock at " in message and taking in message, message
+    assert "inside nest_keyed (" in message and "while that holds `lock`, a real Lock" in message
+
+
 def test_a_callback_after_an_acquire_names_the_real_rlock_it_holds() -> None:
     def scenario() -> None:
         _two_threads_through(untraced_library.call_keyed_reentrant)

@@ -91,3 +91,11 @@ def pause_keyed(callback: Callable[[], None]) -> None:
     with lock:
         time.sleep(0.001)  # a switch point inside the lock, in no code under test
     callback()
+
+
+def nest_keyed(callback: Callable[[], None]) -> None:
+    lock = KEY_LOCKS[9]
+    with lock:
+        with REGISTRY._lock:  # a lock the session swaps, taken inside a real one
+            pass
+    callback()

@@ -32,7 +32,7 @@ REAL_RLOCK = _thread.RLock
 
 #: The files whose frames are skipped to find who made a lock: ``threading``'s
 #: ``Condition()`` or a ``queue.Queue()`` made it for the line that called them.
-_PLUMBING = frozenset({threading.__file__, queue.__file__})
+PLUMBING = frozenset({threading.__file__, queue.__file__})
 
 _births: weakref.WeakKeyDictionary[Any, tuple[CodeType, int]] = weakref.WeakKeyDictionary()
 _saved: list[tuple[Any, str, Any, Any]] = []  # (owner, name, real, recording)
@@ -41,7 +41,7 @@ _installs: list[None] = []
 
 def _note(lock: Any) -> Any:
     frame = sys._getframe(2)
-    while frame is not None and frame.f_code.co_filename in _PLUMBING:
+    while frame is not None and frame.f_code.co_filename in PLUMBING:
         frame = frame.f_back  # type: ignore[assignment]
     if frame is not None:
         _births[lock] = (frame.f_code, frame.f_lineno)

@@ -69,7 +69,7 @@ from races.vocabulary.outcome import Decision, Failure, Outcome, describe
 
 #: The filter of a session that excludes nothing: code it accepts that a session does
 #: not trace is an excluded package's.
-_TRACED_BY_DEFAULT = CodeFilter.shared()
+TRACED_BY_DEFAULT = CodeFilter.shared()
 
 if TYPE_CHECKING:
     from races.core.strategies.base import Chooser
@@ -561,36 +561,47 @@ class Execution:
             self.events.append((rec.index, step, OPAQUE_STEP, None))
 
     def called_back(self, rec: ControlledThread, frame: FrameType) -> None:
-        """``frame``, code under test, was just called from code races does not trace.
+        """``frame``, code under test, was just called from code races does not trace."""
+        code = frame.f_code
+        self.stop_if_real_lock_held(
+            rec,
+            frame.f_back,
+            f"runs {code.co_qualname} ({code.co_filename}:{frame.f_lineno}), called back from",
+        )
 
-        When an excluded package's code (one races would trace by default) makes that
-        call while it holds a real lock, races cannot control that lock: a thread that
-        waits for it while ``rec`` is stopped here would block where the scheduler cannot
-        see, and a search that never stops ``rec`` here would report a pass by luck. The
-        run stops at once, in any strategy's first run that gets here.
+    def stop_if_real_lock_held(
+        self, rec: ControlledThread, frame: FrameType | None, doing: str
+    ) -> None:
+        """``rec`` is at a switch point with ``frame`` and its callers, down to the code
+        under test, in code races does not trace; ``doing`` says where, in words that end
+        before the name of the function that holds a lock.
+
+        When an excluded package's frame there (code races would trace by default) holds
+        a real lock, races cannot control that lock: a thread that waited for it while
+        ``rec`` is stopped here would block where the scheduler cannot see, and a search
+        that never stops ``rec`` here would report a pass by luck. The run stops at once,
+        in any strategy's first run that gets here.
         """
         if rec.busy or self.aborting or len(self.live) == 1:
             return  # alone, nobody can wait for the lock yet
-        f = frame.f_back
+        f = frame
         while f is not None and not self.under_test(f.f_code):
-            if _TRACED_BY_DEFAULT(f.f_code):
+            if TRACED_BY_DEFAULT(f.f_code):
                 held = real_locks.held_around(f)
                 if held is not None:
-                    self.give_up(UncontrolledBlockingError(self._describe_held(rec, frame, held)))
+                    self.give_up(UncontrolledBlockingError(self._describe_held(rec, doing, held)))
                     return
             f = f.f_back
 
     def _describe_held(
-        self, rec: ControlledThread, frame: FrameType, held: real_locks.RealLockWait
+        self, rec: ControlledThread, doing: str, held: real_locks.RealLockWait
     ) -> str:
         born = held.born()
         made = f"made at {born}" if born else "made before the exploration started"
-        code = frame.f_code
         return (
-            f"{rec.name} runs {code.co_qualname} ({code.co_filename}:{frame.f_lineno}), "
-            f"called back from {held.function} ({held.where}) while that holds "
-            f"`{held.expression}`, a real {held.kind} {made}. races does not control that "
-            "lock: a thread that waited for it while races kept "
+            f"{rec.name} {doing} {held.function} ({held.where}) while "
+            f"that holds `{held.expression}`, a real {held.kind} {made}. races does not "
+            "control that lock: a thread that waited for it while races kept "
             f"{rec.name} stopped here would block where the scheduler cannot see, and a "
             f"search that never stopped {rec.name} here would pass by luck. Keep "
             f"`{held.expression}` where the session's start finds it (an attribute of the "

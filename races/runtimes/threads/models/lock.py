@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import _thread
-import queue
 import sys
 import threading
 from types import FrameType
 from typing import Any
 
-from races.core.codefilter import CodeFilter
 from races.core.sites import MUTEX_OPERATIONS, Site, call_site
-from races.runtimes.threads import execution
+from races.runtimes.threads import births, execution
 from races.vocabulary.access import Sync
 from races.vocabulary.kinds import StepKind
 
@@ -154,8 +152,7 @@ class Lock:
 
 #: The files between a lock and the code that takes it: this one and the standard
 #: library's primitives built on it (a ``Condition``, a ``Queue``).
-_PLUMBING = frozenset({__file__, threading.__file__, queue.__file__})
-_TRACED_BY_DEFAULT = CodeFilter.shared()
+_PLUMBING = births.PLUMBING | {__file__}
 
 
 def _switch_before_untraced_caller(ex: execution.Execution, rec: Any) -> None:
@@ -174,7 +171,10 @@ def _switch_before_untraced_caller(ex: execution.Execution, rec: Any) -> None:
     if frame is None:
         return
     code = frame.f_code
-    if not ex.under_test(code) and _TRACED_BY_DEFAULT(code):
+    if not ex.under_test(code) and execution.TRACED_BY_DEFAULT(code):
+        # Inside a real lock the package holds, a stop here would be luck (see there).
+        where = f"is about to take a lock at {code.co_filename}:{frame.f_lineno}, inside"
+        ex.stop_if_real_lock_held(rec, frame, where)
         ex.switch_point(rec, StepKind.INSTRUCTION, code, frame.f_lasti)
 
 
