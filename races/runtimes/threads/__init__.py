@@ -37,7 +37,8 @@ Modules
 ``models``     the modelled leaves: lock, thread start and join, clock, waiting for I/O
 ``patches``    installing and removing the modelled leaves, and finding real locks to swap
 ``deadlock``   turning "nobody can run" into the core's wait-for diagnosis
-``real_locks`` naming the held real lock a blocked thread waits for, from its frame
+``real_locks`` naming the held real lock a blocked thread waits for, or a frame holds
+               around a call, from the code's instructions
 ``births``     where each real lock was made, noted from before any exploration
 ``session``    a run of many executions with the patches and hooks installed once
 ``observe``    ``detect``'s other way: threads run free on recording locks, their accesses
