@@ -435,12 +435,7 @@ def test_a_callback_under_a_real_lock_the_session_cannot_reach_stops_the_first_r
     search stops it there is luck (a one-schedule dfs never does), so the first call back
     under the lock stops the run, whatever the strategy."""
 
-    def scenario() -> None:
-        _two_threads_through(untraced_library.call_keyed)
-
-    with pytest.raises(races.UncontrolledBlockingError) as info:
-        races.explore(scenario, strategy=strategy, budget=budget, watchdog=3600, exclude=_EXCLUDED)
-    message = str(info.value)
+    message = _stopped(untraced_library.call_keyed, strategy, budget=budget)
     called = f"untraced_library.py:{_line('callback()', 'def call_keyed')}"
     assert "called back from call_keyed (" in message and called in message, message
     assert "while that holds `lock`, a real Lock made at " in message
@@ -453,24 +448,14 @@ def test_a_switch_point_inside_a_real_lock_the_session_cannot_reach_stops_the_fi
     """The library takes a swapped lock (a switch point) inside a real one: a one-schedule
     dfs, which never stops a thread there, still says so."""
 
-    def scenario() -> None:
-        _two_threads_through(untraced_library.nest_keyed)
-
-    with pytest.raises(races.UncontrolledBlockingError) as info:
-        races.explore(scenario, strategy="dfs", budget=1, watchdog=3600, exclude=_EXCLUDED)
-    message = str(info.value)
+    message = _stopped(untraced_library.nest_keyed, "dfs", budget=1)
     taking = f"untraced_library.py:{_line('with REGISTRY._lock:')}"
     assert "is about to take a lock at " in message and taking in message, message
     assert "inside nest_keyed (" in message and "while that holds `lock`, a real Lock" in message
 
 
 def test_a_callback_after_an_acquire_names_the_real_rlock_it_holds() -> None:
-    def scenario() -> None:
-        _two_threads_through(untraced_library.call_keyed_reentrant)
-
-    with pytest.raises(races.UncontrolledBlockingError) as info:
-        races.explore(scenario, strategy="dpor", watchdog=3600, exclude=_EXCLUDED)
-    message = str(info.value)
+    message = _stopped(untraced_library.call_keyed_reentrant, "dpor")
     assert "called back from call_keyed_reentrant (" in message, message
     assert "holds `lock`, a real RLock made at " in message
     assert f"untraced_library.py:{_line('KEY_RLOCKS =')}" in message
@@ -487,6 +472,18 @@ def test_a_callback_after_the_real_lock_is_released_goes_on() -> None:
     assert result.summary.startswith("proved"), result.summary
 
 
+def _stopped(call_locked: Any, strategy: str, budget: int = 300) -> str:
+    """The message of the stop of a search of two threads through ``call_locked``, which
+    excludes the library (and waits up to an hour for a watchdog that must not fire)."""
+
+    def scenario() -> None:
+        _two_threads_through(call_locked)
+
+    with pytest.raises(races.UncontrolledBlockingError) as info:
+        races.explore(scenario, strategy=strategy, budget=budget, watchdog=3600, exclude=_EXCLUDED)
+    return str(info.value)
+
+
 def _line(text: str, after: str = "") -> int:
     """The first line of ``untraced_library.py`` that starts with ``text``, after the
     first that starts with ``after``."""
@@ -499,12 +496,7 @@ def test_a_real_rlock_held_across_a_switch_point_names_the_thread_that_holds_it(
     """The library holds its real lock while it sleeps (a switch point, in no code under
     test): the next thread waits for it, and the run stops within a quarter second."""
 
-    def scenario() -> None:
-        _two_threads_through(untraced_library.pause_keyed)
-
-    with pytest.raises(races.UncontrolledBlockingError) as info:
-        races.explore(scenario, strategy="dpor", watchdog=3600, exclude=_EXCLUDED)
-    message = str(info.value)
+    message = _stopped(untraced_library.pause_keyed, "dpor")
     assert "waits for `lock`, a real RLock" in message, message
     assert f"untraced_library.py:{_line('with lock:', 'def pause_keyed')}" in message
     assert f"untraced_library.py:{_line('KEY_RLOCKS =')}" in message
