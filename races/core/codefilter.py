@@ -58,6 +58,12 @@ class CodeFilter:
         self._cache: dict[int, bool] = {}  # by id (``races.core.codekeys``)
         self._files: dict[str, bool] = {}
 
+    @property
+    def excludes(self) -> bool:
+        """Whether it leaves out code it would take by default (an ``exclude`` pattern):
+        only then can code be an excluded package's."""
+        return bool(self._exclude)
+
     @staticmethod
     def shared(include: Sequence[str] = (), exclude: Sequence[str] = ()) -> CodeFilter:
         """The filter for these patterns, made once a process with its decisions kept: a

@@ -568,13 +568,6 @@ class _Swapper:
                 self.patches.set(owner, name, new)
             elif isinstance(value, type) and value.__module__ == module_name:
                 self.namespace(value, module_name, objects=objects)
-            elif not objects:
-                pass
-            elif isinstance(value, FunctionType):
-                if value.__module__ == module_name:
-                    self.captured(value, path)
-            elif type(value).__module__ == module_name and hasattr(value, "__dict__"):
-                self.attributes(value, path)
             elif type(value) in (list, dict) and len(value) <= _TABLE_SIZE:
                 # A table of locks: `forks = [Lock() ...]`. A longer list or dict is data
                 # (a module's cache, a lookup table): its locks, if any, are swapped
@@ -584,6 +577,11 @@ class _Swapper:
                     new = self.replacement(value[key], f"{path}[{key!r}]")
                     if new is not None:
                         self.patches.set_item(value, key, new)
+            elif objects and isinstance(value, FunctionType):
+                if value.__module__ == module_name:
+                    self.captured(value, path)
+            elif objects and type(value).__module__ == module_name and hasattr(value, "__dict__"):
+                self.attributes(value, path)
 
     def attributes(self, obj: Any, path: str) -> None:
         """Swap the primitives among ``obj``'s own attributes."""
@@ -612,7 +610,9 @@ class _Swapper:
             if new is not None:
                 self.patches.set_cell(cell, new)
         defaults = function.__defaults__ or ()
-        swapped = tuple(self.replacement(value, f"{path}()") for value in defaults)
+        swapped = tuple(
+            self.replacement(value, f"{path}.__defaults__[{i}]") for i, value in enumerate(defaults)
+        )
         if any(new is not None for new in swapped):
             function.__defaults__ = tuple(
                 old if new is None else new for old, new in zip(defaults, swapped, strict=True)

@@ -165,6 +165,8 @@ def _switch_before_untraced_caller(ex: execution.Execution, rec: Any) -> None:
     depends on which thread takes it first. The standard library's own locks need none:
     the call that reaches them has its switch point just before, in the caller's code.
     """
+    if not ex.under_test.excludes:
+        return  # every lock's taker is traced, or the standard library
     frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename in _PLUMBING:
         frame = frame.f_back
