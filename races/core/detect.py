@@ -52,7 +52,7 @@ from races.vocabulary.outcome import Outcome
 Clock = dict[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value (``races.vocabulary.access``)
 class Touch:
     """One access of one thread, in a run: where it stands in the log, in time and in code."""
 

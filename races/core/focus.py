@@ -51,6 +51,8 @@ NOTHING_QUIET: Quiet = MappingProxyType({})
 #: about 1,100 (and 140 once focused), a Markdown renderer about 18,700.
 MIN_STEPS = 200
 
+_INSTRUCTION = StepKind.INSTRUCTION
+
 
 class Focus:
     """What the runs of one search have learned: the quiet locations, as they grow."""
@@ -76,22 +78,21 @@ class Focus:
             return
         known = (len(self._seen), len(self._loud))
         by_owner: dict[Any, list[tuple[int, bool, tuple[int, int]]]] = {}
-        for entry in outcome.trace:
-            if entry[1] == StepKind.INSTRUCTION:
-                self._seen.add((id(entry[2]), entry[3]))
         trace = outcome.trace
+        seen, loud = self._seen, self._loud
+        seen.update({(id(entry[2]), entry[3]) for entry in trace if entry[1] == _INSTRUCTION})
         for unit, step, event, where in outcome.events:
-            if isinstance(event, Sync):
+            if type(event) is Sync:
                 # A lock taken or given back, a thread started: the switch point before
                 # it is where another thread can come first.
                 before = trace[step] if 0 <= step < len(trace) else None
-                if before is not None and before[1] == StepKind.INSTRUCTION:
-                    self._loud.add((id(before[2]), before[3]))
+                if before is not None and before[1] == _INSTRUCTION:
+                    loud.add((id(before[2]), before[3]))
                 continue
             if where is None:
                 continue
             location = (id(where[0]), where[1])
-            self._seen.add(location)
+            seen.add(location)
             if isinstance(event, Access):
                 owner: Any = event.location.owner
                 writes = event.kind.writes

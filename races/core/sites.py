@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 
 from races.core.codekeys import keep
+from races.core.untraced import WRAPPER_CODE
 
 # races/core/sites.py -> races/, spelled as code objects spell their files (unresolved).
 _RACES_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +35,7 @@ _ALIASES = {
 MUTEX_OPERATIONS = frozenset({"Lock.acquire", "RLock.acquire", "Condition.acquire"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value (``races.vocabulary.access``)
 class Site:
     """A call from code under test: the operation called, and the file and line calling it."""
 
@@ -203,6 +204,9 @@ def call_site(
     f: FrameType | None = frame
     while f is not None:
         code = f.f_code
+        if code is WRAPPER_CODE:  # a model's method run untraced: the method is the callee
+            f = f.f_back
+            continue
         if under_test(code):
             op = operation_name(callee) if callee is not None else code.co_qualname
             return Site(op, code.co_filename, f.f_lineno)

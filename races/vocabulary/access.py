@@ -5,6 +5,11 @@ A run records, in the order things happened, ``(thread, step, event, where)`` en
 event is an ``Access`` (a read or write of a ``Location``), ``OPAQUE_STEP`` (a step that
 may touch anything), or a ``Sync`` (acquire and release of a lock, a thread's start).
 ``races.core.access`` computes accesses; ``races.core.detect`` reads the log.
+
+Each word here is a value: made once, never changed, compared and hashed by its fields.
+None is a frozen dataclass only because a run makes thousands of them (an access for
+each instruction that touches shared data) and a frozen dataclass's ``__init__`` costs
+three times a plain one's. The same holds for ``Site``, ``Touch`` and ``Decision``.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ class _Whole:
 WHOLE: Any = _Whole()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)  # a value (see above)
 class Location:
     """A place shared data lives: an object (by identity) and a key in it."""
 
@@ -76,7 +81,7 @@ class Location:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value (see above)
 class Access:
     location: Location
     kind: Kind
@@ -101,7 +106,7 @@ NOTHING = StepAccesses()
 OPAQUE = StepAccesses(opaque=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value (see above)
 class Sync:
     """Synchronisation a step performed: what orders it with other threads' steps.
 

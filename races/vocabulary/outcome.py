@@ -54,7 +54,7 @@ def scenario_failure(exc: Exception) -> Failure:
 Position = tuple[int, int]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, unsafe_hash=True)  # a value (``races.vocabulary.access``)
 class Decision:
     """A switch point where more than one thread could run, and which one did."""
 

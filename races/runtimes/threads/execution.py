@@ -33,6 +33,7 @@ catch) at its next switch point and unwinds. Nothing is left running.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]
 import _thread
 import contextlib
 import math
@@ -920,12 +921,17 @@ def _signals_deferred() -> Iterator[None]:
     middle of it would leave threads parked for good, and the process could not exit.
     The signal is handled as soon as the unwinding is done. (Only the main thread runs
     Python's signal handlers; in another thread the mask changes nothing that matters.)"""
-    held = {signal.SIGINT, signal.SIGALRM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    previous = _pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# ``signal.pthread_sigmask`` turns each signal of the old mask into an enum member: most
+# of a small run's teardown. The C function's set of numbers does as well here.
+_pthread_sigmask: Callable[[int, set[int]], set[int]] = _signal.pthread_sigmask
+_HELD = {int(signal.SIGINT), int(signal.SIGALRM)}
 
 
 def _silence_abort(thread: Any) -> None:

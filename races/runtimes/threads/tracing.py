@@ -104,6 +104,10 @@ class SettraceTracer(Tracer):
         super().__init__(*args, **kwargs)
         self._lines: dict[int, dict[int, bool]] = {}  # by id (``races.core.codekeys``)
         self._plain: dict[int, frozenset[int]] = {}  # by id: ``_lines``' False offsets
+        #: Code that a call event passes by at once: neither under test nor hiding
+        #: state (races' own models, most of the standard library), by id. Most calls a
+        #: controlled thread makes are to such code, and each costs a call of the hook.
+        self._passed: set[int] = set()
 
     def focus(self, quiet: Quiet) -> None:
         if quiet is not self.quiet:
@@ -193,10 +197,16 @@ class SettraceTracer(Tracer):
         called_back = ex.called_back if self.callbacks else None
         tracer = self
 
+        passed = self._passed
+
         def on_call(frame: FrameType, event: str, arg: object) -> Any:
             code = frame.f_code
+            if id(code) in passed:
+                return None
             if not under_test(code):
-                if unseen is not None and tracer.recording and hidden(code):
+                if unseen is None or not hidden(code):
+                    passed.add(id(code))  # kept by the code filter (``codekeys``)
+                elif tracer.recording:
                     unseen(rec)
                 return None
             if called_back is not None:

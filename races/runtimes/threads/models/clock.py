@@ -11,6 +11,7 @@ import time as _time
 from collections.abc import Callable
 
 from races.core.sites import call_site
+from races.core.untraced import untraced
 from races.runtimes.threads import execution
 from races.vocabulary.kinds import StepKind
 
@@ -25,6 +26,7 @@ real_perf_counter = _time.perf_counter
 origin = {"monotonic": 0.0, "time": 0.0, "perf_counter": 0.0}
 
 
+@untraced
 def sleep(secs: float) -> None:
     here = execution.controlled()
     if here is None:

@@ -12,10 +12,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from races.core.untraced import untraced
 from races.runtimes.threads import execution
 from races.vocabulary.access import Access, Kind, Location
 
 
+@untraced
 def log(location: Location, kind: Kind) -> None:
     """Log ``kind`` of ``location`` for the calling controlled thread, if any."""
     here = execution.controlled()

@@ -8,7 +8,9 @@ import threading
 from types import FrameType
 from typing import Any
 
+from races.core import untraced as untraced_module
 from races.core.sites import MUTEX_OPERATIONS, Site, call_site
+from races.core.untraced import untraced
 from races.runtimes.threads import births, execution
 from races.vocabulary.access import Sync
 from races.vocabulary.kinds import StepKind
@@ -41,6 +43,7 @@ class Lock:
 
     __slots__ = ("__weakref__", "_holder", "_lock", "_made", "_site", "serial")
 
+    @untraced
     def __init__(self) -> None:
         self._lock = _real_allocate_lock()
         self._holder: Any = None
@@ -52,6 +55,7 @@ class Lock:
         if here is not None:  # its birth, so that runs can name it alike (dpor)
             here[0].synced(here[1], Sync("made", id(self)))
 
+    @untraced
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
             raise ValueError(_NONBLOCKING_TIMEOUT)
@@ -100,6 +104,7 @@ class Lock:
         self._lock.acquire()
         self._holder = rec
 
+    @untraced
     def release(self) -> None:
         here = execution.controlled()
         if here is not None:  # before the lock is free: no one can take it in between
@@ -119,9 +124,11 @@ class Lock:
     def locked(self) -> bool:
         return self._lock.locked()
 
+    @untraced
     def __enter__(self) -> bool:
         return self.acquire()
 
+    @untraced
     def __exit__(self, *exc_info: object) -> None:
         self.release()
 
@@ -150,9 +157,9 @@ class Lock:
         return f"<{state} races.runtimes.threads.models.lock.Lock object at {id(self):#x}>"
 
 
-#: The files between a lock and the code that takes it: this one and the standard
-#: library's primitives built on it (a ``Condition``, a ``Queue``).
-_PLUMBING = births.PLUMBING | {__file__}
+#: The files between a lock and the code that takes it: this one, the standard
+#: library's primitives built on it (a ``Condition``, a ``Queue``), and ``untraced``'s.
+_PLUMBING = births.PLUMBING | {__file__, untraced_module.__file__}
 
 
 def _switch_before_untraced_caller(ex: execution.Execution, rec: Any) -> None:
@@ -184,6 +191,7 @@ def _where(site: Site | None) -> tuple[str, int] | None:
     return (site.filename, site.lineno) if site is not None else None
 
 
+@untraced
 def allocate_lock() -> Any:
     """``threading.Lock`` / ``_allocate_lock`` while exploring: modelled on controlled threads."""
     if execution.controlled() is None:

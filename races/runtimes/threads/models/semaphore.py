@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from races.core.sites import call_site
+from races.core.untraced import untraced
 from races.runtimes.threads import execution
 from races.vocabulary.access import Sync
 
@@ -28,6 +29,7 @@ _real_release = threading.Semaphore.release
 _real_bounded_release = threading.BoundedSemaphore.release
 
 
+@untraced
 def _log(semaphore: Any, kind: str, n: int = 1) -> None:
     here = execution.controlled()
     if here is not None:

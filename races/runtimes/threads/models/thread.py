@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from races.core.untraced import untraced
 from races.runtimes.threads import execution
 from races.runtimes.threads.models.lock import Lock
 from races.vocabulary.access import Sync
@@ -26,6 +27,7 @@ _real_start_joinable_thread = getattr(_thread, "start_joinable_thread", None)
 _real_thread_handle = getattr(_thread, "_ThreadHandle", None)
 
 
+@untraced
 def start_new_thread(
     function: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
 ) -> int:
@@ -36,6 +38,7 @@ def start_new_thread(
     return 0  # Thread.start ignores it; the thread sets its own ident when it runs
 
 
+@untraced
 def start_raw_thread(
     function: Callable[..., object], args: tuple[Any, ...], kwargs: dict[str, Any] | None = None
 ) -> int:
@@ -68,6 +71,7 @@ def start_raw_thread(
     return 0
 
 
+@untraced
 def count() -> int:
     """``_thread._count``: the threads running besides the main one, as the scenario sees
     them (the scenario's own thread plays the main one)."""
@@ -81,6 +85,7 @@ def count() -> int:
 real_count = _thread._count
 
 
+@untraced
 def set_sentinel() -> Any:
     here = execution.controlled()
     if here is None:
@@ -108,6 +113,7 @@ class ThreadHandle:
     def ident(self) -> int | None:
         return self._rec.ident if self._rec is not None else None
 
+    @untraced
     def is_done(self) -> bool:
         # Whether the thread has ended: a look at its lock, ordered with the thread's end
         # (partial-order reduction must try both orders; ``Lock.acquire`` does the same).
@@ -116,6 +122,7 @@ class ThreadHandle:
             here[0].synced(here[1], Sync("try", id(self._running)))
         return self._done
 
+    @untraced
     def join(self, timeout: float | None = None) -> None:
         if self._done:
             # The thread's end still happens before the join returns: say so, as taking
@@ -141,6 +148,7 @@ class ThreadHandle:
         self._running.release_at_exit()
 
 
+@untraced
 def start_joinable_thread(
     function: Callable[..., object], handle: Any = None, daemon: bool = True
 ) -> Any:
@@ -152,6 +160,7 @@ def start_joinable_thread(
     return handle
 
 
+@untraced
 def thread_handle() -> Any:
     if execution.controlled() is None:
         assert _real_thread_handle is not None
