@@ -353,22 +353,22 @@ def test_async_lock_order_is_reported_from_a_run_that_did_not_deadlock() -> None
 
 
 def test_locks_are_named_by_where_they_were_made_and_which_one_they_are() -> None:
+    from races.core.codefilter import CodeFilter
     from races.core.sites import LockClasses
 
     classes = LockClasses()
     here = __file__
+    this_file = CodeFilter((here,))
 
     def make() -> tuple[object, object]:
-        return classes.name(lambda code: code.co_filename == here), classes.name(
-            lambda code: code.co_filename == here
-        )
+        return classes.name(this_file), classes.name(this_file)
 
     first, second = make()
     assert first is not None and second is not None
     assert first[:2] == second[:2] and first[0] == here  # one line...
     assert (first[2], second[2]) == (0, 1)  # ...two locks
     again = LockClasses()
-    assert again.name(lambda code: code.co_filename == here)[2] == 0  # type: ignore[index]
+    assert again.name(this_file)[2] == 0  # type: ignore[index]
 
 
 def _two_workers(flip: bool) -> Callable[[], None]:

@@ -55,7 +55,9 @@ class CodeFilter:
         self._infrastructure = _package_dirs(_INFRASTRUCTURE)
         self._include = [_pattern(p) for p in include]
         self._exclude = [_pattern(p) for p in exclude]
-        self._cache: dict[int, bool] = {}  # by id (``races.core.codekeys``)
+        #: The decision for each code object seen so far, by id (``races.core.codekeys``):
+        #: what a walk over many frames looks up before it calls the filter.
+        self.decided: dict[int, bool] = {}
         self._files: dict[str, bool] = {}
 
     @property
@@ -73,9 +75,9 @@ class CodeFilter:
 
     def __call__(self, code: CodeType) -> bool:
         try:
-            return self._cache[id(code)]
+            return self.decided[id(code)]
         except KeyError:
-            result = self._cache[keep(code)] = self.filename_under_test(code.co_filename)
+            result = self.decided[keep(code)] = self.filename_under_test(code.co_filename)
             return result
 
     def filename_under_test(self, filename: str) -> bool:

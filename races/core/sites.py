@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType
+from typing import Protocol
 
 from races.core.codekeys import keep
 from races.core.untraced import WRAPPER_CODE
@@ -182,23 +182,43 @@ def hidden(code: CodeType) -> bool:
 
 
 def operation_name(frame: FrameType) -> str:
-    qualname = frame.f_code.co_qualname
-    owner, _, method = qualname.rpartition(".")
-    if owner in _DISPLAY:
-        qualname = f"{_DISPLAY[owner]}.{method}"
-    return _ALIASES.get(qualname, qualname)
+    code = frame.f_code
+    try:
+        return _operations[id(code)]
+    except KeyError:
+        qualname = code.co_qualname
+        owner, _, method = qualname.rpartition(".")
+        if owner in _DISPLAY:
+            qualname = f"{_DISPLAY[owner]}.{method}"
+        name = _operations[keep(code)] = _ALIASES.get(qualname, qualname)
+        return name
 
 
-def call_site(
-    under_test: Callable[[CodeType], bool], frame: FrameType | None = None
-) -> Site | None:
+class UnderTest(Protocol):
+    """What a walk over frames needs of ``races.core.codefilter.CodeFilter``."""
+
+    #: The decisions made so far, by code id: looked up before the filter is called.
+    decided: dict[int, bool]
+
+    def __call__(self, code: CodeType) -> bool: ...
+
+
+_operations: dict[int, str] = {}  # by id (``races.core.codekeys``)
+_internal: dict[int, bool] = {}  # by id: ``is_races_internal`` of the code's file
+
+
+def call_site(under_test: UnderTest, frame: FrameType | None = None) -> Site | None:
     """The innermost call from code under test on the current stack, and what it called.
 
     With no code under test on the stack (a thread's own bootstrap, an executor's worker),
     the innermost frame outside races stands in for it.
+
+    Every modelled primitive's operation asks for its site, so this walk is as hot as a
+    switch point: each frame costs dictionary lookups by code, no calls.
     """
     if frame is None:
         frame = sys._getframe(1)
+    decided, internal = under_test.decided, _internal
     callee: FrameType | None = None
     fallback: FrameType | None = None
     f: FrameType | None = frame
@@ -207,11 +227,18 @@ def call_site(
         if code is WRAPPER_CODE:  # a model's method run untraced: the method is the callee
             f = f.f_back
             continue
-        if under_test(code):
+        tested = decided.get(id(code))
+        if tested is None:
+            tested = under_test(code)
+        if tested:
             op = operation_name(callee) if callee is not None else code.co_qualname
             return Site(op, code.co_filename, f.f_lineno)
-        if fallback is None and not is_races_internal(code.co_filename):
-            fallback = f
+        if fallback is None:
+            ours = internal.get(id(code))
+            if ours is None:
+                ours = internal[keep(code)] = is_races_internal(code.co_filename)
+            if not ours:
+                fallback = f
         callee = f
         f = f.f_back
     if fallback is None:
@@ -236,7 +263,7 @@ class LockClasses:
     def __init__(self) -> None:
         self._made: dict[tuple[str, int], int] = {}
 
-    def name(self, under_test: Callable[[CodeType], bool]) -> LockClass | None:
+    def name(self, under_test: UnderTest) -> LockClass | None:
         """The class of a lock being made now, from the caller's stack."""
         site = call_site(under_test, sys._getframe(1))
         if site is None:

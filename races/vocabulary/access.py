@@ -30,18 +30,12 @@ class Kind(enum.Enum):
     #: update with that read.
     CAS = "compare-and-set"
 
-    @property
-    def writes(self) -> bool:
-        return self is not Kind.READ and self is not Kind.ITERATE  # a loop only reads
-
-    @property
-    def reads(self) -> bool:
-        return self is not Kind.WRITE
-
-    @property
-    def checks(self) -> bool:
-        """A read that a later step acts on, or that a loop repeats."""
-        return self in (Kind.READ, Kind.ITERATE)
+    def __init__(self, value: str) -> None:
+        # Attributes of each member, not properties: analysis asks for every access.
+        self.writes = value not in ("read", "iterate")  # a loop only reads
+        self.reads = value != "write"
+        #: A read that a later step acts on, or that a loop repeats.
+        self.checks = value in ("read", "iterate")
 
 
 class _Whole:
