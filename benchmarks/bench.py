@@ -709,7 +709,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     schedules = 5 if quick else 200  # schedules vary in cost: the mean of many
     print(
-        f"\nReal libraries: a random search's schedules against a plain run (the first, and "
+        f"\nReal libraries, and two threads that do nothing: a random search's schedules "
+        f"against a plain run (the first, and "
         f"each later one of {schedules}; goal <= 10x, and 2,000 schedules under 30 s)"
     )
     libraries = library_costs(schedules)

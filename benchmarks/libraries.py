@@ -79,7 +79,21 @@ def renderer_scenario() -> Callable[[], None]:
     return scenario
 
 
-SCENARIOS = {"cache": cache_scenario, "client": client_scenario, "renderer": renderer_scenario}
+def nothing_scenario() -> Callable[[], None]:
+    """Two threads that do nothing: what any schedule of two threads costs at least."""
+
+    def scenario() -> None:
+        _two_threads(lambda n: None)
+
+    return scenario
+
+
+SCENARIOS = {
+    "cache": cache_scenario,
+    "client": client_scenario,
+    "renderer": renderer_scenario,
+    "nothing": nothing_scenario,
+}
 
 
 def library_costs(schedules: int, runs: int = 20) -> dict[str, dict[str, float]]:
