@@ -4,7 +4,6 @@ call site's walk looks past the wrapper's frame (``races.core.sites.call_site``)
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -16,6 +15,7 @@ from races.core import sites
 from races.core.codefilter import CodeFilter
 from races.core.untraced import WRAPPER_CODE, untraced
 from races.runtimes.threads.models import lock as lock_model
+from tests import scenarios
 
 
 def _hook(frame: FrameType, event: str, arg: object) -> None:
@@ -104,21 +104,8 @@ def test_a_modelled_lock_runs_untraced_on_a_controlled_thread(
 
     monkeypatch.setattr(lock_model, "call_site", looking)
 
-    def scenario() -> None:
-        lock = threading.Lock()
-        total: list[int] = []
-
-        def add() -> None:
-            with lock:
-                total.append(1)
-
-        workers = [threading.Thread(target=add) for _ in range(2)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        assert total == [1, 1]
-
-    result = races.explore(scenario, strategy="random", budget=3, tracing="settrace")
+    result = races.explore(
+        scenarios.locked_counter, strategy="random", budget=3, tracing="settrace"
+    )
     assert not result.failed, result.render()
     assert hooks and all(hook is None for hook in hooks)
