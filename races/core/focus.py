@@ -82,7 +82,7 @@ class Focus:
         seen, loud = self._seen, self._loud
         seen.update({(id(entry[2]), entry[3]) for entry in trace if entry[1] == _INSTRUCTION})
         for unit, step, event, where in outcome.events:
-            if type(event) is Sync:
+            if isinstance(event, Sync):
                 # A lock taken or given back, a thread started: the switch point before
                 # it is where another thread can come first.
                 before = trace[step] if 0 <= step < len(trace) else None

@@ -928,8 +928,8 @@ def _signals_deferred() -> Iterator[None]:
         _pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-# ``signal.pthread_sigmask`` turns each signal of the old mask into an enum member: most
-# of a small run's teardown. The C function's set of numbers does as well here.
+# ``signal.pthread_sigmask`` turns each signal of the old mask into an enum member, twice
+# at every run's end; the C function's set of numbers does as well here.
 _pthread_sigmask: Callable[[int, set[int]], set[int]] = _signal.pthread_sigmask
 _HELD = {int(signal.SIGINT), int(signal.SIGALRM)}
 

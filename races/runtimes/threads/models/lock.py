@@ -8,9 +8,8 @@ import threading
 from types import FrameType
 from typing import Any
 
-from races.core import untraced as untraced_module
 from races.core.sites import MUTEX_OPERATIONS, Site, call_site
-from races.core.untraced import untraced
+from races.core.untraced import WRAPPER_CODE, untraced
 from races.runtimes.threads import births, execution
 from races.vocabulary.access import Sync
 from races.vocabulary.kinds import StepKind
@@ -159,7 +158,7 @@ class Lock:
 
 #: The files between a lock and the code that takes it: this one, the standard
 #: library's primitives built on it (a ``Condition``, a ``Queue``), and ``untraced``'s.
-_PLUMBING = births.PLUMBING | {__file__, untraced_module.__file__}
+_PLUMBING = births.PLUMBING | {__file__, WRAPPER_CODE.co_filename}
 
 
 def _switch_before_untraced_caller(ex: execution.Execution, rec: Any) -> None:
