@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import operator
+import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -144,7 +146,50 @@ def scalar_method(name: str) -> str:
 
 
 def join_items(lst: list[str]) -> str:
-    return ", ".join(lst)  # reads the list in C code
+    return ", ".join(lst)  # reads the list in C code, and nothing else
+
+
+def join_generated(n: int) -> str:
+    return ", ".join(str(i) for i in range(n))  # what it is given is known only by running
+
+
+WORD = re.compile(r"\w+")
+
+
+def pattern_search(text: str) -> bool:
+    match = WORD.search(text)  # a compiled pattern and its match are values
+    return match is not None and match.start() == 0
+
+
+def bound_scalar_method(text: str) -> int:
+    find = text.find
+    return find("b", 0)  # a string's own method, given values
+
+
+def scalar_method_given_a_tuple(name: str) -> bool:
+    return name.startswith(("a", "b"))  # a tuple of values is a value
+
+
+def category(ch: str) -> str:
+    return unicodedata.category(ch)  # a pure C function of its argument
+
+
+class Renderer:
+    @staticmethod
+    def attributes(n: int) -> str:
+        return str(n)
+
+    @classmethod
+    def kind(cls) -> str:
+        return cls.__name__
+
+
+def static_and_class_methods(renderer: Renderer) -> str:
+    return renderer.attributes(1) + renderer.kind()  # Python code, traced: not opaque
+
+
+def scalar_method_given_a_dict(table: dict[int, str]) -> str:
+    return "abc".translate(table)  # looks the dict up in C code: a dict is not a value
 
 
 TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]] = [
@@ -183,7 +228,14 @@ TABLE: list[tuple[Callable[..., Any], Callable[[], tuple[Any, ...]], list[str]]]
         ["read Private.__n", "write Private.__n"],
     ),
     (scalar_method, lambda: ("t",), []),
-    (join_items, lambda: (["a"],), ["opaque"]),
+    (join_items, lambda: (["a"],), ["read lst"]),
+    (join_generated, lambda: (2,), ["opaque"]),
+    (pattern_search, lambda: ("ab",), ["read WORD"]),
+    (bound_scalar_method, lambda: ("ab",), []),
+    (scalar_method_given_a_tuple, lambda: ("ab",), []),
+    (category, lambda: ("a",), []),
+    (static_and_class_methods, lambda: (Renderer(),), []),
+    (scalar_method_given_a_dict, lambda: ({97: "x"},), ["opaque"]),
     (squares, lambda: (3,), []),
     (exit_into_c, lambda: (), ["opaque"]),
 ]

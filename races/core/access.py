@@ -32,7 +32,9 @@ import functools
 import itertools
 import linecache
 import operator
+import re
 import sys
+import unicodedata
 import weakref
 from collections.abc import Callable, Hashable
 from types import BuiltinFunctionType, CodeType, FrameType, FunctionType, MethodType, ModuleType
@@ -139,6 +141,11 @@ def _evaluator(node: ast.expr) -> Callable[[FrameType, dict[str, Any]], Any] | N
     if isinstance(node, ast.Constant):
         value = node.value
         return lambda frame, local: value
+    if isinstance(node, ast.Tuple):
+        items = [e for e in node.elts if isinstance(e, ast.Constant)]
+        if len(items) == len(node.elts):  # `("P", "S")`: one constant, compiled
+            values = tuple(e.value for e in items)
+            return lambda frame, local: values
     if isinstance(node, ast.Name):
         name = node.id
         return lambda frame, local: _lookup_name(frame, name, local)
@@ -367,6 +374,10 @@ _PURE_BUILTINS = frozenset(
         builtins.zip, builtins.map, builtins.filter, builtins.type, builtins.divmod,
         builtins.hash, builtins.callable, builtins.format, builtins.object, builtins.super,
         builtins.getattr, builtins.chr, builtins.ord, builtins.pow, builtins.slice,
+        unicodedata.category, unicodedata.bidirectional, unicodedata.combining,
+        unicodedata.decimal, unicodedata.decomposition, unicodedata.digit,
+        unicodedata.east_asian_width, unicodedata.is_normalized, unicodedata.lookup,
+        unicodedata.mirrored, unicodedata.name, unicodedata.normalize, unicodedata.numeric,
     }
 )  # fmt: skip
 
@@ -477,7 +488,7 @@ def _opaque_callable(func: Any) -> bool:
     """Whether calling ``func`` may touch shared state races cannot see: C code that is not
     a known pure builtin, or standard-library Python that ``hides_state``. Other Python
     functions are traced (or their locks are modelled)."""
-    if isinstance(func, MethodType):
+    if isinstance(func, (MethodType, staticmethod, classmethod)):
         func = func.__func__
     if isinstance(func, FunctionType):
         # Traced, or standard-library code whose state modelled primitives order; other
@@ -802,8 +813,11 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
                 if access is None:
                     return OPAQUE
                 return StepAccesses((_named(access, _container_name(text, access.location.key)),))
-            if type(owner) in _SCALARS and _scalars(arguments, frame, local):
-                return NOTHING  # `job.upper()`, `name.split(":")`: values in, a value out
+            if type(owner) in _VALUES:
+                if _scalars(arguments, frame, local):
+                    return NOTHING  # `job.upper()`, `name.split(":")`: values in, a value out
+                if method == "join" and first is not None:  # `", ".join(names)` reads names
+                    return _reads_argument(code, node, first(frame, local))
             bound = _static_attribute(owner, method)
             return OPAQUE if bound is UNKNOWN or _opaque_callable(bound) else NOTHING
 
@@ -816,19 +830,32 @@ def _call_probe(code: CodeType, node: ast.Call) -> Probe:
         local = frame.f_locals
         callee = callee_of(frame, local)
         if callee in _READING_BUILTINS and first is not None:
-            argument = first(frame, local)
-            if isinstance(argument, _CONTAINERS):
-                text = _text(code, node.args[0])
-                location = Location(OWNERS.of(argument), WHOLE, text, type(argument).__name__)
-                return StepAccesses((Access(location, Kind.READ),))
-            return NOTHING
+            return _reads_argument(code, node, first(frame, local))
+        if (
+            type(callee) is BuiltinFunctionType
+            and type(callee.__self__) in _VALUES
+            and _scalars(arguments, frame, local)
+        ):
+            return NOTHING  # `find = text.find` earlier, `find("\\n", start)` now
         return OPAQUE if callee is UNKNOWN or _opaque_callable(callee) else NOTHING
 
     return function_probe
 
 
+def _reads_argument(code: CodeType, node: ast.Call, argument: Any) -> StepAccesses:
+    """A call that reads its first argument whole (``len(items)``) and nothing else: a
+    container's read, or nothing races sees (an object's own ``__len__`` is traced)."""
+    if not isinstance(argument, _CONTAINERS):
+        return NOTHING
+    text = _text(code, node.args[0])
+    location = Location(OWNERS.of(argument), WHOLE, text, type(argument).__name__)
+    return StepAccesses((Access(location, Kind.READ),))
+
+
 #: Immutable values whose methods read nothing but themselves and their arguments' values.
 _SCALARS = frozenset({str, bytes, int, float, complex, bool, type(None)})
+#: The same, with the compiled patterns and matches of ``re``, values whose methods are C.
+_VALUES = _SCALARS | {re.Pattern, re.Match}
 
 
 def _argument_evaluators(
@@ -852,9 +879,13 @@ def _scalars(
 ) -> bool:
     """Whether every argument is known and a scalar: a method of a scalar given only
     scalars cannot reach a shared object (``", ".join(names)`` reads a list: not this)."""
-    return arguments is not None and all(
-        type(argument(frame, local)) in _SCALARS for argument in arguments
-    )
+    return arguments is not None and all(_scalar(argument(frame, local)) for argument in arguments)
+
+
+def _scalar(value: Any) -> bool:
+    """An immutable value made of scalars only: ``("P", "S")`` as well as ``"P"``."""
+    kind = type(value)
+    return kind in _SCALARS or (kind is tuple and all(type(item) in _SCALARS for item in value))
 
 
 def _static_attribute(owner: Any, name: str) -> Any:
