@@ -4,11 +4,15 @@ point or reads shared state, and never missing one."""
 from __future__ import annotations
 
 import dis
+import importlib.util
 import inspect
 import sys
 import threading
+from pathlib import Path
 from types import CodeType
 from typing import Any
+
+import pytest
 
 import races
 from races.core.access import ACCESSES
@@ -42,6 +46,14 @@ def mixed(lock: threading.Lock, box: dict[str, int]) -> int:
     except KeyError:
         return -1
     return sum(v for v in box.values() if v)
+
+
+def guarded(a: int) -> int:
+    try:
+        b = a  # within the frame: no switch point, nothing to see
+    except ZeroDivisionError:  # reads a global: this line wants opcode events
+        return 0
+    return b
 
 
 def lineno(instruction: dis.Instruction) -> int | None:
@@ -128,3 +140,54 @@ def test_a_race_inside_a_loop_is_still_found_with_settrace() -> None:
     assert result.failed and "total" in result.render()
     found = races.explore(scenario, strategy="dpor", tracing="settrace", budget=50)
     assert found.failed
+
+
+def test_an_exception_handlers_own_bookkeeping_keeps_no_opcode_events_on() -> None:
+    """Saving and restoring the thread's exception has no line (on 3.11): were it a switch
+    point, every line of a function with a handler would want opcode events."""
+    code = guarded.__code__
+    bookkeeping = {
+        i.offset
+        for i in dis.get_instructions(code)
+        if i.opname in ("PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE")
+    }
+    assert bookkeeping and not bookkeeping & INSTRUCTIONS.switch_offsets(code)
+    flags = table(guarded, switching=True)
+    body = offsets_of(code, line_of(guarded, "b = a"))
+    assert not any(flags[o] for o in body)
+    assert flags[offsets_of(code, line_of(guarded, "except ZeroDivisionError"))[0]]
+
+
+#: A function whose last line's instructions take extended arguments (their name is the
+#: 301st): 3.11's settrace reports such an instruction at its ``EXTENDED_ARG`` prefix.
+WIDE = "def bump(box):\n{}\n    box.target = box.target + 1\n".format(
+    "\n".join(f"    box.name{n} = {n}" for n in range(300))
+)
+
+
+@pytest.mark.parametrize("tracing", ["auto", "settrace"])
+def test_an_access_by_an_instruction_with_an_extended_argument_is_seen(
+    tracing: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "wide.py"
+    path.write_text(WIDE)
+    spec = importlib.util.spec_from_file_location("wide", path)
+    assert spec is not None and spec.loader is not None
+    wide = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(wide)
+    names = {i.argval for i in dis.get_instructions(wide.bump.__code__) if i.arg and i.arg > 255}
+    assert "target" in names  # the accesses to see take extended arguments
+
+    class Box:
+        target = 0
+
+    def scenario() -> None:
+        box = Box()
+        threads = [threading.Thread(target=wide.bump, args=(box,)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    result = races.detect(scenario, tracing=tracing, threads="scheduled")
+    assert result.failed and "Box.target" in result.render()

@@ -8,6 +8,7 @@ finds nothing. The table is kept per code object, across runs and sessions.
 from __future__ import annotations
 
 import dis
+import sys
 from types import CodeType
 
 from races.core.codekeys import keep
@@ -49,8 +50,18 @@ _FRAME_LOCAL_OPS = frozenset(
         "INTERPRETER_EXIT",
         "RESERVED",
         "GEN_START",
+        # An exception handler's own bookkeeping: the thread's current exception, saved,
+        # restored and raised again. (On 3.11 they have no line, and an instruction that
+        # wants an opcode event without a line would keep them on in the whole function.)
+        "PUSH_EXC_INFO",
+        "POP_EXCEPT",
+        "RERAISE",
     }
 )
+
+
+#: Whether an instruction with an extended argument has its opcode event at the prefix.
+_EXTENDED_REPORTED_AT_PREFIX = sys.version_info < (3, 12)
 
 
 class InstructionTable:
@@ -60,6 +71,7 @@ class InstructionTable:
         # By id (``races.core.codekeys``).
         self._switch: dict[int, frozenset[int]] = {}
         self._info: dict[int, dict[int, tuple[int, str]]] = {}
+        self._extended: dict[int, dict[int, int]] = {}
 
     def switch_offsets(self, code: CodeType) -> frozenset[int]:
         try:
@@ -70,6 +82,26 @@ class InstructionTable:
             )
             self._switch[keep(code)] = offsets
             return offsets
+
+    def extended(self, code: CodeType) -> dict[int, int]:
+        """For each instruction with an extended argument, the offset ``settrace`` reports
+        it at on 3.11 (its first ``EXTENDED_ARG``, whose handler runs it without an opcode
+        event of its own), mapped to its own offset. Empty on later Pythons, which report
+        the instruction itself."""
+        try:
+            return self._extended[id(code)]
+        except KeyError:
+            found: dict[int, int] = {}
+            if _EXTENDED_REPORTED_AT_PREFIX:
+                first = None
+                for ins in dis.get_instructions(code):
+                    if ins.opname == "EXTENDED_ARG":
+                        first = ins.offset if first is None else first
+                    elif first is not None:
+                        found[first] = ins.offset
+                        first = None
+            self._extended[keep(code)] = found
+            return found
 
     def describe(self, code: CodeType, offset: int) -> tuple[int, str]:
         """(line number, 'LOAD_GLOBAL num') for the instruction at ``offset``."""

@@ -131,6 +131,7 @@ class SettraceTracer(Tracer):
         by_instruction = switching and self.granularity == "instruction"
         by_line = switching and self.granularity == "line"
         switch_offsets = INSTRUCTIONS.switch_offsets
+        extended_at = INSTRUCTIONS.extended  # where 3.11 reports an extended instruction
         probes = ACCESSES.probes if self.accesses else _no_probes
         opcode_lines = self._opcode_lines
 
@@ -151,6 +152,9 @@ class SettraceTracer(Tracer):
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
             elif event == "opcode":
                 code, offset = frame.f_code, frame.f_lasti
+                extended = extended_at(code)
+                if extended:
+                    offset = extended.get(offset, offset)
                 if offset in tracer.quiet.get(id(code), ()):
                     return local
                 if by_instruction and offset in switch_offsets(code):
@@ -172,6 +176,7 @@ class SettraceTracer(Tracer):
             plain = self._plain_lines(code)
             quiet = tracer.quiet.get(id(code), frozenset())
             switches = switch_offsets(code) if by_instruction else frozenset()
+            extended = extended_at(code)
 
             def local_of_code(frame: FrameType, event: str, arg: object) -> Any:
                 if event == "line":
@@ -182,6 +187,8 @@ class SettraceTracer(Tracer):
                         switch_point(rec, LINE, frame.f_code, frame.f_lineno)
                 elif event == "opcode":
                     offset = frame.f_lasti
+                    if extended:
+                        offset = extended.get(offset, offset)
                     if offset in quiet:
                         return local_of_code
                     if offset in switches:
