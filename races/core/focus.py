@@ -6,10 +6,14 @@ each of them costs a trace hook's call and finds nothing: the other threads neve
 those objects. A *sampling* search (random, PCT, Hypothesis) claims no proof, so it may
 learn from its runs where switching can matter and skip the rest:
 
-- a code location (code object, instruction offset) is *loud* once a run saw it touch a
-  location that another thread also touched, with a write among them, make a step races
-  cannot see into (opaque), or come just before a synchronisation (a lock taken or given
-  back, a thread started: another thread may get there first);
+- a code location (code object, instruction offset) is *loud* once a run saw it come
+  just before a lock is taken (another thread may take it first), make a step races
+  cannot see into (opaque) that another thread also made there, or touch a location that
+  another thread also touched, with a write among them, where another interleaving could
+  put the two side by side: not under one lock both threads held, and not ordered by
+  anything but the order locks were taken in (``_Order``). Accesses a library makes
+  under its own lock are quiet: the switch point before the lock is where the order of
+  two threads can change;
 - it is *quiet* once a run has seen it and it is not loud. Quiet locations are no switch
   points, and their accesses are not recorded, in the runs that follow.
 
@@ -53,6 +57,12 @@ MIN_STEPS = 200
 
 _INSTRUCTION = StepKind.INSTRUCTION
 
+#: Synchronisations whose order with other threads' depends on the interleaving: taking a
+#: lock (or trying to), a semaphore's permit. Giving one back, starting a thread, making a
+#: lock commute with whatever another thread does before the next switch point: another
+#: thread running just before them is the same run as it running just after.
+_CONTENDED = frozenset({"acquire", "try", "permit"})
+
 
 class Focus:
     """What the runs of one search have learned: the quiet locations, as they grow."""
@@ -77,34 +87,45 @@ class Focus:
         if self._off:
             return
         known = (len(self._seen), len(self._loud))
-        by_owner: dict[Any, list[tuple[int, bool, tuple[int, int]]]] = {}
         trace = outcome.trace
         seen, loud = self._seen, self._loud
         seen.update({(id(entry[2]), entry[3]) for entry in trace if entry[1] == _INSTRUCTION})
+        order = _Order()
+        by_owner: dict[Any, dict[_Segment, tuple[list[bool], set[tuple[int, int]]]]] = {}
+        opaque: dict[tuple[int, int], set[int]] = {}
         for unit, step, event, where in outcome.events:
             if isinstance(event, Sync):
-                # A lock taken or given back, a thread started: the switch point before
-                # it is where another thread can come first.
-                before = trace[step] if 0 <= step < len(trace) else None
-                if before is not None and before[1] == _INSTRUCTION:
-                    loud.add((id(before[2]), before[3]))
+                if event.kind in _CONTENDED:
+                    # The switch point before a lock is taken is where another thread
+                    # can take it first.
+                    before = trace[step] if 0 <= step < len(trace) else None
+                    if before is not None and before[1] == _INSTRUCTION:
+                        loud.add((id(before[2]), before[3]))
+                order.sync(unit, event)
                 continue
             if where is None:
                 continue
             location = (id(where[0]), where[1])
             seen.add(location)
             if isinstance(event, Access):
-                owner: Any = event.location.owner
-                writes = event.kind.writes
+                segment = order.segment(unit)
+                touches = by_owner.setdefault(event.location.owner, {}).get(segment)
+                if touches is None:
+                    touches = by_owner[event.location.owner][segment] = ([False], set())
+                if event.kind.writes:
+                    touches[0][0] = True
+                touches[1].add(location)
             else:  # a step races cannot see into: it may touch what any other thread does
-                owner, writes = location, True
-            by_owner.setdefault(owner, []).append((unit, writes, location))
-        for touches in by_owner.values():
-            if len({unit for unit, _, _ in touches}) > 1 and any(w for _, w, _ in touches):
-                self._loud.update(location for _, _, location in touches)
-        if (len(self._seen), len(self._loud)) != known:
+                opaque.setdefault(location, set()).add(unit)
+        for location, units in opaque.items():
+            if len(units) > 1:
+                loud.add(location)
+        for segments in by_owner.values():
+            if len(segments) > 1:
+                _conflicts(segments, loud)
+        if (len(seen), len(loud)) != known:
             quiet: dict[int, set[int]] = {}
-            for code, offset in self._seen - self._loud:
+            for code, offset in seen - loud:
                 quiet.setdefault(code, set()).add(offset)
             self.snapshot = {code: frozenset(offsets) for code, offsets in quiet.items()}
 
@@ -122,3 +143,120 @@ class Focusing(Protocol):
     def translate(self, outcome: Outcome) -> Outcome:
         """A focused run made again without focus: its schedule in every step."""
         ...
+
+
+class _Segment:
+    """A stretch of one thread's run between two of its synchronisations: the locks it
+    held, its own clock (with its thread, its epoch) and what it knew of the others' then.
+    Every access in it shares them."""
+
+    __slots__ = ("epoch", "knew", "locks", "unit")
+
+    def __init__(self, unit: int, epoch: int, knew: dict[int, int], locks: frozenset[int]):
+        self.unit = unit
+        self.epoch = epoch
+        self.knew = knew
+        self.locks = locks
+
+    def may_meet(self, other: _Segment) -> bool:
+        """Whether another interleaving could put the two side by side: different threads,
+        no lock held by both, neither ordered before the other."""
+        return (
+            self.unit != other.unit
+            and self.locks.isdisjoint(other.locks)
+            and self.epoch > other.knew.get(self.unit, 0)
+            and other.epoch > self.knew.get(other.unit, 0)
+        )
+
+
+class _Order:
+    """What orders one run's accesses in every interleaving, as ``learn`` reads its log.
+
+    Two kinds of synchronisation, apart: a *mutex* the program takes (``Sync.mutex``) keeps
+    the accesses made under it from meeting those another thread makes under it, in any
+    order the two take it, so it counts as a lock held (the lockset of Eraser, Savage et
+    al., 1997); everything else (a thread started, the lock a ``join`` or a condition's
+    ``wait`` waits on) orders what comes before it with what comes after, as vector
+    clocks do in ``races.core.detect``. The hybrid of the two is O'Callahan and Choi's
+    (PPoPP 2003). The order a mutex happened to be taken in this run is not counted: in
+    another run it is the other way round.
+    """
+
+    def __init__(self) -> None:
+        self.clocks: dict[int, dict[int, int]] = {}
+        self.held: dict[int, set[int]] = {}
+        self.mutexes: set[int] = set()  # a lock a program took as a mutex stays one
+        self.released: dict[int, dict[int, int]] = {}  # a lock's clock at its release
+        self.segments: dict[int, _Segment] = {}  # each thread's current one
+        # Each thread's segments so far, by the locks it held, while its clock stands still:
+        # a thread that takes one mutex around each access keeps two segments, not one each.
+        self.stretches: dict[tuple[int, frozenset[int]], _Segment] = {}
+
+    def clock(self, unit: int) -> dict[int, int]:
+        clock = self.clocks.get(unit)
+        if clock is None:
+            clock = self.clocks[unit] = {unit: 1}
+        return clock
+
+    def sync(self, unit: int, sync: Sync) -> None:
+        kind, obj = sync.kind, sync.obj
+        if kind == "acquire":
+            if sync.mutex or obj in self.mutexes:
+                self.mutexes.add(obj)
+                self.held.setdefault(unit, set()).add(obj)
+            else:
+                clock = self.clock(unit)
+                for other, value in self.released.get(obj, {}).items():
+                    if clock.get(other, 0) < value:
+                        clock[other] = value
+                self._moved(unit)
+        elif kind == "release":
+            held = self.held.get(unit)
+            if held is not None and obj in held:
+                held.discard(obj)
+            else:
+                clock = self.clock(unit)
+                self.released[obj] = dict(clock)
+                clock[unit] += 1
+                self._moved(unit)
+        elif kind == "start":
+            clock = self.clock(unit)
+            child = dict(clock)
+            child[obj] = 1
+            self.clocks[obj] = child
+            clock[unit] += 1
+            self._moved(unit)
+        else:
+            return
+        self.segments.pop(unit, None)
+
+    def _moved(self, unit: int) -> None:
+        """``unit``'s clock has changed: its segments from here on are new ones."""
+        for key in [key for key in self.stretches if key[0] == unit]:
+            del self.stretches[key]
+
+    def segment(self, unit: int) -> _Segment:
+        segment = self.segments.get(unit)
+        if segment is None:
+            locks = frozenset(self.held.get(unit, ()))
+            segment = self.stretches.get((unit, locks))
+            if segment is None:
+                clock = self.clock(unit)
+                segment = _Segment(unit, clock[unit], dict(clock), locks)
+                self.stretches[unit, locks] = segment
+            self.segments[unit] = segment
+        return segment
+
+
+def _conflicts(
+    segments: dict[_Segment, tuple[list[bool], set[tuple[int, int]]]],
+    loud: set[tuple[int, int]],
+) -> None:
+    """Make loud the locations of one owner's touches that another interleaving could put
+    beside another thread's, one of the two a write."""
+    items = list(segments.items())
+    for i, (first, (wrote, locations)) in enumerate(items):
+        for second, (also_wrote, others) in items[i + 1 :]:
+            if (wrote[0] or also_wrote[0]) and first.may_meet(second):
+                loud.update(locations)
+                loud.update(others)
