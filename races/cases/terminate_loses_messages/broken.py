@@ -7,6 +7,12 @@ its messages may still be in the pipe, or read but not yet handled: here handlin
 takes a millisecond, writing one far less, so the reader is always behind. `terminate()` kills
 the reader wherever it is: the remaining messages are simply gone, and nothing reports it.
 
+Wherever it is includes inside `with handled.get_lock():`. Killed there, the reader never
+gives the count's lock back, and the parent's `handled.value` (which takes that lock) waits
+for ever: a hang, in about one run in sixty here (1 of 60, fork and spawn). The
+`multiprocessing` documentation warns of both: a terminated process's pipes and queues may
+be corrupted, and the locks it holds are never released.
+
 The fix
 -------
 `fixed.py` tells the reader that the work is over with a sentinel, put after every
