@@ -15,7 +15,10 @@ learn from its runs where switching can matter and skip the rest:
   under its own lock are quiet: the switch point before the lock is where the order of
   two threads can change;
 - it is *quiet* once a run has seen it and it is not loud. Quiet locations are no switch
-  points, and their accesses are not recorded, in the runs that follow.
+  points, and their accesses are not recorded, in the runs that follow. A switch point
+  that touches nothing the access model sees (an arithmetic, a jump) counts as seen as
+  soon as a run has switched in its code object: it could only be loud as the last switch
+  point before a lock is taken, and that run showed which one is.
 
 The first run sees everything; each later one only what is still loud or new. A location
 quiet in the runs so far might touch shared data in another order of them: the search
@@ -35,6 +38,8 @@ from collections.abc import Mapping
 from types import CodeType, MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
+from races.core.access import ACCESSES
+from races.core.instructions import INSTRUCTIONS
 from races.vocabulary.access import Access, Sync
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Outcome
@@ -75,6 +80,7 @@ class Focus:
         # name was looked up by the code filter first, which keeps it (``codekeys``).
         self._loud: set[tuple[int, int]] = set()
         self._seen: set[tuple[int, int]] = set()
+        self._codes: set[int] = set()  # the code objects a run has switched in, by id
         #: The quiet offsets of each code object (by id) now: replaced, never changed,
         #: when a run teaches more, so a run's snapshot stays what that run used.
         self.snapshot: dict[int, frozenset[int]] = {}
@@ -89,7 +95,14 @@ class Focus:
         known = (len(self._seen), len(self._loud))
         trace = outcome.trace
         seen, loud = self._seen, self._loud
+        ran = {id(entry[2]): entry[2] for entry in trace if entry[1] == _INSTRUCTION}
         seen.update({(id(entry[2]), entry[3]) for entry in trace if entry[1] == _INSTRUCTION})
+        for key, code in ran.items():
+            if key not in self._codes:
+                # Its switch points that touch nothing races sees can be loud only as the
+                # last before a lock is taken, which its first run here has shown.
+                self._codes.add(key)
+                seen.update((key, offset) for offset in _unprobed(code))
         order = _Order()
         by_owner: dict[Any, dict[_Segment, tuple[list[bool], set[tuple[int, int]]]]] = {}
         opaque: dict[tuple[int, int], set[int]] = {}
@@ -143,6 +156,11 @@ class Focusing(Protocol):
     def translate(self, outcome: Outcome) -> Outcome:
         """A focused run made again without focus: its schedule in every step."""
         ...
+
+
+def _unprobed(code: CodeType) -> frozenset[int]:
+    """``code``'s switch points that read or write nothing the access model sees."""
+    return INSTRUCTIONS.switch_offsets(code) - ACCESSES.probes(code).keys()
 
 
 class _Segment:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dis
+from typing import Any
+
+from races.core.access import ACCESSES
 from races.core.focus import Focus
+from races.core.instructions import INSTRUCTIONS
 from races.vocabulary.access import OPAQUE_STEP, Access, Kind, Location, Sync
 from races.vocabulary.kinds import StepKind
 from races.vocabulary.outcome import Outcome
@@ -197,3 +202,22 @@ def test_only_the_switch_point_before_taking_a_lock_is_loud_for_it() -> None:
     focus.learn(Outcome(None, len(trace), [], trace, ["a", "b"], events=events))  # type: ignore[arg-type]
     assert not focus.quiet(MINE, 20)  # type: ignore[arg-type]
     assert focus.quiet(THEIRS, 20) and focus.quiet(SHARED, 20)  # type: ignore[arg-type]
+
+
+def _shape(box: Any, n: int) -> Any:
+    if n:
+        return [n, n]  # builds a list: a switch point that touches nothing races sees
+    return box.items  # an access
+
+
+def test_a_switch_point_that_touches_nothing_seen_is_quiet_once_its_code_has_run() -> None:
+    code = _shape.__code__
+    ops = {i.opname: i.offset for i in dis.get_instructions(code)}
+    build, load = ops["BUILD_LIST"], ops["LOAD_ATTR"]
+    assert build in INSTRUCTIONS.switch_offsets(code) and load in ACCESSES.probes(code)
+    ran = [(0, StepKind.INSTRUCTION, code, ops["RESUME"] + 2)]  # one step in it, no further
+    focus = Focus(min_steps=0)
+    focus.learn(Outcome(None, 1, [], ran, ["a"], events=[]))  # type: ignore[arg-type]
+    # Never run, the list could only matter as the last switch point before a lock; the
+    # access is new when it comes, and gets its switch point then.
+    assert focus.quiet(code, build) and not focus.quiet(code, load)
