@@ -17,8 +17,12 @@ import pytest
 import races
 from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
+from races.core.focus import Focus
 from races.core.instructions import INSTRUCTIONS
+from races.core.strategies.base import DefaultChooser
+from races.runtimes.threads.session import Session
 from races.runtimes.threads.tracing import SettraceTracer
+from races.vocabulary.kinds import StepKind
 
 total = 0
 
@@ -142,20 +146,43 @@ def test_a_race_inside_a_loop_is_still_found_with_settrace() -> None:
     assert found.failed
 
 
-def test_an_exception_handlers_own_bookkeeping_keeps_no_opcode_events_on() -> None:
-    """Saving and restoring the thread's exception has no line (on 3.11): were it a switch
-    point, every line of a function with a handler would want opcode events."""
+def test_an_exception_handlers_first_instruction_keeps_no_opcode_events_on() -> None:
+    """A handler's first instructions have no line (on 3.11): were they wanted like one,
+    every line of a function with a handler would want opcode events. The exception event
+    before them turns opcode events on instead."""
     code = guarded.__code__
-    bookkeeping = {
-        i.offset
-        for i in dis.get_instructions(code)
-        if i.opname in ("PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE")
-    }
-    assert bookkeeping and not bookkeeping & INSTRUCTIONS.switch_offsets(code)
+    entry = {i.offset for i in dis.get_instructions(code) if i.opname == "PUSH_EXC_INFO"}
+    assert entry and entry <= INSTRUCTIONS.switch_offsets(code)
     flags = table(guarded, switching=True)
     body = offsets_of(code, line_of(guarded, "b = a"))
     assert not any(flags[o] for o in body)
     assert flags[offsets_of(code, line_of(guarded, "except ZeroDivisionError"))[0]]
+
+
+def lookup(table: dict[str, int]) -> int:
+    try:
+        return table["missing"]
+    except KeyError:
+        return 0
+
+
+def test_a_switch_point_at_a_handlers_first_instruction_is_reached() -> None:
+    """Even when the line that raised had its opcode events off (all of it quiet)."""
+    code = lookup.__code__
+    raising = offsets_of(code, line_of(lookup, 'return table["missing"]'))
+    entry = next(i.offset for i in dis.get_instructions(code) if i.opname == "PUSH_EXC_INFO")
+
+    def scenario() -> None:
+        thread = threading.Thread(target=lookup, args=({},))
+        thread.start()
+        thread.join()
+
+    with Session(scenario, tracing="settrace") as session:
+        session.focus = Focus()
+        session.focus.snapshot = {id(code): frozenset(raising)}
+        outcome = session.run(DefaultChooser())
+    reached = {(entry[2], entry[3]) for entry in outcome.trace if entry[1] == StepKind.INSTRUCTION}
+    assert (code, entry) in reached and not any((code, o) in reached for o in raising)
 
 
 #: A function whose last line's instructions take extended arguments (their name is the

@@ -50,14 +50,12 @@ _FRAME_LOCAL_OPS = frozenset(
         "INTERPRETER_EXIT",
         "RESERVED",
         "GEN_START",
-        # An exception handler's own bookkeeping: the thread's current exception, saved,
-        # restored and raised again. (On 3.11 they have no line, and an instruction that
-        # wants an opcode event without a line would keep them on in the whole function.)
-        "PUSH_EXC_INFO",
-        "POP_EXCEPT",
-        "RERAISE",
     }
 )
+
+#: Instructions reached only by an exception (a handler's first, the clean-up that raises
+#: again): they have no line, and only an exception event can come before them.
+REACHED_BY_EXCEPTIONS = frozenset({"PUSH_EXC_INFO", "POP_EXCEPT", "RERAISE"})
 
 
 #: Whether an instruction with an extended argument has its opcode event at the prefix.

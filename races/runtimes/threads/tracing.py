@@ -11,6 +11,7 @@ everything other threads do, so switching before them adds schedules and finds n
 
 from __future__ import annotations
 
+import dis
 import sys
 import threading
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from races.core.access import ACCESSES
 from races.core.codefilter import CodeFilter
 from races.core.codekeys import keep
 from races.core.focus import NOTHING_QUIET, Quiet
-from races.core.instructions import INSTRUCTIONS
+from races.core.instructions import INSTRUCTIONS, REACHED_BY_EXCEPTIONS
 from races.core.sites import hidden
 from races.vocabulary.errors import InvalidArgument
 from races.vocabulary.kinds import StepKind
@@ -150,6 +151,8 @@ class SettraceTracer(Tracer):
                 frame.f_trace_opcodes = opcodes
                 if by_line:
                     switch_point(rec, LINE, frame.f_code, frame.f_lineno)
+            elif event == "exception":
+                frame.f_trace_opcodes = opcodes  # a handler's first instructions have no line
             elif event == "opcode":
                 code, offset = frame.f_code, frame.f_lasti
                 extended = extended_at(code)
@@ -185,6 +188,10 @@ class SettraceTracer(Tracer):
                         frame.f_trace_opcodes = wanted  # than setting it to what it was
                     if by_line:
                         switch_point(rec, LINE, frame.f_code, frame.f_lineno)
+                elif event == "exception":
+                    # A handler's first instructions have no line: no line event comes
+                    # before them, this one does.
+                    frame.f_trace_opcodes = True
                 elif event == "opcode":
                     offset = frame.f_lasti
                     if extended:
@@ -265,7 +272,15 @@ class SettraceTracer(Tracer):
                 ranges.append((start, end, line))
         found: dict[int, bool] = {}
         if wanted:
-            everywhere = any(line is None and _holds(wanted, a, b) for a, b, line in ranges)
+            # An instruction without a line that an exception reaches has an exception
+            # event before it, which turns opcode events on (``local_of_code``).
+            unlined = {
+                i.offset
+                for i in dis.get_instructions(code)
+                if i.positions is None or i.positions.lineno is None
+                if i.opname not in REACHED_BY_EXCEPTIONS
+            }
+            everywhere = not unlined.isdisjoint(wanted)
             for start, end, line in ranges:
                 elsewhere = any(
                     _holds(wanted, a, b) for a, b, other in ranges if other == line and a != start
