@@ -95,16 +95,16 @@ class Focus:
         known = (len(self._seen), len(self._loud))
         trace = outcome.trace
         seen, loud = self._seen, self._loud
-        ran = {id(entry[2]): entry[2] for entry in trace if entry[1] == _INSTRUCTION}
-        seen.update({(id(entry[2]), entry[3]) for entry in trace if entry[1] == _INSTRUCTION})
-        for key, code in ran.items():
+        steps = [(entry[2], entry[3]) for entry in trace if entry[1] == _INSTRUCTION]
+        seen.update({(id(code), offset) for code, offset in steps})
+        for key, code in {id(code): code for code, _ in steps}.items():
             if key not in self._codes:
                 # Its switch points that touch nothing races sees can be loud only as the
                 # last before a lock is taken, which its first run here has shown.
                 self._codes.add(key)
                 seen.update((key, offset) for offset in _unprobed(code))
         order = _Order()
-        by_owner: dict[Any, dict[_Segment, tuple[list[bool], set[tuple[int, int]]]]] = {}
+        by_owner: dict[Any, dict[_Segment, _Touches]] = {}
         opaque: dict[tuple[int, int], set[int]] = {}
         for unit, step, event, where in outcome.events:
             if isinstance(event, Sync):
@@ -124,10 +124,9 @@ class Focus:
                 segment = order.segment(unit)
                 touches = by_owner.setdefault(event.location.owner, {}).get(segment)
                 if touches is None:
-                    touches = by_owner[event.location.owner][segment] = ([False], set())
-                if event.kind.writes:
-                    touches[0][0] = True
-                touches[1].add(location)
+                    touches = by_owner[event.location.owner][segment] = _Touches()
+                touches.wrote = touches.wrote or event.kind.writes
+                touches.locations.add(location)
             else:  # a step races cannot see into: it may touch what any other thread does
                 opaque.setdefault(location, set()).add(unit)
         for location, units in opaque.items():
@@ -163,10 +162,20 @@ def _unprobed(code: CodeType) -> frozenset[int]:
     return INSTRUCTIONS.switch_offsets(code) - ACCESSES.probes(code).keys()
 
 
+class _Touches:
+    """One segment's accesses of one object: where they were made, and whether one wrote."""
+
+    __slots__ = ("locations", "wrote")
+
+    def __init__(self) -> None:
+        self.wrote = False
+        self.locations: set[tuple[int, int]] = set()
+
+
 class _Segment:
-    """A stretch of one thread's run between two of its synchronisations: the locks it
-    held, its own clock (with its thread, its epoch) and what it knew of the others' then.
-    Every access in it shares them."""
+    """What a stretch of one thread's accesses share: the locks it held, its own clock
+    (with its thread, its epoch) and what it knew of the others' clocks then. A stretch
+    ends when its thread takes or gives back a lock, or its clock moves."""
 
     __slots__ = ("epoch", "knew", "locks", "unit")
 
@@ -229,9 +238,11 @@ class _Order:
                         clock[other] = value
                 self._moved(unit)
         elif kind == "release":
-            held = self.held.get(unit)
-            if held is not None and obj in held:
-                held.discard(obj)
+            if obj in self.mutexes:
+                # Given back, by its holder or (a Lock may be) by another thread.
+                for held in self.held.values():
+                    held.discard(obj)
+                self.segments.clear()
             else:
                 clock = self.clock(unit)
                 self.released[obj] = dict(clock)
@@ -266,15 +277,12 @@ class _Order:
         return segment
 
 
-def _conflicts(
-    segments: dict[_Segment, tuple[list[bool], set[tuple[int, int]]]],
-    loud: set[tuple[int, int]],
-) -> None:
-    """Make loud the locations of one owner's touches that another interleaving could put
-    beside another thread's, one of the two a write."""
+def _conflicts(segments: dict[_Segment, _Touches], loud: set[tuple[int, int]]) -> None:
+    """Make loud the locations of one object's accesses that another interleaving could
+    put beside another thread's, one of the two a write."""
     items = list(segments.items())
-    for i, (first, (wrote, locations)) in enumerate(items):
-        for second, (also_wrote, others) in items[i + 1 :]:
-            if (wrote[0] or also_wrote[0]) and first.may_meet(second):
-                loud.update(locations)
-                loud.update(others)
+    for i, (first, touches) in enumerate(items):
+        for second, others in items[i + 1 :]:
+            if (touches.wrote or others.wrote) and first.may_meet(second):
+                loud.update(touches.locations)
+                loud.update(others.locations)

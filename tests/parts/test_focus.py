@@ -221,3 +221,18 @@ def test_a_switch_point_that_touches_nothing_seen_is_quiet_once_its_code_has_run
     # Never run, the list could only matter as the last switch point before a lock; the
     # access is new when it comes, and gets its switch point then.
     assert focus.quiet(code, build) and not focus.quiet(code, load)
+
+
+def test_a_mutex_another_thread_gives_back_is_no_longer_held() -> None:
+    # A Lock may be released by a thread that did not take it: its taker holds it no more.
+    focus = Focus(min_steps=0)
+    focus.learn(
+        _outcome(
+            _take(0, MUTEX),
+            _give(1, MUTEX),
+            _touch(0, SHARED, 1, Kind.WRITE),
+            _take(1, MUTEX),
+            _touch(1, SHARED, 1, Kind.READ),
+        )
+    )
+    assert not focus.quiet(SHARED, 10)  # type: ignore[arg-type]
