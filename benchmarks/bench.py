@@ -717,9 +717,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["libraries"] = libraries
     for name, cost in libraries.items():
         print(
-            f"  {name:<9} plain {cost['plain'] * 1000:6.2f} ms; first schedule "
-            f"{cost['first'] * 1000:7.1f} ms; each later one {cost['schedule'] * 1000:7.1f} ms "
-            f"({cost['schedule'] / cost['plain']:,.0f}x); 2,000 schedules at those rates "
+            f"  {name:<9} plain {cost['plain'] * 1000:6.3f} ms; first schedule "
+            f"{cost['first'] * 1000:7.1f} ms; each later one {cost['schedule'] * 1000:7.3f} ms "
+            f"({cost['schedule'] / cost['plain']:,.1f}x); 2,000 schedules at those rates "
             f"{cost['projected_2000']:,.0f} s"
         )
 
