@@ -713,7 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"against a plain run (the first, and "
         f"each later one of {schedules}; goal <= 10x, and 2,000 schedules under 30 s)"
     )
-    libraries = library_costs(schedules)
+    libraries = library_costs(schedules, runs=20 if quick else 200)
     report["libraries"] = libraries
     for name, cost in libraries.items():
         print(

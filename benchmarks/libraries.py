@@ -96,8 +96,10 @@ SCENARIOS = {
 }
 
 
-def library_costs(schedules: int, runs: int = 20) -> dict[str, dict[str, float]]:
-    """For each scenario: a plain run's seconds (best of ``runs``); under ``races.explore``
+def library_costs(schedules: int, runs: int = 200) -> dict[str, dict[str, float]]:
+    """For each scenario: a plain run's seconds (best of ``runs``: a run of two threads
+    moves by half from run to run, and the best of 20 by as much from process to
+    process); under ``races.explore``
     (random, as a user runs it) the seconds of a search of one schedule, and of each
     schedule after the first in a search of ``schedules`` (a random search of library-sized
     runs learns from its first what it can skip); and the seconds 2,000 schedules take at
