@@ -100,17 +100,21 @@ def _give(unit: int, lock: int) -> tuple[object, ...]:
     return (unit, 1, Sync("release", lock), None)
 
 
-def test_accesses_two_threads_make_under_one_mutex_are_quiet() -> None:
+def _learned(*events: tuple[object, ...]) -> Focus:
+    """What one run of these events teaches a search that focuses from its first run."""
     focus = Focus(min_steps=0)
-    focus.learn(
-        _outcome(
-            _take(0, MUTEX),
-            _touch(0, SHARED, 1, Kind.WRITE),
-            _give(0, MUTEX),
-            _take(1, MUTEX),
-            _touch(1, SHARED, 1, Kind.WRITE),
-            _give(1, MUTEX),
-        )
+    focus.learn(_outcome(*events))
+    return focus
+
+
+def test_accesses_two_threads_make_under_one_mutex_are_quiet() -> None:
+    focus = _learned(
+        _take(0, MUTEX),
+        _touch(0, SHARED, 1, Kind.WRITE),
+        _give(0, MUTEX),
+        _take(1, MUTEX),
+        _touch(1, SHARED, 1, Kind.WRITE),
+        _give(1, MUTEX),
     )
     # Whichever thread takes the mutex first, the two writes never meet: no switch point
     # between them can make another outcome than the one before or after the lock.
@@ -118,41 +122,32 @@ def test_accesses_two_threads_make_under_one_mutex_are_quiet() -> None:
 
 
 def test_accesses_under_different_mutexes_or_none_are_loud() -> None:
-    apart = Focus(min_steps=0)
-    apart.learn(
-        _outcome(
-            _take(0, MUTEX),
-            _touch(0, SHARED, 1, Kind.WRITE),
-            _give(0, MUTEX),
-            _take(1, OTHER_MUTEX),
-            _touch(1, SHARED, 1, Kind.READ),
-            _give(1, OTHER_MUTEX),
-        )
+    apart = _learned(
+        _take(0, MUTEX),
+        _touch(0, SHARED, 1, Kind.WRITE),
+        _give(0, MUTEX),
+        _take(1, OTHER_MUTEX),
+        _touch(1, SHARED, 1, Kind.READ),
+        _give(1, OTHER_MUTEX),
     )
     assert not apart.quiet(SHARED, 10)  # type: ignore[arg-type]
-    one_unlocked = Focus(min_steps=0)
-    one_unlocked.learn(
-        _outcome(
-            _take(0, MUTEX),
-            _touch(0, SHARED, 1, Kind.WRITE),
-            _give(0, MUTEX),
-            _touch(1, THEIRS, 1, Kind.READ),  # the same object, without the mutex
-        )
+    one_unlocked = _learned(
+        _take(0, MUTEX),
+        _touch(0, SHARED, 1, Kind.WRITE),
+        _give(0, MUTEX),
+        _touch(1, THEIRS, 1, Kind.READ),  # the same object, without the mutex
     )
     assert not one_unlocked.quiet(SHARED, 10) and not one_unlocked.quiet(THEIRS, 10)  # type: ignore[arg-type]
 
 
 def test_accesses_a_thread_start_or_a_join_orders_are_quiet() -> None:
-    focus = Focus(min_steps=0)
-    focus.learn(
-        _outcome(
-            _touch(0, SHARED, 1, Kind.WRITE),  # before the thread exists
-            (0, 1, Sync("start", 1), None),
-            _touch(1, THEIRS, 1, Kind.WRITE),
-            _give(1, SENTINEL),  # the thread's end...
-            _take(0, SENTINEL, mutex=False),  # ...that a join waits for
-            _touch(0, MINE, 1, Kind.READ),
-        )
+    focus = _learned(
+        _touch(0, SHARED, 1, Kind.WRITE),  # before the thread exists
+        (0, 1, Sync("start", 1), None),
+        _touch(1, THEIRS, 1, Kind.WRITE),
+        _give(1, SENTINEL),  # the thread's end...
+        _take(0, SENTINEL, mutex=False),  # ...that a join waits for
+        _touch(0, MINE, 1, Kind.READ),
     )
     assert focus.quiet(SHARED, 10) and focus.quiet(THEIRS, 10) and focus.quiet(MINE, 10)  # type: ignore[arg-type]
 
@@ -160,33 +155,27 @@ def test_accesses_a_thread_start_or_a_join_orders_are_quiet() -> None:
 def test_the_order_a_mutex_was_taken_in_orders_nothing() -> None:
     # Thread 0 writes outside the mutex, then takes and gives it back; thread 1 takes it
     # after and reads. This run ordered the two; the next may take the mutex the other way.
-    focus = Focus(min_steps=0)
-    focus.learn(
-        _outcome(
-            _touch(0, SHARED, 1, Kind.WRITE),
-            _take(0, MUTEX),
-            _give(0, MUTEX),
-            _take(1, MUTEX),
-            _give(1, MUTEX),
-            _touch(1, THEIRS, 1, Kind.READ),
-        )
+    focus = _learned(
+        _touch(0, SHARED, 1, Kind.WRITE),
+        _take(0, MUTEX),
+        _give(0, MUTEX),
+        _take(1, MUTEX),
+        _give(1, MUTEX),
+        _touch(1, THEIRS, 1, Kind.READ),
     )
     assert not focus.quiet(SHARED, 10) and not focus.quiet(THEIRS, 10)  # type: ignore[arg-type]
 
 
 def test_a_mutex_taken_back_inside_a_condition_wait_is_still_held() -> None:
-    focus = Focus(min_steps=0)
-    focus.learn(
-        _outcome(
-            _take(0, MUTEX),
-            _give(0, MUTEX),  # `cond.wait()` gives the mutex back...
-            _take(0, MUTEX, mutex=False),  # ...and takes it again (not the program's call)
-            _touch(0, SHARED, 1, Kind.WRITE),
-            _give(0, MUTEX),
-            _take(1, MUTEX),
-            _touch(1, SHARED, 1, Kind.READ),
-            _give(1, MUTEX),
-        )
+    focus = _learned(
+        _take(0, MUTEX),
+        _give(0, MUTEX),  # `cond.wait()` gives the mutex back...
+        _take(0, MUTEX, mutex=False),  # ...and takes it again (not the program's call)
+        _touch(0, SHARED, 1, Kind.WRITE),
+        _give(0, MUTEX),
+        _take(1, MUTEX),
+        _touch(1, SHARED, 1, Kind.READ),
+        _give(1, MUTEX),
     )
     assert focus.quiet(SHARED, 10)  # type: ignore[arg-type]
 
@@ -225,14 +214,11 @@ def test_a_switch_point_that_touches_nothing_seen_is_quiet_once_its_code_has_run
 
 def test_a_mutex_another_thread_gives_back_is_no_longer_held() -> None:
     # A Lock may be released by a thread that did not take it: its taker holds it no more.
-    focus = Focus(min_steps=0)
-    focus.learn(
-        _outcome(
-            _take(0, MUTEX),
-            _give(1, MUTEX),
-            _touch(0, SHARED, 1, Kind.WRITE),
-            _take(1, MUTEX),
-            _touch(1, SHARED, 1, Kind.READ),
-        )
+    focus = _learned(
+        _take(0, MUTEX),
+        _give(1, MUTEX),
+        _touch(0, SHARED, 1, Kind.WRITE),
+        _take(1, MUTEX),
+        _touch(1, SHARED, 1, Kind.READ),
     )
     assert not focus.quiet(SHARED, 10)  # type: ignore[arg-type]
