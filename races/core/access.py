@@ -411,10 +411,9 @@ class Owners:
         if number is not None:
             return number
         number = -next(self._fresh) if key in self._died else key
-        try:
-            watch: Any = weakref.ref(obj, functools.partial(self._gone, key))
-        except TypeError:
-            watch = obj
+        watch: Any = obj
+        if type(obj).__weakrefoffset__:  # not a list or a dict: asked, not tried (raising costs)
+            watch = weakref.ref(obj, functools.partial(self._gone, key))
         self._watch.setdefault(key, watch)
         return self._numbers.setdefault(key, number)  # one number, if two threads race here
 

@@ -55,10 +55,11 @@ class CodeFilter:
         self._infrastructure = _package_dirs(_INFRASTRUCTURE)
         self._include = [_pattern(p) for p in include]
         self._exclude = [_pattern(p) for p in exclude]
-        #: The decision for each code object seen so far, by id (``races.core.codekeys``):
-        #: what a walk over many frames looks up before it calls the filter.
+        #: The decision for each code object seen so far, by id (``races.core.codekeys``).
         self.decided: dict[int, bool] = {}
-        self._files: dict[str, bool] = {}
+        #: The decision for each file seen so far: what a walk over many frames looks up
+        #: before it calls the filter (``races.core.sites.call_site``).
+        self.files: dict[str, bool] = {}
 
     @property
     def excludes(self) -> bool:
@@ -82,9 +83,9 @@ class CodeFilter:
 
     def filename_under_test(self, filename: str) -> bool:
         try:
-            return self._files[filename]
+            return self.files[filename]
         except KeyError:
-            result = self._files[filename] = self._decide(filename)
+            result = self.files[filename] = self._decide(filename)
             return result
 
     def _decide(self, filename: str) -> bool:

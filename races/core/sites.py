@@ -197,14 +197,14 @@ def operation_name(frame: FrameType) -> str:
 class UnderTest(Protocol):
     """What a walk over frames needs of ``races.core.codefilter.CodeFilter``."""
 
-    #: The decisions made so far, by code id: looked up before the filter is called.
-    decided: dict[int, bool]
+    #: The decisions made so far, by filename: looked up before the filter is asked.
+    files: dict[str, bool]
 
-    def __call__(self, code: CodeType) -> bool: ...
+    def filename_under_test(self, filename: str) -> bool: ...
 
 
 _operations: dict[int, str] = {}  # by id (``races.core.codekeys``)
-_internal: dict[int, bool] = {}  # by id: ``is_races_internal`` of the code's file
+_internal: dict[str, bool] = {}  # by filename: ``is_races_internal``
 
 
 def call_site(under_test: UnderTest, frame: FrameType | None = None) -> Site | None:
@@ -214,11 +214,12 @@ def call_site(under_test: UnderTest, frame: FrameType | None = None) -> Site | N
     the innermost frame outside races stands in for it.
 
     Every modelled primitive's operation asks for its site, so this walk is as hot as a
-    switch point: each frame costs dictionary lookups by code, no calls.
+    switch point: each frame costs a lookup by its filename (a string keeps its hash; an
+    ``id`` made a new integer for each frame, and cost twice as much), no calls.
     """
     if frame is None:
         frame = sys._getframe(1)
-    decided, internal = under_test.decided, _internal
+    files, internal = under_test.files, _internal
     callee: FrameType | None = None
     fallback: FrameType | None = None
     f: FrameType | None = frame
@@ -227,16 +228,17 @@ def call_site(under_test: UnderTest, frame: FrameType | None = None) -> Site | N
         if code is WRAPPER_CODE:  # a model's method run untraced: the method is the callee
             f = f.f_back
             continue
-        tested = decided.get(id(code))
+        filename = code.co_filename
+        tested = files.get(filename)
         if tested is None:
-            tested = under_test(code)
+            tested = under_test.filename_under_test(filename)
         if tested:
             op = operation_name(callee) if callee is not None else code.co_qualname
-            return Site(op, code.co_filename, f.f_lineno)
+            return Site(op, filename, f.f_lineno)
         if fallback is None:
-            ours = internal.get(id(code))
+            ours = internal.get(filename)
             if ours is None:
-                ours = internal[keep(code)] = is_races_internal(code.co_filename)
+                ours = internal[filename] = is_races_internal(filename)
             if not ours:
                 fallback = f
         callee = f
