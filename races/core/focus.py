@@ -15,13 +15,17 @@ learn from its runs where switching can matter and skip the rest:
   under its own lock are quiet: the switch point before the lock is where the order of
   two threads can change;
 - it is *quiet* once a run has seen it and it is not loud. Quiet locations are no switch
-  points, and their accesses are not recorded, in the runs that follow. A switch point
-  that touches nothing the access model sees (an arithmetic, a jump) counts as seen as
-  soon as a run has switched in its code object: it could only be loud as the last switch
-  point before a lock is taken, and that run showed which one is.
+  points, and their accesses are not recorded, in the runs that follow. A location in a
+  branch no run has reached (an error path, a case the input never takes) counts as seen
+  as soon as a run has switched in its code object: code that has run and never touched
+  shared state there is skipped, as code that touched only its own objects is. Left
+  loud, it would keep its whole function traced: under ``settrace`` (3.11) every line a
+  traced function runs is a call of the hook, and a Markdown renderer's later runs were
+  6,000 line events in functions kept for the ``raise`` of their error paths.
 
-The first run sees everything; each later one only what is still loud or new. A location
-quiet in the runs so far might touch shared data in another order of them: the search
+The first run sees everything it runs; each later one only what is still loud. A location
+quiet in the runs so far might touch shared data in another order of them, and a branch
+first reached in a later run is neither switched in nor recorded there: the search
 would then miss an order there, never report a false failure, and it claims nothing for
 what it did not try. Exhaustive strategies (``dfs``, ``dpor``) never focus: what they
 prove is proved at every switch point.
@@ -99,10 +103,9 @@ class Focus:
         seen.update({(id(code), offset) for code, offset in steps})
         for key, code in {id(code): code for code, _ in steps}.items():
             if key not in self._codes:
-                # Its switch points that touch nothing races sees can be loud only as the
-                # last before a lock is taken, which its first run here has shown.
+                # What this run did not reach in it, no run has: seen, and quiet.
                 self._codes.add(key)
-                seen.update((key, offset) for offset in _unprobed(code))
+                seen.update((key, offset) for offset in _locations(code))
         order = _Order()
         by_owner: dict[Any, dict[_Segment, _Touches]] = {}
         opaque: dict[tuple[int, int], set[int]] = {}
@@ -157,9 +160,9 @@ class Focusing(Protocol):
         ...
 
 
-def _unprobed(code: CodeType) -> frozenset[int]:
-    """``code``'s switch points that read or write nothing the access model sees."""
-    return INSTRUCTIONS.switch_offsets(code) - ACCESSES.probes(code).keys()
+def _locations(code: CodeType) -> frozenset[int]:
+    """``code``'s switch points and the instructions whose accesses races reads."""
+    return INSTRUCTIONS.switch_offsets(code) | ACCESSES.probes(code).keys()
 
 
 class _Touches:

@@ -199,17 +199,34 @@ def _shape(box: Any, n: int) -> Any:
     return box.items  # an access
 
 
-def test_a_switch_point_that_touches_nothing_seen_is_quiet_once_its_code_has_run() -> None:
+def test_what_a_run_did_not_reach_in_code_it_ran_is_quiet() -> None:
     code = _shape.__code__
     ops = {i.opname: i.offset for i in dis.get_instructions(code)}
     build, load = ops["BUILD_LIST"], ops["LOAD_ATTR"]
     assert build in INSTRUCTIONS.switch_offsets(code) and load in ACCESSES.probes(code)
-    ran = [(0, StepKind.INSTRUCTION, code, ops["RESUME"] + 2)]  # one step in it, no further
+    first = ops["RESUME"] + 2
     focus = Focus(min_steps=0)
+    focus.learn(Outcome(None, 0, [], [], ["a"], events=[]))  # type: ignore[arg-type]
+    # A code object no run has switched in is new: nothing of it is quiet.
+    assert not focus.quiet(code, build) and not focus.quiet(code, load)
+    ran = [(0, StepKind.INSTRUCTION, code, first)]  # one step in it, no further
     focus.learn(Outcome(None, 1, [], ran, ["a"], events=[]))  # type: ignore[arg-type]
-    # Never run, the list could only matter as the last switch point before a lock; the
-    # access is new when it comes, and gets its switch point then.
-    assert focus.quiet(code, build) and not focus.quiet(code, load)
+    # Neither the list nor the access ever ran: code that has run and touched nothing
+    # shared there costs no switch point, and keeps no function traced.
+    assert focus.quiet(code, build) and focus.quiet(code, load)
+
+
+def test_an_access_a_run_reached_stays_loud_where_another_thread_writes() -> None:
+    code = _shape.__code__
+    load = next(i.offset for i in dis.get_instructions(code) if i.opname == "LOAD_ATTR")
+    ran = [(0, StepKind.INSTRUCTION, code, load), (1, StepKind.INSTRUCTION, code, load)]
+    touches = [
+        (unit, step, Access(Location(7, "items"), Kind.WRITE), (code, load))
+        for unit, step in ((0, 0), (1, 1))
+    ]
+    focus = Focus(min_steps=0)
+    focus.learn(Outcome(None, 2, [], ran, ["a", "b"], events=touches))  # type: ignore[arg-type]
+    assert not focus.quiet(code, load)
 
 
 def test_a_mutex_another_thread_gives_back_is_no_longer_held() -> None:
