@@ -56,7 +56,7 @@ from races.core.sites import (
     raised_by_races,
 )
 from races.core.strategies.base import CUT
-from races.runtimes.threads import deadlock, real_locks
+from races.runtimes.threads import affinity, deadlock, real_locks
 from races.runtimes.threads.records import ControlledThread, State
 from races.vocabulary.access import OPAQUE_STEP, Event, Sync
 from races.vocabulary.errors import (
@@ -124,6 +124,7 @@ class Execution:
         on_scenario_end: Callable[[], None] | None = None,
         outside_threads: int = 0,
         known_threads: frozenset[int] = frozenset(),
+        pin: affinity.Pin | None = None,
     ) -> None:
         self.scenario = scenario
         self.chooser = chooser
@@ -135,6 +136,7 @@ class Execution:
         self.on_scenario_end = on_scenario_end
         self.outside_threads = outside_threads  # threads the scenario did not start
         self.known_threads = known_threads  # idents of threads that were there before
+        self.pin = pin  # how the controlled threads share one CPU (``affinity``)
         self.threads: list[ControlledThread] = []
         self.live: list[ControlledThread] = []
         self.by_ident: dict[int, ControlledThread] = {}
@@ -380,6 +382,8 @@ class Execution:
 
             rec.os_join = join
         rec.ident = _get_ident()
+        if self.pin is not None:  # the run's first thread picks the CPU; the rest inherit it
+            self.pin.first() if rec.index == 0 else self.pin.born()
         self.by_ident[rec.ident] = rec
         rec.gate.acquire()
         try:
@@ -403,6 +407,7 @@ class Execution:
             finally:
                 # Before the OS thread ends: its ident may be reused by any new thread.
                 self.by_ident.pop(rec.ident, None)
+                affinity.ended(rec.ident)
                 rec.exited.release()
 
     def _root_body(self) -> None:

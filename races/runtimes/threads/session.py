@@ -19,7 +19,7 @@ from races.core.focus import NOTHING_QUIET, Focus, Quiet
 from races.core.runtime import EXPLORING, check_session
 from races.core.strategies.base import Chooser
 from races.core.strategies.replay import ReplayChooser
-from races.runtimes.threads import execution, patches
+from races.runtimes.threads import affinity, execution, patches
 from races.runtimes.threads.models import thread as thread_model
 from races.runtimes.threads.tracing import Granularity, Mechanism, make_tracer
 from races.vocabulary.access import Sync
@@ -68,6 +68,7 @@ class Session:
             self._random_state = random.getstate()
             self._outside_threads = thread_model.real_count()
             self._known_threads = frozenset(sys._current_frames())
+            self._pin = affinity.choose()
             self._gc_was_enabled = gc.isenabled()
             # A collection at a random moment would run finalizers at different points.
             gc.disable()
@@ -122,6 +123,7 @@ class Session:
             # Threads of earlier runs still exiting are not the scenario's either.
             outside_threads=self._outside_threads + len(self._os_joins),
             known_threads=self._known_threads | {i for i, _ in self._os_joins if i is not None},
+            pin=self._pin,
         )
         # Real locks made before the exploration, swapped for modelled ones: born with the run.
         ex.events.extend((0, -1, Sync("made", id(lock)), None) for lock in stand_ins)
