@@ -5,14 +5,19 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
+from typing import Any
 
 import pytest
 
 import races
 from races import cli
+from races.core.strategies.random import RandomChooser
 from races.runtimes.threads import execution
+from races.runtimes.threads import session as session_module
+from races.runtimes.threads.session import Session
 from races.vocabulary.errors import InternalError
 
 pytest_plugins = ["pytester"]
@@ -80,6 +85,45 @@ def test_thousands_of_schedules_keep_threads_and_memory_flat() -> None:
     # threads would add 64 GB. What may still appear is one of the C allocator's arenas
     # (64 MB each, a bounded number per core) the first time threads overlap that much.
     assert after["VmSize"] - before["VmSize"] < 140_000, (before, after)
+
+
+class _SavingCollector:
+    """The session's ``gc``, whose collections keep what they find for the test to see."""
+
+    def __init__(self) -> None:
+        self.found: list[list[str]] = []  # each collection's finds, by type
+
+    def collect(self, generation: int = 2) -> int:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            count = gc.collect(generation)
+        finally:
+            gc.set_debug(0)
+        self.found.append([type(o).__name__ for o in gc.garbage])
+        gc.garbage.clear()
+        return count
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(gc, name)
+
+
+def test_a_run_is_freed_by_reference_counting_not_left_to_the_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Garbage collection is off while a session runs; what a run leaves in reference
+    cycles waits for the collection between runs, which costs in proportion. A run's own
+    records (its execution, its threads' records and trace functions) are in none."""
+    collector = _SavingCollector()
+    monkeypatch.setattr(session_module, "gc", collector)
+    gc.collect()  # the test runner's own garbage
+    with Session(counted_locked_counter) as session:
+        for seed in range(5):
+            session.run(RandomChooser(seed))
+    # A collection before each run; what the first run leaves may be its caches settling.
+    assert len(collector.found) == 5
+    later = {name for found in collector.found[2:] for name in found}
+    ours = {"Execution", "ControlledThread", "Thread", "Lock", "function", "cell"}
+    assert ours.isdisjoint(later), sorted(later)
 
 
 # ----------------------------------------------------------------- races' own errors
@@ -188,7 +232,10 @@ def test_a_marked_test_reports_races_internal_error_as_such(pytester: pytest.Pyt
     pytester.makeconftest(
         """
         import pytest
-        from races.runtimes.threads import execution
+        from races.core.strategies.random import RandomChooser
+from races.runtimes.threads import execution
+from races.runtimes.threads import session as session_module
+from races.runtimes.threads.session import Session
 
         @pytest.fixture(autouse=True)
         def out_of_threads(monkeypatch):

@@ -334,6 +334,10 @@ class Execution:
         import threading
 
         for rec in self.threads:
+            if not rec.exited.locked():
+                # It has ended. A frame of its stack, whose locals hold rec, would make the
+                # run garbage for the collector, not for reference counting.
+                rec.clean = None
             thread = rec.thread
             if thread is not None:
                 threading._limbo.pop(thread, None)  # type: ignore[attr-defined]

@@ -109,6 +109,9 @@ class SettraceTracer(Tracer):
         #: state (races' own models, most of the standard library), by id. Most calls a
         #: controlled thread makes are to such code, and each costs a call of the hook.
         self._passed: set[int] = set()
+        #: Each running thread's trace functions that return themselves, by ident (see
+        #: ``stop_thread``).
+        self._own: dict[int, tuple[Callable[..., Any], dict[int, Callable[..., Any]]]] = {}
 
     def focus(self, quiet: Quiet) -> None:
         if quiet is not self.quiet:
@@ -233,10 +236,22 @@ class SettraceTracer(Tracer):
                 return local
             return own.get(id(code)) or local_for(code)
 
+        self._own[_get_ident()] = (local, own)
         sys.settrace(on_call)
 
     def stop_thread(self) -> None:
+        """Off, and the thread's trace functions let go of themselves: each returns itself
+        (what keeps a frame traced), so each is a reference cycle that would take the
+        run's records, reachable from its cells, to the garbage collector, not to
+        reference counting."""
         sys.settrace(None)
+        functions = self._own.pop(_get_ident(), None)
+        if functions is not None:
+            local, own = functions
+            for function in (local, *own.values()):
+                for cell in function.__closure__ or ():
+                    if cell.cell_contents is function:
+                        cell.cell_contents = None
 
     def _plain_lines(self, code: CodeType) -> frozenset[int]:
         """The offsets of ``code``'s line events after which no opcode event is wanted."""

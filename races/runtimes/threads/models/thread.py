@@ -103,6 +103,7 @@ class ThreadHandle:
     def __init__(self) -> None:
         self._running = Lock()
         self._rec: Any = None
+        self._ident: int | None = None  # once its thread has ended
         self._done = False
 
     def _start(self, rec: Any) -> None:
@@ -111,7 +112,7 @@ class ThreadHandle:
 
     @property
     def ident(self) -> int | None:
-        return self._rec.ident if self._rec is not None else None
+        return self._rec.ident if self._rec is not None else self._ident
 
     @untraced
     def is_done(self) -> bool:
@@ -143,8 +144,11 @@ class ThreadHandle:
         self.release_at_exit()
 
     def release_at_exit(self) -> None:
-        """Its thread has ended: joins return."""
+        """Its thread has ended: joins return. (Its record, which holds this handle, is let
+        go: the two would be a reference cycle, the whole run garbage for the collector.)"""
         self._done = True
+        if self._rec is not None:
+            self._ident, self._rec = self._rec.ident, None
         self._running.release_at_exit()
 
 
