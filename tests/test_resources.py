@@ -232,10 +232,7 @@ def test_a_marked_test_reports_races_internal_error_as_such(pytester: pytest.Pyt
     pytester.makeconftest(
         """
         import pytest
-        from races.core.strategies.random import RandomChooser
-from races.runtimes.threads import execution
-from races.runtimes.threads import session as session_module
-from races.runtimes.threads.session import Session
+        from races.runtimes.threads import execution
 
         @pytest.fixture(autouse=True)
         def out_of_threads(monkeypatch):
