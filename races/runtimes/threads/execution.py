@@ -185,6 +185,7 @@ class Execution:
             root = self._new_thread(daemon=False)
             self.current = root
             try:
+                self._make_root_thread(root)
                 self._start_os_thread(root, self._root_body, ())
             except Exception as exc:
                 raise InternalError("starting the scenario's thread", exc) from exc
@@ -414,17 +415,22 @@ class Execution:
                 affinity.ended(rec.ident)
                 rec.exited.release()
 
-    def _root_body(self) -> None:
-        """Become the scenario's main thread: a real ``threading.Thread`` object, run here."""
+    def _make_root_thread(self, root: ControlledThread) -> None:
+        """The scenario's main thread: a real ``threading.Thread`` object, made here, by
+        the caller's thread, on real primitives. Nobody waits for it to start or to end
+        (joining the main thread is an error), so what its start and end synchronise with
+        is nobody's business: made on a controlled thread, they would be a dozen modelled
+        synchronisations in every run's log."""
         import threading
 
-        root = self.threads[0]
         thread = threading.Thread(target=self._run_scenario, name="MainThread", daemon=False)
         root.thread = thread
         _silence_abort(thread)
-        self.attach_handle(root, getattr(thread, "_handle", None))
         threading._limbo[thread] = thread  # type: ignore[attr-defined]
-        thread._bootstrap()  # type: ignore[attr-defined]
+
+    def _root_body(self) -> None:
+        """Become the scenario's main thread."""
+        self.threads[0].thread._bootstrap()
 
     def _run_scenario(self) -> None:
         try:
