@@ -1,7 +1,7 @@
 """One CPU for the threads of a run.
 
 Only one controlled thread runs at a time, so they lose nothing by sharing one CPU, and a
-handoff within one CPU costs a third or less of a handoff between two (``nox -s bench``
+handoff within one CPU costs about a quarter of a handoff between two (``nox -s bench``
 measures both floors): the thread woken does not wait for another CPU to wake up, then
 wait again for the interpreter lock that the thread that woke it still holds. Each
 schedule hands over at about half its decisions, so this is a good part of what a

@@ -387,8 +387,11 @@ class Execution:
 
             rec.os_join = join
         rec.ident = _get_ident()
-        if self.pin is not None:  # the run's first thread picks the CPU; the rest inherit it
-            self.pin.first() if rec.index == 0 else self.pin.born()
+        pin = self.pin
+        if pin is not None and rec.index == 0:
+            pin.first()  # the run's first thread picks the CPU
+        elif pin is not None:
+            pin.born()  # the others inherit it from the thread that starts them
         self.by_ident[rec.ident] = rec
         rec.gate.acquire()
         try:
