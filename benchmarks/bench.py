@@ -659,15 +659,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     floor = os_thread_floor(rounds)
     report["os_thread_floor"] = floor
     print(f"  {'raw floor':<11} {floor:>10,.0f} handoffs/s (two bare OS threads, two locks)")
+    basis = "the floor"
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     if len(cpus) > 1:  # where races pins its threads to one CPU (Linux, more than one CPU)
         floor = os_thread_floor(rounds, cpus[0])
         report["os_thread_floor_one_cpu"] = floor
+        basis = "the one-CPU floor"
         print(f"  {'on one CPU':<11} {floor:>10,.0f} handoffs/s (the same, both on one CPU)")
     for mechanism in mechanisms:
         rate = handoffs_per_second(mechanism, 200 if quick else 3000)
         report[f"handoffs_per_second_{mechanism}"] = rate
-        print(f"  {mechanism:<11} {rate:>10,.0f} handoffs/s ({rate / floor:.0%} of the last floor)")
+        print(f"  {mechanism:<11} {rate:>10,.0f} handoffs/s ({rate / floor:.0%} of {basis})")
 
     print("\nTracing cost without switching (one thread, a loop of additions)")
     for mechanism in mechanisms:
